@@ -1,0 +1,207 @@
+/**
+ * The envelope: the one message format Drove's processes and threads speak.
+ *
+ * A discriminated union on `type`, branded with the protocol version in the
+ * `drove` field so it never mistakes a user's message for its own (Node keeps
+ * its internal `NODE_*` messages apart the same way). Requests and replies are
+ * paired by a numeric `id`. The same envelopes travel over worker threads
+ * (`postMessage`) and child processes (`fork` with `serialization: 'advanced'`).
+ *
+ * @example
+ * ```ts
+ * import { isEnvelope, envelope } from '@drove/pool/envelope';
+ * child.send(envelope('ping', { id: 1 }));
+ * child.on('message', (message) => { if (isEnvelope(message) && message.type === 'pong') … });
+ * ```
+ *
+ * @module
+ */
+import { poolErrorClasses } from './errors.js';
+
+/** The protocol version every envelope carries in its `drove` field. */
+export const PROTOCOL_VERSION = 1;
+
+/** An error in a form that survives structured clone. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string | undefined;
+  code?: string | undefined;
+  cause?: unknown;
+  /** Other own enumerable properties of the error that could be cloned. */
+  props?: Record<string, unknown> | undefined;
+}
+
+/** What a worker reports about itself in a `pong`. */
+export interface TelemetrySample {
+  pid: number;
+  threadId: number;
+  activeTasks: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  /** Resident set size of the worker's process (for threads: the whole process). */
+  rssBytes: number;
+  /** CPU time this worker (thread or process) used so far, in microseconds. */
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  /** Event-loop utilization since the worker started, 0…1. */
+  eventLoopUtilization: number;
+  /** Milliseconds since the worker started. */
+  uptimeMs: number;
+}
+
+/** The envelopes, by `type`. */
+export interface EnvelopeBodies {
+  /** pool → worker (processes): which module to load and its init data. */
+  init: { workerId: number; module: string; initData: unknown; concurrency: number; maxHeapUsedBytes: number };
+  /** worker → pool: init finished; the worker takes tasks. */
+  ready: { pid: number; threadId: number };
+  /** pool → worker: run `handler` with `payload`. */
+  task: { id: number; handler: string; payload: unknown };
+  /** pool → worker: abort task `id` (its `ctx.signal` fires; a task not yet started never starts). */
+  cancel: { id: number; reason?: SerializedError | undefined };
+  /** worker → pool: task `id` returned `value` after `runMs` of running. */
+  result: { id: number; value: unknown; runMs: number };
+  /** worker → pool: task `id` threw. */
+  error: { id: number; error: SerializedError; runMs: number };
+  /** worker → pool: task `id` reported progress. */
+  progress: { id: number; value: unknown; message?: string | undefined };
+  /** worker → pool: the worker cannot go on (init failed, uncaught exception). */
+  fatal: { error: SerializedError };
+  /** worker → pool: the worker asks to be replaced once idle (for example over its heap limit). */
+  retire: { reason: 'heap-limit'; heapUsedBytes: number };
+  /** either way: a liveness and telemetry probe. */
+  ping: { id: number };
+  /** the answer to `ping` with the same id. */
+  pong: { id: number; telemetry: TelemetrySample };
+  /** pool → worker: finish, clean up and exit. */
+  shutdown: Record<string, never>;
+  /** several envelopes in one message: per-message cost, not work, bounds tiny tasks. */
+  batch: { messages: Envelope[] };
+}
+
+/** The type names of the envelopes. */
+export type EnvelopeType = keyof EnvelopeBodies;
+
+/** One envelope of type `T`. */
+export type EnvelopeOf<T extends EnvelopeType> = { drove: typeof PROTOCOL_VERSION; type: T } & EnvelopeBodies[T];
+
+/** Any envelope: a discriminated union on `type`. */
+export type Envelope = { [T in EnvelopeType]: EnvelopeOf<T> }[EnvelopeType];
+
+/** Makes an envelope of `type` with `body`. */
+export function envelope<T extends EnvelopeType>(type: T, body: EnvelopeBodies[T]): EnvelopeOf<T> {
+  return { drove: PROTOCOL_VERSION, type, ...body } as EnvelopeOf<T>;
+}
+
+/** Tells an envelope of this protocol version from any other message. */
+export function isEnvelope(message: unknown): message is Envelope {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { drove?: unknown }).drove === PROTOCOL_VERSION &&
+    typeof (message as { type?: unknown }).type === 'string'
+  );
+}
+
+const builtinErrors: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+const skippedProps = new Set(['name', 'message', 'stack', 'code', 'cause']);
+
+/**
+ * Turns any thrown value into a {@link SerializedError}: structured clone keeps
+ * an error's message but drops its class, `name`, `code` and own properties
+ * (checked on Node 20.20).
+ */
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (!(error instanceof Error)) {
+    return { name: 'Error', message: describeThrown(error), props: { thrown: cloneable(error) } };
+  }
+  const out: SerializedError = { name: error.name, message: error.message, stack: error.stack };
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') out.code = String(code);
+  if (error.cause !== undefined) {
+    out.cause = error.cause instanceof Error && depth < 8 ? serializeError(error.cause, depth + 1) : cloneable(error.cause);
+  }
+  const props: Record<string, unknown> = {};
+  let any = false;
+  for (const key of Object.keys(error)) {
+    if (skippedProps.has(key)) continue;
+    props[key] = cloneable((error as unknown as Record<string, unknown>)[key]);
+    any = true;
+  }
+  if (any) out.props = props;
+  return out;
+}
+
+/**
+ * Rebuilds an `Error` from its serialized form: the pool's own classes and
+ * JavaScript's built-in ones by name, any other as an `Error` whose `name`,
+ * `code` and properties are set back.
+ */
+export function deserializeError(serialized: SerializedError): Error {
+  const known = (poolErrorClasses as Record<string, unknown>)[serialized.name];
+  const Builtin = builtinErrors[serialized.name];
+  let error: Error;
+  if (known) {
+    // The pool's classes take (code, message) or bespoke arguments: make one
+    // without running its constructor, then fill it in.
+    error = Object.create((known as { prototype: object }).prototype) as Error;
+    Object.defineProperty(error, 'message', { value: serialized.message, writable: true, configurable: true });
+  } else {
+    error = new (Builtin ?? Error)(serialized.message);
+    if (!Builtin) Object.defineProperty(error, 'name', { value: serialized.name, writable: true, configurable: true });
+  }
+  if (serialized.stack !== undefined) {
+    Object.defineProperty(error, 'stack', { value: serialized.stack, writable: true, configurable: true });
+  }
+  if (serialized.code !== undefined) (error as Error & { code: string }).code = serialized.code;
+  if (serialized.cause !== undefined) {
+    Object.defineProperty(error, 'cause', {
+      value: isSerializedError(serialized.cause) ? deserializeError(serialized.cause) : serialized.cause,
+      writable: true,
+      configurable: true,
+    });
+  }
+  if (serialized.props) Object.assign(error, serialized.props);
+  return error;
+}
+
+function isSerializedError(value: unknown): value is SerializedError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as SerializedError).name === 'string' &&
+    typeof (value as SerializedError).message === 'string'
+  );
+}
+
+function describeThrown(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return `Non-error value thrown: ${JSON.stringify(value) ?? String(value)}`;
+  } catch {
+    return `Non-error value thrown: ${String(value)}`;
+  }
+}
+
+/** Keeps a value only if structured clone can carry it. */
+function cloneable(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') {
+    return typeof value === 'function' || typeof value === 'symbol' ? String(value) : value;
+  }
+  try {
+    structuredClone(value);
+    return value;
+  } catch {
+    return String(value);
+  }
+}

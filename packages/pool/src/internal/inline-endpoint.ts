@@ -1,0 +1,45 @@
+import { Endpoint } from '../transport.js';
+import { WorkerRuntime, type WorkerStart } from './worker-runtime.js';
+
+/**
+ * A worker on the calling thread: the same runtime and envelopes as a thread
+ * or a process, delivered asynchronously and without cloning. For debugging,
+ * and where threads are unavailable.
+ */
+export class InlineEndpoint extends Endpoint {
+  readonly kind = 'inline' as const;
+  readonly pid = process.pid;
+  readonly threadId = 0;
+  readonly stdout = null;
+  readonly stderr = null;
+  #toWorker: ((message: unknown) => void) | undefined;
+
+  constructor(start: WorkerStart) {
+    super();
+    const runtime = new WorkerRuntime(
+      {
+        post: (message) => queueMicrotask(() => this.alive && this.emit('message', message)),
+        onMessage: (listener) => {
+          this.#toWorker = listener;
+        },
+        exit: (exitCode) => queueMicrotask(() => this.markExited({ exitCode, signal: null })),
+      },
+      start,
+    );
+    void runtime.run();
+  }
+
+  send(message: unknown): void {
+    if (!this.alive) throw Object.assign(new Error('The inline worker has stopped'), { code: 'ERR_IPC_CHANNEL_CLOSED' });
+    queueMicrotask(() => this.alive && this.#toWorker?.(message));
+  }
+
+  /** An inline worker cannot be interrupted mid-task; it stops taking messages at once. */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    queueMicrotask(() => this.markExited({ exitCode: null, signal }));
+  }
+
+  unref(): void {}
+
+  ref(): void {}
+}

@@ -1,0 +1,324 @@
+/**
+ * The transport: the one place in Drove that spawns threads and processes,
+ * wires their stdio and stops them (SIGTERM → grace → SIGKILL). The pool,
+ * the supervisor, the tenant runtime and the static exporter all start their
+ * children through {@link spawnEndpoint}.
+ *
+ * @module
+ */
+import { fork, spawn, type ChildProcess, type Serializable, type SendHandle } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker, type ResourceLimits, type Transferable } from 'node:worker_threads';
+import type { Readable } from 'node:stream';
+import { EventEmitter } from 'eventemitter3';
+
+/** What every spawn spec shares. */
+interface CommonSpec {
+  /** Environment of the child. Processes default to the parent's `process.env`; threads share it. */
+  env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * `'inherit'` writes the child's output to the parent's; `'pipe'` exposes it as
+   * `endpoint.stdout` / `endpoint.stderr`; `'ignore'` drops it. @default 'inherit'
+   */
+  stdio?: 'inherit' | 'pipe' | 'ignore' | undefined;
+}
+
+/** A worker thread running an ES module. */
+export interface ThreadSpec extends CommonSpec {
+  kind: 'thread';
+  /** The module the thread runs (a `file:` URL or a path). */
+  entry: URL | string;
+  workerData?: unknown;
+  execArgv?: string[] | undefined;
+  argv?: string[] | undefined;
+  resourceLimits?: ResourceLimits | undefined;
+  /** Objects moved, not copied, into `workerData`. */
+  transferList?: Transferable[] | undefined;
+}
+
+/** A Node child process forked with an IPC channel (advanced serialization). */
+export interface ProcessSpec extends CommonSpec {
+  kind: 'process';
+  entry: URL | string;
+  args?: string[] | undefined;
+  execArgv?: string[] | undefined;
+  cwd?: string | undefined;
+}
+
+/** Any executable, spawned with an argv (no shell). `ipc: true` adds an IPC channel for Node children. */
+export interface CommandSpec extends CommonSpec {
+  kind: 'command';
+  command: string;
+  args?: string[] | undefined;
+  cwd?: string | undefined;
+  ipc?: boolean | undefined;
+}
+
+/** What to start: a thread, a forked Node process, or a command. */
+export type SpawnSpec = ThreadSpec | ProcessSpec | CommandSpec;
+
+/** How a child ended. */
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** An error the child died of, when the runtime reported one (a thread's uncaught exception, a failed spawn). */
+  error?: Error | undefined;
+}
+
+/** Events of an {@link Endpoint}. */
+export interface EndpointEvents {
+  /** Any message from the child: envelopes and user messages alike. */
+  message: (message: unknown, handle?: SendHandle) => void;
+  /** The child ended; emitted once. */
+  exit: (exit: ExitInfo) => void;
+}
+
+/** How {@link Endpoint.stop} stops a child. */
+export interface StopOptions {
+  /** How long the child may take to exit before it is killed. @default 5000 */
+  graceMs?: number;
+  /**
+   * The signal sent first (processes only); `null` sends none and only waits,
+   * for a child already told to stop by a message. @default 'SIGTERM'
+   */
+  signal?: NodeJS.Signals | null;
+}
+
+/**
+ * A running child, whatever its kind: one message channel, one exit.
+ *
+ * @example
+ * ```ts
+ * import { spawnEndpoint } from '@drove/pool/transport';
+ * const child = spawnEndpoint({ kind: 'process', entry: new URL('./child.mjs', import.meta.url) });
+ * child.on('message', (message) => console.log(message));
+ * const exit = await child.stop({ graceMs: 2000 }); // SIGTERM, then SIGKILL after 2 s
+ * ```
+ */
+export abstract class Endpoint extends EventEmitter<EndpointEvents> {
+  abstract readonly kind: SpawnSpec['kind'] | 'inline';
+  /** The OS process id (for threads: the parent's). */
+  abstract readonly pid: number | undefined;
+  /** The thread id (0 for processes). */
+  abstract readonly threadId: number;
+  abstract readonly stdout: Readable | null;
+  abstract readonly stderr: Readable | null;
+  /** Resolves once, when the child has ended. */
+  readonly exited: Promise<ExitInfo>;
+  #exit: ExitInfo | undefined;
+  #resolveExited!: (exit: ExitInfo) => void;
+
+  constructor() {
+    super();
+    this.exited = new Promise((resolve) => {
+      this.#resolveExited = resolve;
+    });
+  }
+
+  /** The exit, once the child has ended. */
+  get exitInfo(): ExitInfo | undefined {
+    return this.#exit;
+  }
+
+  /** True while the child runs. */
+  get alive(): boolean {
+    return this.#exit === undefined;
+  }
+
+  /**
+   * Sends a message. Throws synchronously when it cannot be serialized
+   * (`DataCloneError`) or the channel is closed.
+   */
+  abstract send(message: unknown, transfer?: readonly Transferable[], handle?: SendHandle): void;
+
+  /** Kills at once: SIGKILL (or `signal`) for processes, `terminate()` for threads. */
+  abstract kill(signal?: NodeJS.Signals): void;
+
+  /** Lets the parent exit while this child runs (an idle worker should not hold the process open). */
+  abstract unref(): void;
+
+  /** Undoes {@link Endpoint.unref}: the parent stays alive while this child runs. */
+  abstract ref(): void;
+
+  /**
+   * Stops the child within `graceMs` plus the time a kill takes: sends
+   * `signal`, waits, then kills. Resolves with its exit; safe to call twice.
+   */
+  async stop({ graceMs = 5000, signal = 'SIGTERM' }: StopOptions = {}): Promise<ExitInfo> {
+    if (!this.alive) return this.exited;
+    if (signal) this.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace-over'>((resolve) => {
+      timer = setTimeout(resolve, graceMs, 'grace-over');
+    });
+    const outcome = await Promise.race([this.exited, graceOver]);
+    clearTimeout(timer);
+    if (outcome !== 'grace-over') return outcome;
+    this.kill();
+    return this.exited;
+  }
+
+  /** Called once by the subclass when the child has ended. */
+  protected markExited(exit: ExitInfo): void {
+    if (this.#exit) return;
+    this.#exit = exit;
+    this.#resolveExited(exit);
+    this.emit('exit', exit);
+  }
+}
+
+function toPath(entry: URL | string): string {
+  return entry instanceof URL || entry.startsWith('file:') ? fileURLToPath(entry) : entry;
+}
+
+class ThreadEndpoint extends Endpoint {
+  readonly kind = 'thread' as const;
+  readonly pid = process.pid;
+  readonly threadId: number;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  readonly worker: Worker;
+  #error: Error | undefined;
+
+  constructor(spec: ThreadSpec) {
+    super();
+    const pipe = spec.stdio === 'pipe' || spec.stdio === 'ignore';
+    this.worker = new Worker(toPath(spec.entry), {
+      workerData: spec.workerData,
+      transferList: spec.transferList,
+      env: spec.env ?? process.env,
+      execArgv: spec.execArgv,
+      argv: spec.argv,
+      resourceLimits: spec.resourceLimits,
+      stdout: pipe,
+      stderr: pipe,
+    });
+    this.threadId = this.worker.threadId;
+    this.stdout = spec.stdio === 'pipe' ? this.worker.stdout : null;
+    this.stderr = spec.stdio === 'pipe' ? this.worker.stderr : null;
+    if (spec.stdio === 'ignore') {
+      this.worker.stdout.resume();
+      this.worker.stderr.resume();
+    }
+    this.worker.on('message', (message: unknown) => this.emit('message', message));
+    this.worker.on('error', (error: Error) => {
+      this.#error = error;
+    });
+    this.worker.on('exit', (exitCode) => this.markExited({ exitCode, signal: null, error: this.#error }));
+  }
+
+  send(message: unknown, transfer?: readonly Transferable[]): void {
+    this.worker.postMessage(message, transfer);
+  }
+
+  kill(): void {
+    void this.worker.terminate();
+  }
+
+  unref(): void {
+    this.worker.unref();
+  }
+
+  ref(): void {
+    this.worker.ref();
+  }
+
+  /** Resources of the thread as the parent sees them. */
+  eventLoopUtilization(): number {
+    return this.worker.performance.eventLoopUtilization().utilization;
+  }
+}
+
+class ProcessEndpoint extends Endpoint {
+  readonly kind: 'process' | 'command';
+  readonly threadId = 0;
+  readonly child: ChildProcess;
+
+  constructor(spec: ProcessSpec | CommandSpec) {
+    super();
+    this.kind = spec.kind;
+    const stdio = spec.stdio ?? 'inherit';
+    if (spec.kind === 'process') {
+      this.child = fork(toPath(spec.entry), spec.args ?? [], {
+        env: spec.env ?? process.env,
+        execArgv: spec.execArgv ?? process.execArgv,
+        cwd: spec.cwd,
+        serialization: 'advanced',
+        stdio: [stdio === 'pipe' ? 'pipe' : 'ignore', stdio, stdio, 'ipc'],
+      });
+    } else {
+      this.child = spawn(spec.command, spec.args ?? [], {
+        env: spec.env ?? process.env,
+        cwd: spec.cwd,
+        serialization: 'advanced',
+        stdio: spec.ipc ? [stdio === 'pipe' ? 'pipe' : 'ignore', stdio, stdio, 'ipc'] : [stdio === 'pipe' ? 'pipe' : 'ignore', stdio, stdio],
+      });
+    }
+    this.child.on('message', (message: unknown, handle?: SendHandle) => this.emit('message', message, handle));
+    let spawnError: Error | undefined;
+    this.child.on('error', (error) => {
+      // 'error' without a pid means the spawn itself failed and no 'exit' follows.
+      spawnError = error;
+      if (this.child.pid === undefined) this.markExited({ exitCode: null, signal: null, error });
+    });
+    // 'close' waits for stdio to end as well, so no output line is lost after the exit is reported.
+    this.child.on('close', (exitCode, signal) => this.markExited({ exitCode, signal, error: spawnError }));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get stdout(): Readable | null {
+    return this.child.stdout;
+  }
+
+  get stderr(): Readable | null {
+    return this.child.stderr;
+  }
+
+  send(message: unknown, _transfer?: readonly Transferable[], handle?: SendHandle): void {
+    if (!this.child.connected) throw Object.assign(new Error('The IPC channel is closed'), { code: 'ERR_IPC_CHANNEL_CLOSED' });
+    // Structured serialization happens synchronously inside send(), so a value
+    // that cannot be cloned throws here, where the caller can attribute it.
+    this.child.send(message as Serializable, handle);
+  }
+
+  unref(): void {
+    this.child.unref();
+    // The IPC channel holds the loop open on its own; its handle is not in the public types.
+    (this.child as unknown as { channel?: { unref?: () => void } }).channel?.unref?.();
+  }
+
+  ref(): void {
+    this.child.ref();
+    (this.child as unknown as { channel?: { ref?: () => void } }).channel?.ref?.();
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.alive && this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+}
+
+/**
+ * Starts a thread, a forked Node process or a command, and returns its
+ * {@link Endpoint}.
+ *
+ * @throws synchronously for an invalid spec (a thread or a fork whose entry is missing fails through `exit`).
+ */
+export function spawnEndpoint(spec: SpawnSpec): Endpoint {
+  switch (spec.kind) {
+    case 'thread':
+      return new ThreadEndpoint(spec);
+    case 'process':
+    case 'command':
+      return new ProcessEndpoint(spec);
+    default:
+      throw new TypeError(`Unknown spawn kind: ${String((spec as { kind: unknown }).kind)}`);
+  }
+}
+
+/** Event-loop utilization of a thread endpoint as its parent measures it, or `undefined` for other kinds. */
+export function threadEventLoopUtilization(endpoint: Endpoint): number | undefined {
+  return endpoint instanceof ThreadEndpoint ? endpoint.eventLoopUtilization() : undefined;
+}
