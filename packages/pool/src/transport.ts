@@ -146,6 +146,8 @@ export abstract class Endpoint extends EventEmitter<EndpointEvents> {
    */
   async stop({ graceMs = 5000, signal = 'SIGTERM' }: StopOptions = {}): Promise<ExitInfo> {
     if (!this.alive) return this.exited;
+    // Whoever waits for the exit must also keep the process alive until it comes.
+    this.ref();
     if (signal) this.kill(signal);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace-over'>((resolve) => {
@@ -212,6 +214,7 @@ class ThreadEndpoint extends Endpoint {
   }
 
   kill(): void {
+    this.ref();
     void this.worker.terminate();
   }
 
@@ -296,7 +299,9 @@ class ProcessEndpoint extends Endpoint {
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (this.alive && this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    if (!this.alive) return;
+    this.ref();
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
   }
 }
 

@@ -26,4 +26,17 @@ describe('as users meet it', () => {
     const { stdout } = await run(process.execPath, ['-e', script], { cwd: here });
     expect(JSON.parse(stdout)).toEqual({ value: 12, base: 'function' });
   });
+
+  it.each([
+    ['thread', 'leave'],
+    ['process', 'leave'],
+    ['thread', 'destroy'],
+    ['process', 'destroy'],
+    ['process', 'close'],
+  ])('a script with a %s pool it %ss ends by itself', async (kind, mode) => {
+    const fixture = fileURLToPath(new URL('./fixtures/exits-naturally.mjs', import.meta.url));
+    // Exit code 13 would mean a top-level await never settled; a hang would time out.
+    const { stdout } = await run(process.execPath, [fixture, kind, mode], { timeout: 20_000 });
+    expect(stdout.trim()).toBe('21');
+  });
 });
