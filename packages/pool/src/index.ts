@@ -25,6 +25,6 @@ export {
   WorkerInitError,
 } from './errors.js';
 export type { PoolErrorCode, PoolErrorOptions, WorkerExit } from './errors.js';
-export { defineWorker } from './worker.js';
-export type { Handler, HandlerMap, HandlersOf, TaskContext, WorkerContext, WorkerDefinition, WorkerSpec } from './worker.js';
+export { defineWorker, move } from './worker.js';
+export type { Handler, HandlerMap, HandlersOf, Moved, TaskContext, WorkerContext, WorkerDefinition, WorkerSpec } from './worker.js';
 export type { WorkerTelemetry } from './telemetry.js';

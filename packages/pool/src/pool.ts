@@ -14,7 +14,7 @@ import { Lease, type LeaseHost } from './lease.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions, type WorkerKind } from './options.js';
 import type { WorkerTelemetry } from './telemetry.js';
 import type { ExitInfo } from './transport.js';
-import type { Handler, HandlerMap, HandlersOf, WorkerDefinition } from './worker.js';
+import type { Handler, HandlerMap, HandlersOf, Moved, WorkerDefinition } from './worker.js';
 
 export type { WorkerExitReason } from './internal/pool-worker.js';
 export type { DurationSummary } from './internal/stats-recorder.js';
@@ -23,7 +23,7 @@ export type { MapOptions, Settled } from './internal/map-stream.js';
 /** The payload type a handler takes. */
 export type PayloadOf<F> = F extends (payload: infer P, ...rest: never[]) => unknown ? ([P] extends [never] ? unknown : P) : unknown;
 /** The result type a handler resolves to. */
-export type ResultOf<F> = F extends (...args: never[]) => infer R ? Awaited<R> : unknown;
+export type ResultOf<F> = F extends (...args: never[]) => infer R ? (Awaited<R> extends Moved<infer T> ? T : Awaited<R>) : unknown;
 /** Handler names of a map, `'default'` first. */
 export type HandlerName<H> = Extract<keyof H, string>;
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Transferable } from 'node:worker_threads';
 
 /** What every worker knows about itself. */
 export interface WorkerContext<S = unknown> {
@@ -105,4 +106,32 @@ export function defineWorker<S = undefined, H extends HandlerMap = HandlerMap>(
 /** Tells a worker definition made by {@link defineWorker}. */
 export function isWorkerDefinition(value: unknown): value is WorkerDefinition {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[workerDefinitionBrand] === true;
+}
+
+const movedBrand: unique symbol = Symbol.for('drove.pool.moved');
+
+/** A result to be moved, not copied, back to the pool: see {@link move}. */
+export interface Moved<T> {
+  readonly [movedBrand]: true;
+  readonly value: T;
+  readonly transfer: readonly Transferable[];
+}
+
+/**
+ * Returns `value` from a handler with `transfer` moved to the pool thread
+ * instead of copied (threads; processes copy). The caller receives `value`.
+ *
+ * @example
+ * ```ts
+ * import { defineWorker, move } from '@drove/pool/worker';
+ * export default defineWorker({ handlers: { default: () => { const pixels = new ArrayBuffer(1 << 20); return move(pixels, [pixels]); } } });
+ * ```
+ */
+export function move<T>(value: T, transfer: readonly Transferable[]): Moved<T> {
+  return { [movedBrand]: true, value, transfer };
+}
+
+/** Tells a {@link move} wrapper. */
+export function isMoved(value: unknown): value is Moved<unknown> {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[movedBrand] === true;
 }

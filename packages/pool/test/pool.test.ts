@@ -301,6 +301,26 @@ describe('pool behaviour', () => {
     expect(buffer.byteLength).toBe(0);
   });
 
+  it.each(['thread', 'process', 'inline'] as const)('%s: returns a moved result as its value', async (kind) => {
+    const p = pool({ kind });
+    const { buffer, size } = (await p.run(4096, { handler: 'makeBuffer' })) as { buffer: ArrayBuffer; size: number };
+    expect(size).toBe(4096);
+    expect(buffer.byteLength).toBe(4096);
+    expect(new Uint8Array(buffer)[4095]).toBe(7);
+  });
+
+  it('serves a waiting acquire() before the rest of a busy queue when the pool cannot grow', async () => {
+    const p = pool({ maxWorkers: 1, minWorkers: 1 });
+    const tasks = Array.from({ length: 20 }, () => p.run(20, { handler: 'sleep' }));
+    await waitFor(() => p.stats().busy === 1);
+    const lease = await p.acquire();
+    expect(p.stats().queued).toBeGreaterThan(0);
+    expect(p.stats().leased).toBe(1);
+    expect(await lease.run(5, { handler: 'double' })).toBe(10);
+    lease.release();
+    expect(await Promise.all(tasks)).toHaveLength(20);
+  });
+
   it('keeps stats: completed, failed, percentiles, utilization', async () => {
     const p = pool();
     await Promise.all(Array.from({ length: 50 }, (_, i) => p.run(i)));

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { envelope, isEnvelope, serializeError, type Envelope, type EnvelopeOf } from '../envelope.js';
 import { AbortError, PoolError } from '../errors.js';
-import { defineWorker, isWorkerDefinition, type HandlerMap, type TaskContext, type WorkerContext, type WorkerDefinition } from '../worker.js';
+import { defineWorker, isMoved, isWorkerDefinition, type HandlerMap, type TaskContext, type WorkerContext, type WorkerDefinition } from '../worker.js';
 import { sampleSelf } from './self-telemetry.js';
 
 /** The worker's end of its channel to the pool, whatever the kind. */
@@ -77,6 +77,7 @@ export class WorkerRuntime {
   #queueHead = 0;
   readonly #running = new Map<number, RunningTask>();
   #outbox: Envelope[] = [];
+  #outboxTransfer: Transferable[] = [];
   #flushScheduled = false;
   #lastFlush = 0;
   #inMessage = false;
@@ -224,6 +225,10 @@ export class WorkerRuntime {
     if (this.#running.get(running.id) !== running) return;
     this.#running.delete(running.id);
     const runMs = performance.now() - startedAt;
+    if (ok && isMoved(outcome)) {
+      this.#outboxTransfer.push(...outcome.transfer);
+      outcome = outcome.value;
+    }
     this.#outbox.push(
       ok
         ? envelope('result', { id: running.id, value: outcome, runMs })
@@ -246,18 +251,20 @@ export class WorkerRuntime {
     this.#lastFlush = performance.now();
     if (this.#outbox.length > 0) {
       const outbox = this.#outbox;
+      const transfer = this.#outboxTransfer;
       this.#outbox = [];
-      this.#post(outbox);
+      this.#outboxTransfer = [];
+      this.#post(outbox, transfer);
     }
     this.#checkHeap();
     if (this.#inMessage) this.#pump();
   }
 
   /** Posts results; a value that cannot be cloned fails its own task, not the batch. */
-  #post(messages: Envelope[]): void {
+  #post(messages: Envelope[], transfer: Transferable[] = []): void {
     const message = messages.length === 1 ? messages[0]! : envelope('batch', { messages });
     try {
-      this.#port.post(message);
+      this.#port.post(message, transfer);
       return;
     } catch (error) {
       if (messages.length === 1) {
