@@ -32,6 +32,7 @@ export type ResolvedBackoffOptions = Required<BackoffOptions>;
 
 /** Checks and fills in {@link BackoffOptions}; `name` prefixes option names in messages. */
 export function resolveBackoffOptions(options: BackoffOptions = {}, name = 'backoff'): ResolvedBackoffOptions {
+  check.keys(name, options, ['baseMs', 'factor', 'maxMs', 'jitter', 'maxFailures', 'random']);
   const resolved: ResolvedBackoffOptions = {
     baseMs: options.baseMs ?? 1000,
     factor: options.factor ?? 2,
@@ -40,9 +41,9 @@ export function resolveBackoffOptions(options: BackoffOptions = {}, name = 'back
     maxFailures: options.maxFailures ?? Number.POSITIVE_INFINITY,
     random: options.random ?? Math.random,
   };
-  check.number(`${name}.baseMs`, resolved.baseMs, { min: 0 });
+  check.duration(`${name}.baseMs`, resolved.baseMs);
   check.number(`${name}.factor`, resolved.factor, { min: 1 });
-  check.number(`${name}.maxMs`, resolved.maxMs, { min: 0 });
+  check.duration(`${name}.maxMs`, resolved.maxMs);
   check.number(`${name}.jitter`, resolved.jitter, { min: 0, max: 1 });
   check.count(`${name}.maxFailures`, resolved.maxFailures, { min: 1, infinite: true });
   if (typeof resolved.random !== 'function') {

@@ -44,7 +44,7 @@ export interface TelemetrySample {
   /** CPU time this worker (thread or process) used so far, in microseconds. */
   cpuUserMicros: number;
   cpuSystemMicros: number;
-  /** Event-loop utilization since the worker started, 0…1. */
+  /** Event-loop utilization since the previous probe (or the start), 0…1. */
   eventLoopUtilization: number;
   /** Milliseconds since the worker started. */
   uptimeMs: number;
@@ -156,6 +156,7 @@ export function deserializeError(serialized: SerializedError): Error {
     // without running its constructor, then fill it in.
     error = Object.create((known as { prototype: object }).prototype) as Error;
     Object.defineProperty(error, 'message', { value: serialized.message, writable: true, configurable: true });
+    Object.defineProperty(error, 'name', { value: serialized.name, writable: true, configurable: true });
   } else {
     error = new (Builtin ?? Error)(serialized.message);
     if (!Builtin) Object.defineProperty(error, 'name', { value: serialized.name, writable: true, configurable: true });

@@ -28,7 +28,7 @@ export interface PoolOptions {
   concurrentTasksPerWorker?: number;
   /** Tasks waiting for a worker at most; past it `run()` rejects with `ERR_POOL_QUEUE_FULL`. @default Infinity */
   maxQueue?: number;
-  /** A worker above `minWorkers` that stayed idle this long is stopped. @default 10000 */
+  /** A worker above `minWorkers` that stayed idle this long is stopped (`Infinity`: never). @default 10000 */
   idleTimeoutMs?: number;
   /** Default time limit of a task; 0 for none. A task over it rejects with `ERR_POOL_TASK_TIMEOUT` and its worker is replaced. @default 0 */
   taskTimeoutMs?: number;
@@ -121,20 +121,20 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     execArgv: options.execArgv,
     initData: options.initData,
     retries: options.retries ?? 0,
-    spawnBackoff: resolveBackoffOptions({ baseMs: 100, maxMs: 5000, maxFailures: 5, ...options.spawnBackoff }, 'spawnBackoff'),
+    spawnBackoff: resolveSpawnBackoff(options.spawnBackoff),
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5000,
     abortGraceMs: options.abortGraceMs ?? 1000,
     stdio: options.stdio ?? 'inherit',
   };
   check.count('concurrentTasksPerWorker', resolved.concurrentTasksPerWorker, { min: 1 });
   check.count('maxQueue', resolved.maxQueue, { min: 0, infinite: true });
-  check.number('idleTimeoutMs', resolved.idleTimeoutMs, { min: 0 });
-  check.number('taskTimeoutMs', resolved.taskTimeoutMs, { min: 0 });
+  check.duration('idleTimeoutMs', resolved.idleTimeoutMs, { infinite: true });
+  check.duration('taskTimeoutMs', resolved.taskTimeoutMs);
   check.count('maxTasksPerWorker', resolved.maxTasksPerWorker, { min: 1, infinite: true });
   check.number('maxHeapUsedMb', options.maxHeapUsedMb ?? 0, { min: 0 });
   check.count('retries', resolved.retries, { min: 0 });
-  check.number('shutdownTimeoutMs', resolved.shutdownTimeoutMs, { min: 0 });
-  check.number('abortGraceMs', resolved.abortGraceMs, { min: 0 });
+  check.duration('shutdownTimeoutMs', resolved.shutdownTimeoutMs);
+  check.duration('abortGraceMs', resolved.abortGraceMs);
   check.oneOf('stdio', resolved.stdio, ['inherit', 'pipe', 'ignore'] as const);
   if (resolved.resourceLimits !== undefined) {
     check.plainObject('resourceLimits', resolved.resourceLimits);
@@ -152,6 +152,11 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     );
   }
   return resolved;
+}
+
+function resolveSpawnBackoff(spawnBackoff: BackoffOptions | undefined): ResolvedBackoffOptions {
+  if (spawnBackoff !== undefined) check.plainObject('spawnBackoff', spawnBackoff);
+  return resolveBackoffOptions({ baseMs: 100, maxMs: 5000, maxFailures: 5, ...spawnBackoff }, 'spawnBackoff');
 }
 
 function resolveWorkerUrl(worker: unknown): string {

@@ -165,7 +165,12 @@ export class Pool<H extends HandlerMap = HandlerMap> extends EventEmitter<PoolEv
     if (this.#queuedLive >= this.options.maxQueue + this.#freeSlots()) {
       return Promise.reject(new PoolError('ERR_POOL_QUEUE_FULL', `The task queue is full (maxQueue: ${this.options.maxQueue})`));
     }
-    const task = this.#makeTask(payload, options, undefined);
+    let task: Task;
+    try {
+      task = this.#makeTask(payload, options, undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (task.signal?.aborted) return Promise.reject(abortErrorOf(task.signal));
     this.#enqueue(task);
     return task.promise as Promise<ResultOf<H[K]>>;
@@ -314,7 +319,12 @@ export class Pool<H extends HandlerMap = HandlerMap> extends EventEmitter<PoolEv
   runOnLease(worker: PoolWorker, payload: unknown, options: RunOptions): Promise<unknown> {
     const refused = this.#destroyed ? new PoolError('ERR_POOL_DESTROYED', 'The pool was destroyed') : undefined;
     if (refused) return Promise.reject(refused);
-    const task = this.#makeTask(payload, options, worker);
+    let task: Task;
+    try {
+      task = this.#makeTask(payload, options, worker);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (task.signal?.aborted) return Promise.reject(abortErrorOf(task.signal));
     this.#running++;
     this.#busy = true;
@@ -342,7 +352,7 @@ export class Pool<H extends HandlerMap = HandlerMap> extends EventEmitter<PoolEv
     const handler = options.handler ?? 'default';
     if (typeof handler !== 'string') check.fail('handler', 'a string', handler);
     if (options.signal !== undefined) check.signal('signal', options.signal);
-    if (options.timeoutMs !== undefined) check.number('timeoutMs', options.timeoutMs, { min: 0 });
+    if (options.timeoutMs !== undefined) check.duration('timeoutMs', options.timeoutMs);
     if (options.retries !== undefined) check.count('retries', options.retries, { min: 0 });
     const task = new Task({
       id: this.#nextTaskId++,

@@ -78,8 +78,9 @@ export interface StopOptions {
   /** How long the child may take to exit before it is killed. @default 5000 */
   graceMs?: number;
   /**
-   * The signal sent first (processes only); `null` sends none and only waits,
-   * for a child already told to stop by a message. @default 'SIGTERM'
+   * The signal sent first; `null` sends none and only waits, for a child
+   * already told to stop by a message. A thread has no signals: any signal
+   * terminates it at once. @default 'SIGTERM'
    */
   signal?: NodeJS.Signals | null;
 }

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   createPool,
-  type PoolError,
+  PoolError,
   TaskTimeoutError,
   WorkerExitedError,
   WorkerInitError,
@@ -22,11 +22,17 @@ function pool(options: Partial<PoolOptions> = {}): Pool {
   return created;
 }
 
+const tempDirs: string[] = [];
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'drove-pool-'));
+  const dir = mkdtempSync(join(tmpdir(), 'drove-pool-'));
+  tempDirs.push(dir);
+  return dir;
 }
 
 afterEach(destroyAll);
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe.each(['thread', 'process', 'inline'] as const)('kind %s', (kind) => {
   it('runs the default and named handlers, with init state', async () => {
@@ -48,7 +54,17 @@ describe.each(['thread', 'process', 'inline'] as const)('kind %s', (kind) => {
 
   it('rejects an unknown handler with ERR_POOL_UNKNOWN_HANDLER', async () => {
     const p = pool({ kind });
-    await expect(p.run(1, { handler: 'nope' })).rejects.toMatchObject({ code: 'ERR_POOL_UNKNOWN_HANDLER' });
+    const error = await p.run(1, { handler: 'nope' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PoolError);
+    expect(error).toMatchObject({ name: 'PoolError', code: 'ERR_POOL_UNKNOWN_HANDLER' });
+    expect(String(error)).toMatch(/^PoolError: Worker has no handler `nope`/);
+  });
+
+  it('rejects invalid run options instead of throwing', async () => {
+    const p = pool({ kind });
+    const outcome = p.run(1, { timeoutMs: -1 });
+    await expect(outcome).rejects.toMatchObject({ code: 'ERR_POOL_INVALID_OPTION' });
+    await expect(p.run(1, { timeoutMs: 2 ** 31 })).rejects.toMatchObject({ code: 'ERR_POOL_INVALID_OPTION' });
   });
 
   it('reports progress to onProgress', async () => {

@@ -1,11 +1,16 @@
 import { getHeapStatistics } from 'node:v8';
-import { performance } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { isMainThread, threadId } from 'node:worker_threads';
 import type { TelemetrySample } from '../envelope.js';
 import { currentThreadCpuMicros } from '../telemetry.js';
 
-/** What this worker reports about itself in a `pong`. */
+let previousElu: EventLoopUtilization | undefined;
+
+/** What this worker reports about itself in a `pong`; event-loop utilization is since the previous probe. */
 export function sampleSelf(activeTasks: number): TelemetrySample {
+  const elu = performance.eventLoopUtilization();
+  const eventLoopUtilization = (previousElu ? performance.eventLoopUtilization(elu, previousElu) : elu).utilization;
+  previousElu = elu;
   const heap = getHeapStatistics();
   // process.cpuUsage() is the whole process's; a thread reads its own from /proc.
   const cpu = (isMainThread ? undefined : currentThreadCpuMicros()) ?? process.cpuUsage();
@@ -18,7 +23,7 @@ export function sampleSelf(activeTasks: number): TelemetrySample {
     rssBytes: process.memoryUsage.rss(),
     cpuUserMicros: cpu.user,
     cpuSystemMicros: cpu.system,
-    eventLoopUtilization: performance.eventLoopUtilization().utilization,
+    eventLoopUtilization,
     uptimeMs: performance.now(),
   };
 }

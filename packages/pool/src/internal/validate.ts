@@ -1,5 +1,8 @@
 import { InvalidOptionError } from '../errors.js';
 
+/** The longest delay a Node timer honours; longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Describes a value the way option errors quote it: `0` (number). */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return `\`${JSON.stringify(value)}\` (string)`;
@@ -29,6 +32,10 @@ interface Range {
 
 interface Checks {
   number(name: string, value: unknown, range?: Range): void;
+  /** A delay in ms a timer can wait (0 … 2^31 − 1), or Infinity when allowed. */
+  duration(name: string, value: unknown, options?: { infinite?: boolean }): void;
+  /** An object with only these keys. */
+  keys(name: string, value: unknown, allowed: readonly string[]): void;
   count(name: string, value: unknown, range?: Range & { infinite?: boolean }): void;
   oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T;
   boolean(name: string, value: unknown): void;
@@ -47,6 +54,20 @@ export const check: Checks = {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
       const bounds = [min > -Infinity ? `>= ${min}` : '', max < Infinity ? `<= ${max}` : ''].filter(Boolean).join(' and ');
       fail(name, `a finite number${bounds ? ` ${bounds}` : ''}`, value);
+    }
+  },
+  duration(name: string, value: unknown, { infinite = false } = {}): void {
+    if (infinite && value === Number.POSITIVE_INFINITY) return;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
+      fail(name, `a number of milliseconds >= 0 and <= ${MAX_TIMER_MS}${infinite ? ' (or Infinity)' : ''}`, value);
+    }
+  },
+  keys(name: string, value: unknown, allowed: readonly string[]): void {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, 'an object', value);
+    for (const key of Object.keys(value as object)) {
+      if (!allowed.includes(key)) {
+        throw new InvalidOptionError(`Unknown option \`${name}.${key}\` (known: ${allowed.join(', ')})`);
+      }
     }
   },
   /** An integer within a range, or Infinity when allowed. */
