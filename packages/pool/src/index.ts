@@ -1,5 +1,6 @@
 export { createPool, Pool } from './pool.js';
 export type {
+  ProgressListener,
   AcquireOptions,
   DurationSummary,
   HandlerName,
@@ -11,7 +12,7 @@ export type {
   RunOptions,
   Settled,
   WorkerExitReason,
-} from './pool.js';
+} from './types.js';
 export { Lease } from './lease.js';
 export type { LeaseEvents, LeaseExit } from './lease.js';
 export { resolvePoolOptions } from './options.js';

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
 import { PoolError } from './errors.js';
 import type { PoolWorker, WorkerExitReason, WorkerHolder } from './internal/pool-worker.js';
-import type { RunOptions } from './pool.js';
+import type { RunOptions } from './types.js';
 
-/** What a lease needs of its pool. @internal */
+/** What a lease needs of its pool's scheduler. @internal */
 export interface LeaseHost {
   runOnLease(worker: PoolWorker, payload: unknown, options: RunOptions): Promise<unknown>;
   releaseLease(worker: PoolWorker): void;
