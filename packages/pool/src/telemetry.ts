@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type * as ChildProcessModule from 'node:child_process';
 
 export type { TelemetrySample } from './envelope.js';
 
@@ -43,6 +44,8 @@ let ticks: number | undefined;
 export function clockTicksPerSecond(): number {
   if (ticks === undefined) {
     try {
+      // Loaded on first use: every worker imports this module, few ever ask for ticks.
+      const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof ChildProcessModule;
       const value = Number.parseInt(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim(), 10);
       ticks = Number.isInteger(value) && value > 0 ? value : 100;
     } catch {
