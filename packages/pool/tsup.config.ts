@@ -9,9 +9,10 @@ export default [
     backoff: 'src/backoff.ts',
     telemetry: 'src/telemetry.ts',
   }),
-  // Worker entry scripts are single files: a new thread or process loads one module, not a graph of chunks.
+  // Worker entry scripts are single CommonJS files: a new thread or process starts faster
+  // loading one CommonJS file than a graph of ES modules (the worker's own module is still imported as ESM).
   packageConfig(
     { 'entry/thread': 'src/entry/thread.ts', 'entry/process': 'src/entry/process.ts' },
-    { splitting: false, clean: false, dts: false },
+    { format: ['cjs'], splitting: false, clean: false, dts: false, shims: true },
   ),
 ];

@@ -225,9 +225,9 @@ describe('serializeError / deserializeError', () => {
   });
 });
 
-const worker = new URL('./fixtures/h-worker.mjs', import.meta.url);
+const worker = new URL('./fixtures/gated-worker.mjs', import.meta.url);
 
-/** The handlers of fixtures/h-worker.mjs these tests use. */
+/** The handlers of fixtures/gated-worker.mjs these tests use. */
 type Handlers = {
   throwRich: (payload?: undefined) => never;
   throwString: (value: unknown) => never;

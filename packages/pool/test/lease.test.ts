@@ -11,9 +11,9 @@ import {
   type WorkerKind,
 } from '@drove/pool';
 
-const worker = new URL('./fixtures/h-worker.mjs', import.meta.url);
+const worker = new URL('./fixtures/gated-worker.mjs', import.meta.url);
 
-/** The handlers of fixtures/h-worker.mjs these tests use. */
+/** The handlers of fixtures/gated-worker.mjs these tests use. */
 type Handlers = {
   whoami: (payload?: undefined) => number;
   double: (n: number) => number;
@@ -21,7 +21,7 @@ type Handlers = {
   exit: (code: number) => never;
 };
 
-/** What fixtures/h-worker.mjs's `onMessage` sends back. */
+/** What fixtures/gated-worker.mjs's `onMessage` sends back. */
 interface Echo {
   echo: unknown;
   workerId: number;

@@ -6,11 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { AbortError, createPool, InvalidOptionError, type Pool, type PoolOptions, type Settled, type WorkerKind } from '@drove/pool';
 
-const worker = new URL('./fixtures/h-worker.mjs', import.meta.url);
+const worker = new URL('./fixtures/gated-worker.mjs', import.meta.url);
 /** A file that exists: `waitForFile` on it returns at once. */
 const existing = fileURLToPath(worker);
 
-/** The handlers of fixtures/h-worker.mjs these tests use. */
+/** The handlers of fixtures/gated-worker.mjs these tests use. */
 type Handlers = {
   default: (payload: unknown) => unknown;
   double: (n: number) => number;

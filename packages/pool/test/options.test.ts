@@ -11,7 +11,7 @@ import {
   type PoolOptions,
 } from '@drove/pool';
 
-const workerUrl = new URL('./fixtures/h-worker.mjs', import.meta.url);
+const workerUrl = new URL('./fixtures/gated-worker.mjs', import.meta.url);
 const workerPath = fileURLToPath(workerUrl);
 
 /** Options with a deliberately wrong field, typed loosely on purpose. */
@@ -175,7 +175,7 @@ describe('resolvePoolOptions: defaults and forms of `worker`', () => {
   });
 });
 
-/** The handlers of fixtures/h-worker.mjs these tests use. */
+/** The handlers of fixtures/gated-worker.mjs these tests use. */
 type Handlers = { double: (n: number) => number };
 
 describe('createPool', () => {
@@ -195,9 +195,9 @@ describe('createPool', () => {
 
   it('throws InvalidOptionError for a missing worker module', () => {
     const error = refusal(() => {
-      pool = createPool<Handlers>({ worker: '/nonexistent/h-worker.mjs' });
+      pool = createPool<Handlers>({ worker: '/nonexistent/gated-worker.mjs' });
     });
-    expect(error.message).toContain('/nonexistent/h-worker.mjs');
+    expect(error.message).toContain('/nonexistent/gated-worker.mjs');
     expect(error.message).toContain('not found');
   });
 

@@ -5,9 +5,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createPool, type Pool, type WorkerKind, type WorkerTelemetry } from '@drove/pool';
 import { clockTicksPerSecond, parseStatTicks, readProcStat } from '@drove/pool/telemetry';
 
-const worker = new URL('./fixtures/h-worker.mjs', import.meta.url);
+const worker = new URL('./fixtures/gated-worker.mjs', import.meta.url);
 
-/** The handlers of fixtures/h-worker.mjs these tests use. */
+/** The handlers of fixtures/gated-worker.mjs these tests use. */
 type Handlers = {
   whoami: (payload?: undefined) => number;
   burn: (iterations: number) => number;

@@ -2,10 +2,10 @@ import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnEndpoint, type Endpoint, type ExitInfo, type SpawnSpec } from '@drove/pool/transport';
 
-const stubborn = new URL('./fixtures/h-stubborn-child.mjs', import.meta.url);
-const cooperative = new URL('./fixtures/h-cooperative-child.mjs', import.meta.url);
-const threadEcho = new URL('./fixtures/h-thread-echo.mjs', import.meta.url);
-const threadThrows = new URL('./fixtures/h-thread-throws.mjs', import.meta.url);
+const stubborn = new URL('./fixtures/sigterm-ignoring-child.mjs', import.meta.url);
+const cooperative = new URL('./fixtures/sigterm-child.mjs', import.meta.url);
+const threadEcho = new URL('./fixtures/echo-thread.mjs', import.meta.url);
+const threadThrows = new URL('./fixtures/throwing-thread.mjs', import.meta.url);
 
 const started: Endpoint[] = [];
 

@@ -20,8 +20,8 @@ export type WorkerExitReason =
 
 export type WorkerState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'exited';
 
-const threadEntry = new URL('./entry/thread.js', import.meta.url);
-const processEntry = new URL('./entry/process.js', import.meta.url);
+const threadEntry = new URL('./entry/thread.cjs', import.meta.url);
+const processEntry = new URL('./entry/process.cjs', import.meta.url);
 
 /** Something holding a worker exclusively (a lease). */
 export interface WorkerHolder {
