@@ -12,12 +12,13 @@ import latency from './scenarios/latency.mjs';
 import processKind from './scenarios/process.mjs';
 import robustness from './scenarios/robustness.mjs';
 import scaling from './scenarios/scaling.mjs';
+import settle from './scenarios/settle.mjs';
 import startup from './scenarios/startup.mjs';
 import throughput from './scenarios/throughput.mjs';
 import transfer from './scenarios/transfer.mjs';
 
-// Robustness last: a pool that fails it can leave a hung worker behind.
-const SCENARIOS = [throughput, latency, scaling, transfer, startup, processKind, robustness];
+// Failure scenarios last: a pool that fails them can leave a hung worker behind.
+const SCENARIOS = [throughput, latency, scaling, transfer, startup, processKind, settle, robustness];
 
 // A library bug that leaks a rejected promise must not end the run for the
 // others; it is reported at the end instead.

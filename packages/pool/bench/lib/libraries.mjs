@@ -7,7 +7,7 @@ import { note } from './notes.mjs';
  * Every library behind one small surface, modelled on drove's own API, so each
  * scenario is written once:
  *
- *   library.open({ workers, kind }) → { run(payload, { handler, transfer }), close() }
+ *   library.open({ workers, kind }) → { run(payload, { handler, transfer, signal }), close(), destroy() }
  *
  * `kind` is 'thread' or 'process'; `handler` left out means the worker's
  * default handler, which in every fixture is echo. Each pool is built with its
@@ -37,6 +37,7 @@ function drove() {
       return {
         run: (payload, options) => pool.run(payload, options),
         close: () => pool.close(),
+        destroy: () => pool.destroy(),
         stats: () => pool.stats(),
       };
     },
@@ -55,9 +56,10 @@ function reportErrorEvents(name, emitter) {
 /** piscina and tinypool share a fixture and a calling convention. */
 function piscinaLike(pool) {
   return {
-    run: (payload, { handler, transfer } = {}) =>
-      pool.run(payload, { name: handler, transferList: transfer }),
+    run: (payload, { handler, transfer, signal } = {}) =>
+      pool.run(payload, { name: handler, transferList: transfer, signal }),
     close: () => pool.destroy(),
+    destroy: () => pool.destroy(),
   };
 }
 
@@ -117,9 +119,10 @@ function poolifier() {
           : new api.FixedThreadPool(workers, fileURLToPath(fixture('poolifier-thread-worker.mjs')));
       reportErrorEvents('poolifier', pool.emitter);
       return {
-        run: (payload, { handler, transfer } = {}) =>
-          pool.execute(payload, handler, undefined, transfer),
+        run: (payload, { handler, transfer, signal } = {}) =>
+          pool.execute(payload, handler, signal, transfer),
         close: () => pool.destroy(),
+        destroy: () => pool.destroy(),
       };
     },
   };

@@ -6,6 +6,7 @@ const FULL = {
   // The figure most hurt by other tenants of a 2-core machine, and cheap.
   scalingReps: 5,
   startupReps: 10,
+  settleReps: 3,
   throughputTasks: 100_000,
   latencyTasks: 20_000,
   latencyWarmup: 2_000,
@@ -25,6 +26,7 @@ const QUICK = {
   reps: 1,
   scalingReps: 1,
   startupReps: 3,
+  settleReps: 1,
   throughputTasks: 5_000,
   latencyTasks: 1_000,
   latencyWarmup: 200,
@@ -35,7 +37,7 @@ const QUICK = {
   trialTimeoutMs: 20_000,
 };
 
-const SCENARIO_IDS = ['throughput', 'latency', 'scaling', 'transfer', 'startup', 'process', 'robustness'];
+const SCENARIO_IDS = ['throughput', 'latency', 'scaling', 'transfer', 'startup', 'process', 'settle', 'robustness'];
 
 const USAGE = `usage: node bench/run.mjs [--quick] [--json out.json] [--only id,id]
   --quick        fewer tasks and one repetition: a smoke run

@@ -11,7 +11,7 @@ const KINDS = ['thread', 'process'];
  */
 export default {
   id: 'robustness',
-  number: 7,
+  number: 8,
   kind: 'thread',
   title: (sizes) =>
     `robustness: a task whose worker calls process.exit(1); does its promise settle within ` +
