@@ -357,6 +357,37 @@ describe('pool behaviour', () => {
     expect(p.stats().running).toBe(0);
   });
 
+  it('a close() waiting for running work still resolves when destroy() comes after it', async () => {
+    const p = pool({ maxWorkers: 1, minWorkers: 1 });
+    const running = p.run(60_000, { handler: 'spin' }).catch((e: unknown) => e);
+    await waitFor(() => p.stats().busy === 1);
+    const closed = p.close();
+    await p.destroy();
+    await closed;
+    expect(await running).toMatchObject({ code: 'ERR_POOL_DESTROYED' });
+    await expect(p.ready()).rejects.toMatchObject({ code: 'ERR_POOL_DESTROYED' });
+  });
+
+  it('keeps a leased worker past maxTasksPerWorker until the lease is released, then recycles it', async () => {
+    const p = pool({ maxWorkers: 1, minWorkers: 1, maxTasksPerWorker: 2 });
+    const lease = await p.acquire();
+    const ids = new Set<number>();
+    for (let i = 0; i < 4; i++) ids.add(((await lease.run(null, { handler: 'whoami' })) as { workerId: number }).workerId);
+    expect([...ids]).toEqual([lease.workerId]);
+    expect(lease.active).toBe(true);
+    const recycled = nextEvent(p, 'workerExit', (event) => event.workerId === lease.workerId);
+    lease.release();
+    expect((await recycled).reason).toBe('recycled');
+    expect(await p.run('after')).toBe('after');
+  });
+
+  it('ready() with minWorkers 0 starts one worker and resolves', async () => {
+    const p = pool({ minWorkers: 0 });
+    expect(p.stats().workers).toBe(0);
+    await p.ready();
+    expect(p.stats().workers).toBe(1);
+  });
+
   it('disposes with await using', async () => {
     let outer: Pool | undefined;
     {

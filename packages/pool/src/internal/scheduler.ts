@@ -72,11 +72,12 @@ export class Scheduler implements LeaseHost {
 
   /** Resolves when `max(1, minWorkers)` workers are ready; rejects with the worker's error if they cannot start. */
   ready(): Promise<void> {
-    if (this.#broken) return Promise.reject(this.#broken);
+    const refused = this.#refusal();
+    if (refused) return Promise.reject(refused);
     if (this.#readyCount() >= Math.max(1, this.options.minWorkers)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#readyWaiters.push({ resolve, reject });
-      if (this.#workers.length === 0) this.#spawn();
+      this.#pump();
     });
   }
 
@@ -102,7 +103,11 @@ export class Scheduler implements LeaseHost {
   acquire(options: AcquireOptions = {}): Promise<Lease> {
     const refused = this.#refusal();
     if (refused) return Promise.reject(refused);
-    if (options.signal !== undefined) check.signal('signal', options.signal);
+    try {
+      if (options.signal !== undefined) check.signal('signal', options.signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (options.signal?.aborted) return Promise.reject(abortErrorOf(options.signal));
     return new Promise<Lease>((resolve, reject) => {
       const acquirer: Acquirer = { resolve, reject, signal: options.signal, onAbort: undefined };
@@ -176,7 +181,6 @@ export class Scheduler implements LeaseHost {
     const error = new PoolError('ERR_POOL_DESTROYED', 'The pool was destroyed');
     this.#stopBackoffTimer();
     for (const task of this.#queue.drain()) this.#fail(task, error);
-    this.#queuedLive = 0;
     this.#failAcquirers(error);
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
     const exits = this.#workers.map((worker) => {
@@ -184,6 +188,9 @@ export class Scheduler implements LeaseHost {
       worker.inFlight.clear();
       return this.#killWorker(worker, 'destroyed');
     });
+    // Nothing is running any more: a close() waiting for the drain goes on to its end.
+    this.#running = 0;
+    this.#queuedLive = 0;
     const destroyed = Promise.all(exits).then(() => undefined);
     this.#closed = destroyed;
     this.#checkDrain();
@@ -211,7 +218,7 @@ export class Scheduler implements LeaseHost {
 
   releaseLease(worker: PoolWorker): void {
     worker.holder = undefined;
-    if (worker.state === 'ready' && worker.inFlight.size === 0) this.#onWorkerIdle(worker);
+    if (worker.inFlight.size === 0) this.#onWorkerIdle(worker);
     this.#schedulePump();
   }
 
@@ -388,7 +395,9 @@ export class Scheduler implements LeaseHost {
     let serving = this.#workers.filter((worker) => worker.serving).length;
     let freeSlots = this.#freeSlots();
     const demand = this.#queuedLive + this.#acquirers.size;
-    while (serving < maxWorkers && (demand > freeSlots || (!this.#closing && serving < minWorkers))) {
+    // Keep minWorkers alive, and at least one for whoever waits in ready().
+    const floor = this.#closing ? 0 : Math.max(minWorkers, this.#readyWaiters.length > 0 ? 1 : 0);
+    while (serving < maxWorkers && (demand > freeSlots || serving < floor)) {
       this.#spawn();
       serving++;
       freeSlots += concurrentTasksPerWorker;
@@ -452,11 +461,11 @@ export class Scheduler implements LeaseHost {
     }
   }
 
-  #onReady(worker: PoolWorker, _message: EnvelopeOf<'ready'>): void {
+  #onReady(worker: PoolWorker, message: EnvelopeOf<'ready'>): void {
     if (worker.state !== 'starting') return;
     worker.state = 'ready';
     this.#spawnBackoff.succeed();
-    this.#emit('workerReady', { workerId: worker.id, pid: _message.pid, threadId: _message.threadId });
+    this.#emit('workerReady', { workerId: worker.id, pid: message.pid, threadId: message.threadId });
     if (this.#readyCount() >= Math.max(1, this.options.minWorkers)) {
       for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
     }
@@ -487,11 +496,13 @@ export class Scheduler implements LeaseHost {
   }
 
   #onWorkerIdle(worker: PoolWorker): void {
+    // A leased worker is the lease's until released, even when due for retirement.
+    if (worker.holder) return;
     if (worker.state === 'retiring') {
       void this.#stopWorker(worker, worker.stopReason ?? 'recycled');
       return;
     }
-    if (worker.state !== 'ready' || worker.holder) return;
+    if (worker.state !== 'ready') return;
     worker.setReferenced(false);
     const { idleTimeoutMs, minWorkers } = this.options;
     if (worker.idleTimer || this.#workers.length <= minWorkers || idleTimeoutMs === Number.POSITIVE_INFINITY) return;
