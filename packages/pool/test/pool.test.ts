@@ -79,6 +79,15 @@ describe.each(['thread', 'process', 'inline'] as const)('kind %s', (kind) => {
     ]);
   });
 
+  it("runs each worker's destroy hook when close() stops it", async () => {
+    const destroyMarker = join(tempDir(), 'destroyed');
+    const p = pool({ kind, minWorkers: 2, maxWorkers: 2, initData: { destroyMarker } });
+    await p.ready();
+    await p.close();
+    const stopped = readFileSync(destroyMarker, 'utf8').trim().split('\n').map(Number).sort();
+    expect(stopped).toEqual([1, 2]);
+  });
+
   it('finishes queued work on close(), then refuses new work', async () => {
     const p = pool({ kind });
     const results = Array.from({ length: 10 }, (_, i) => p.run(i));
