@@ -88,15 +88,7 @@ export class Scheduler implements LeaseHost {
     if (this.#queuedLive >= this.options.maxQueue + this.#freeSlots()) {
       return Promise.reject(new PoolError('ERR_POOL_QUEUE_FULL', `The task queue is full (maxQueue: ${this.options.maxQueue})`));
     }
-    let task: Task;
-    try {
-      task = this.#makeTask(payload, options, undefined);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (task.signal?.aborted) return Promise.reject(abortErrorOf(task.signal));
-    this.#enqueue(task);
-    return task.promise;
+    return this.#start(payload, options, undefined);
   }
 
   /** Waits for a worker no one holds and leases it. */
@@ -200,20 +192,8 @@ export class Scheduler implements LeaseHost {
   // --- LeaseHost: what a lease asks of its pool --------------------------------
 
   runOnLease(worker: PoolWorker, payload: unknown, options: RunOptions): Promise<unknown> {
-    const refused = this.#destroyed ? new PoolError('ERR_POOL_DESTROYED', 'The pool was destroyed') : undefined;
-    if (refused) return Promise.reject(refused);
-    let task: Task;
-    try {
-      task = this.#makeTask(payload, options, worker);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (task.signal?.aborted) return Promise.reject(abortErrorOf(task.signal));
-    this.#running++;
-    this.#busy = true;
-    this.#dispatch(worker, task);
-    this.#flushDirty();
-    return task.promise;
+    if (this.#destroyed) return Promise.reject(new PoolError('ERR_POOL_DESTROYED', 'The pool was destroyed'));
+    return this.#start(payload, options, worker);
   }
 
   releaseLease(worker: PoolWorker): void {
@@ -252,12 +232,26 @@ export class Scheduler implements LeaseHost {
     return task;
   }
 
-  #enqueue(task: Task): void {
-    this.#queue.push(task);
-    this.#queuedLive++;
+  /** Makes a task and sets it going: into the queue, or straight to the leased worker it is bound to. */
+  #start(payload: unknown, options: RunOptions, bound: PoolWorker | undefined): Promise<unknown> {
+    let task: Task;
+    try {
+      task = this.#makeTask(payload, options, bound);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (task.signal?.aborted) return Promise.reject(abortErrorOf(task.signal));
     this.#running++;
     this.#busy = true;
-    this.#schedulePump();
+    if (bound) {
+      this.#dispatch(bound, task);
+      this.#flushDirty();
+    } else {
+      this.#queue.push(task);
+      this.#queuedLive++;
+      this.#schedulePump();
+    }
+    return task.promise;
   }
 
   #abort(task: Task): void {
