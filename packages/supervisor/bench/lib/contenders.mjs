@@ -1,0 +1,117 @@
+// The ways to keep a tiny HTTP server alive that the benchmark compares:
+// drove (binding its own port, or on a supervisor-owned socket), a bare
+// respawn loop (fork again on exit), and PM2 (its daemon, autorestart).
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Supervisor } from '@drove/supervisor';
+import { freePort, get } from './http.mjs';
+
+const bare = fileURLToPath(new URL('../fixtures/bare-http.cjs', import.meta.url));
+// PM2 reads PM2_HOME once, when it is loaded: one private home for the whole run.
+const pm2Home = mkdtempSync(join(tmpdir(), 'drove-bench-pm2-'));
+process.on('exit', () => rmSync(pm2Home, { recursive: true, force: true }));
+const droveChild = new URL('../fixtures/drove-http.mjs', import.meta.url);
+
+/** Resolves when the server answers. */
+async function serving(port) {
+  for (;;) {
+    const outcome = await get(port, 2000);
+    if (outcome.ok) return Number(outcome.body);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export const contenders = [
+  {
+    name: 'bare respawn loop',
+    async start() {
+      const port = await freePort();
+      let child;
+      let stopping = false;
+      const spawnOne = () => {
+        child = fork(bare, [], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+        child.on('exit', () => {
+          if (!stopping) spawnOne();
+        });
+      };
+      spawnOne();
+      await serving(port);
+      return {
+        port,
+        pid: () => child.pid,
+        async stop() {
+          stopping = true;
+          child.kill('SIGKILL');
+          await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', resolve)));
+        },
+      };
+    },
+  },
+  {
+    name: 'drove (own port)',
+    drove: true,
+    async start() {
+      const port = await freePort();
+      const supervisor = new Supervisor({
+        stableAfterMs: 0,
+        output: 'ignore',
+        children: [{ name: 'web', kind: 'process', entry: droveChild, env: { PORT: String(port) } }],
+      });
+      await supervisor.start();
+      await serving(port);
+      return { port, supervisor, pid: () => supervisor.whichChildren()[0].pid, stop: () => supervisor.kill() };
+    },
+  },
+  {
+    name: 'drove (shared socket)',
+    drove: true,
+    async start() {
+      const supervisor = new Supervisor({
+        stableAfterMs: 0,
+        output: 'ignore',
+        sockets: { http: { port: 0 } },
+        children: [{ name: 'web', kind: 'process', entry: droveChild, args: ['--shared'] }],
+      });
+      await supervisor.start();
+      const port = supervisor.address('http').port;
+      await serving(port);
+      return { port, supervisor, pid: () => supervisor.whichChildren()[0].pid, stop: () => supervisor.kill() };
+    },
+  },
+  {
+    name: 'pm2',
+    async start() {
+      process.env.PM2_HOME = pm2Home;
+      let pm2;
+      try {
+        pm2 = createRequire(import.meta.url)('pm2');
+      } catch {
+        return undefined;
+      }
+      const call = (method, ...args) => new Promise((resolve, reject) => pm2[method](...args, (error, result) => (error ? reject(error) : resolve(result))));
+      const port = await freePort();
+      await call('connect', false);
+      // min_uptime low so that the kills of the benchmark never count as unstable restarts.
+      await call('start', { script: bare, name: 'web', env: { PORT: String(port) }, autorestart: true, min_uptime: 100, max_restarts: 1000 });
+      await serving(port);
+      const describe = async () => (await call('describe', 'web'))[0]?.pid;
+      let pid = await describe();
+      return {
+        port,
+        pid: () => pid,
+        async refreshPid() {
+          pid = await describe();
+        },
+        async stop() {
+          await call('delete', 'web').catch(() => {});
+          await call('killDaemon').catch(() => {});
+          pm2.disconnect();
+        },
+      };
+    },
+  },
+];

@@ -1,0 +1,70 @@
+// The supervisor's benchmarks, side by side in one run: drove against a bare
+// respawn loop and PM2. `node bench/run.mjs [--trials=N] [--kills=N] [--children=N]`.
+import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
+import { contenders } from './lib/contenders.mjs';
+import { memoryPerChild } from './scenarios/memory.mjs';
+import { refusedDuringRestart } from './scenarios/refused.mjs';
+import { restartToReady } from './scenarios/restart.mjs';
+
+const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const trials = arg('trials', 20);
+const kills = arg('kills', 10);
+const childCount = arg('children', 8);
+const ms = (value) => (value === undefined ? '—' : `${value.toFixed(1)} ms`);
+const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+const ratio = (value, base) => (value === undefined || !base ? '—' : `${(value / base).toFixed(2)}×`);
+
+function table(header, rows) {
+  const widths = header.map((_, i) => Math.max(header[i].length, ...rows.map((row) => String(row[i]).length)));
+  const line = (cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+const cpu = cpus();
+console.log(`Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${mib(totalmem())} RAM (${mib(freemem())} free), Linux ${release()}, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the start`);
+console.log(`Command: node bench/run.mjs --trials=${trials} --kills=${kills} --children=${childCount}\n`);
+
+console.log(`## Restart to ready after kill -9 of a tiny HTTP child (${trials} kills each, after a warm-up)\n`);
+const restart = [];
+for (const contender of contenders) restart.push([contender.name, await restartToReady(contender, trials)]);
+const baseline = restart.find(([name]) => name === 'bare respawn loop')?.[1]?.serving.p50;
+console.log(
+  table(
+    ['', 'kill → answering p50', 'p90', 'max', 'vs bare loop (p50)', 'kill → ready event p50'],
+    restart.map(([name, result]) =>
+      result
+        ? [name, ms(result.serving.p50), ms(result.serving.p90), ms(result.serving.max), ratio(result.serving.p50, baseline), ms(result.ready?.p50)]
+        : [name, 'not installed', '', '', '', ''],
+    ),
+  ),
+);
+
+console.log(`\n## Requests during ${kills} kill -9 restarts (4 client loops, one request per fresh connection)\n`);
+const refused = [];
+for (const contender of contenders) refused.push([contender.name, await refusedDuringRestart(contender, kills)]);
+console.log(
+  table(
+    ['', 'answered', 'refused', 'reset', 'other', 'refused per restart', 'steady req/s (no kills)'],
+    refused.map(([name, counts]) =>
+      counts
+        ? [name, counts.ok, counts.refused, counts.reset, counts.other, (counts.refused / kills).toFixed(1), Math.round(counts.steadyPerSecond)]
+        : [name, 'not installed', '', '', '', '', ''],
+    ),
+  ),
+);
+
+console.log(`\n## Memory: master, and what each idle child adds (${childCount} children)\n`);
+const memory = await memoryPerChild(childCount);
+const { process: proc, thread } = memory.perChild;
+console.log(
+  table(
+    ['', 'RSS', 'private (USS)', 'vs process (USS)'],
+    [
+      ['master alone (no children)', mib(memory.master.rss), mib(memory.master.uss), ''],
+      ['added per process child', mib(proc.rss), mib(proc.uss), '1.00×'],
+      ['added per thread child', mib(thread.rss), mib(thread.uss), ratio(thread.uss, proc.uss)],
+    ],
+  ),
+);
+console.log(`\nMaster RSS with ${childCount} process children: ${mib(proc.masterRssWith)}; with ${childCount} thread children: ${mib(thread.masterRssWith)}.`);
+process.exit(0);

@@ -1,0 +1,379 @@
+/**
+ * Child specs: what the supervisor starts, how it tells that a child is up,
+ * and when it restarts it. One spec serves a forked process and a worker
+ * thread (`kind` switches between them); `kind: 'command'` runs any program.
+ *
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ResourceLimits } from 'node:worker_threads';
+import { resolveBackoffOptions, type BackoffOptions, type ResolvedBackoffOptions } from '@drove/pool/backoff';
+import type { SpawnSpec } from '@drove/pool/transport';
+import { CHILD_ENV } from './internal/protocol.js';
+import { Problems } from './internal/validate.js';
+
+/**
+ * OTP's restart types: a `permanent` child is always restarted, a `transient`
+ * one only when it ended abnormally (not exit code 0, and not stopped by the
+ * supervisor), a `temporary` one never (and its spec is removed when it ends).
+ */
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+
+/** What runs the child: a forked Node process, a worker thread, or any command. */
+export type ChildKind = 'process' | 'thread' | 'command';
+
+/** What a readiness probe is given. */
+export interface ProbeContext {
+  /** The child's name. */
+  name: string;
+  /** The child's pid (for threads: the supervisor's). */
+  pid: number | undefined;
+  /** Aborts when the child exits or the readiness timeout passes. */
+  signal: AbortSignal;
+}
+
+/**
+ * When a child counts as running:
+ * - `'envelope'`: when it sends the `ready` envelope (call `ready()` from
+ *   `@drove/supervisor/child`); the default for `process` and `thread`.
+ * - `'spawn'`: as soon as it is spawned; the default for `command`.
+ * - `{ tcp: { port, host } }`: once a TCP connection to the port succeeds.
+ * - `{ probe }`: once the async function resolves `true`.
+ * Probes are tried every `probeIntervalMs` until `readinessTimeoutMs`.
+ */
+export type Readiness =
+  | 'envelope'
+  | 'spawn'
+  | { tcp: { port: number; host?: string } }
+  | { probe: (context: ProbeContext) => boolean | Promise<boolean> };
+
+/** A liveness check over the envelope: `ping` every `intervalMs`, killed after `timeoutMs` without a `pong`. */
+export interface HeartbeatOptions {
+  /** How often the child is pinged. @default 1000 */
+  intervalMs?: number;
+  /** A child that answered no ping for this long is killed and restarted. Must exceed `intervalMs`. @default 5000 */
+  timeoutMs?: number;
+}
+
+/** What every child spec has, whatever its kind. */
+export interface ChildSpecBase {
+  /** Unique within the supervisor; prefixes the child's output lines in the CLI. */
+  name: string;
+  /** When the child is restarted (OTP's restart types). @default 'permanent' */
+  restart?: RestartType;
+  /**
+   * How long the child may take to exit once asked (SIGTERM for processes and
+   * commands, the `shutdown` envelope for threads) before it is killed.
+   * `0` kills at once (OTP's `brutal_kill`). @default the supervisor's `shutdownTimeoutMs` (5000)
+   */
+  shutdownTimeoutMs?: number;
+  /** When the child counts as running. @default 'envelope' for process and thread, 'spawn' for command */
+  readiness?: Readiness;
+  /** A child not ready by then is stopped and reported `readiness-timeout`. @default the supervisor's `readinessTimeoutMs` (30000) */
+  readinessTimeoutMs?: number;
+  /** How often a `tcp` or `probe` readiness check is tried. @default 100 */
+  probeIntervalMs?: number;
+  /** Liveness over the envelope (process and thread only); `true` takes the defaults. @default off */
+  heartbeat?: HeartbeatOptions | boolean;
+  /**
+   * Resident set size above which the child is stopped and restarted
+   * (reason `memory-limit`), checked every `memoryCheckIntervalMs` from
+   * `/proc` (process and command only: threads share their process's RSS,
+   * use `resourceLimits`). @default off
+   */
+  maxRssBytes?: number;
+  /** How often `maxRssBytes` is checked, at most 1000. @default 1000 */
+  memoryCheckIntervalMs?: number;
+  /**
+   * Our addition to OTP: the delay before restarting a child that ended
+   * before it had run `stableAfterMs`. @default the supervisor's `backoff` ({ baseMs: 1000, factor: 2, maxMs: 30000, jitter: 0.2 })
+   */
+  backoff?: BackoffOptions;
+  /**
+   * A child that has been running this long counts as stable: its back-off
+   * starts over, and if it then ends it is restarted at once.
+   * @default the supervisor's `stableAfterMs` (30000)
+   */
+  stableAfterMs?: number;
+  /**
+   * Environment variables. Node children get the supervisor's environment
+   * plus these; commands get a clean environment: `PATH` plus these.
+   */
+  env?: Record<string, string | undefined>;
+  /** Working directory (process and command). @default the supervisor's */
+  cwd?: string;
+}
+
+/** A Node module run as a forked process or a worker thread: the same spec, one switch. */
+export interface NodeChildSpec extends ChildSpecBase {
+  kind: 'process' | 'thread';
+  /** The module to run, a `file:` URL or a path. A missing file is refused at once. */
+  entry: URL | string;
+  /** Its arguments (`process.argv.slice(2)` in the child, for both kinds). */
+  args?: string[];
+  /** Node flags. @default the supervisor's `process.execArgv` (process), none (thread) */
+  execArgv?: string[];
+  /** Hard V8 heap limits of a thread. */
+  resourceLimits?: ResourceLimits;
+}
+
+/** Any program, run with an argv (no shell) and a clean environment. */
+export interface CommandChildSpec extends ChildSpecBase {
+  kind: 'command';
+  /** The program and its arguments: `['redis-server', '--port', '6380']`. */
+  argv: string[];
+}
+
+/** A child spec. */
+export type ChildSpec = NodeChildSpec | CommandChildSpec;
+
+/** The fully-filled readiness form. */
+export type ResolvedReadiness = Exclude<Readiness, { tcp: unknown }> | { tcp: { port: number; host: string } };
+
+/** A child spec with every default filled in, and the spawn spec for pool's transport. */
+export interface ResolvedChildSpec {
+  name: string;
+  kind: ChildKind;
+  restart: RestartType;
+  shutdownTimeoutMs: number;
+  readiness: ResolvedReadiness;
+  readinessTimeoutMs: number;
+  probeIntervalMs: number;
+  heartbeat: Required<HeartbeatOptions> | undefined;
+  maxRssBytes: number;
+  memoryCheckIntervalMs: number;
+  backoff: ResolvedBackoffOptions;
+  stableAfterMs: number;
+  /** The variables the spec adds to the environment. */
+  env: Record<string, string | undefined>;
+  /** What `spawnEndpoint` is given, less `stdio` and `env` (filled in at each spawn). */
+  spawn: SpawnSpec;
+}
+
+/** Fleet-wide defaults a child spec falls back on. */
+export interface ChildDefaults {
+  shutdownTimeoutMs: number;
+  readinessTimeoutMs: number;
+  backoff: BackoffOptions;
+  stableAfterMs: number;
+  cwd: string | undefined;
+}
+
+const BASE_KEYS = [
+  'name',
+  'kind',
+  'restart',
+  'shutdownTimeoutMs',
+  'readiness',
+  'readinessTimeoutMs',
+  'probeIntervalMs',
+  'heartbeat',
+  'maxRssBytes',
+  'memoryCheckIntervalMs',
+  'backoff',
+  'stableAfterMs',
+  'env',
+  'cwd',
+] as const;
+const NODE_KEYS = [...BASE_KEYS, 'entry', 'args', 'execArgv', 'resourceLimits'];
+const COMMAND_KEYS = [...BASE_KEYS, 'argv'];
+
+const defaultChildDefaults: ChildDefaults = {
+  shutdownTimeoutMs: 5000,
+  readinessTimeoutMs: 30_000,
+  backoff: {},
+  stableAfterMs: 30_000,
+  cwd: undefined,
+};
+
+function entryPath(entry: URL | string): string {
+  return entry instanceof URL || entry.startsWith('file:') ? fileURLToPath(entry) : entry;
+}
+
+/**
+ * Checks a child spec and fills in its defaults; `path` names it in messages.
+ *
+ * @throws InvalidSpecError (`ERR_SUPERVISOR_INVALID_SPEC`) listing every problem of the spec.
+ *
+ * @example
+ * ```ts
+ * import { resolveChildSpec } from '@drove/supervisor';
+ * resolveChildSpec({ name: 'web', kind: 'process', entry: './web.mjs', restart: 'always' });
+ * // InvalidSpecError: Expected `spec.restart` to be one of `permanent`, `transient`, `temporary`, got `"always"` (string)
+ * ```
+ */
+export function resolveChildSpec(spec: ChildSpec, path = 'spec', defaults: Partial<ChildDefaults> = {}): ResolvedChildSpec {
+  const problems = new Problems();
+  const resolved = collectChildSpec(spec, path, defaults, problems);
+  problems.throwIfAny('child spec');
+  return resolved!;
+}
+
+/** {@link resolveChildSpec} that adds its problems to `problems` (to report a whole config at once). */
+export function collectChildSpec(
+  spec: ChildSpec,
+  path: string,
+  defaults: Partial<ChildDefaults>,
+  problems: Problems,
+): ResolvedChildSpec | undefined {
+  return resolveInto(spec, path, { ...defaultChildDefaults, ...defaults }, problems);
+}
+
+function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, problems: Problems): ResolvedChildSpec | undefined {
+  if (!problems.object(path, spec)) return undefined;
+  const raw = spec as unknown as Record<string, unknown>;
+  const at = (field: string) => `${path}.${field}`;
+  problems.string(at('name'), raw.name);
+  const kindOk = problems.oneOf(at('kind'), raw.kind, ['process', 'thread', 'command']);
+  const kind = raw.kind as ChildKind;
+  if (kindOk) problems.knownKeys(path, raw, kind === 'command' ? COMMAND_KEYS : NODE_KEYS);
+
+  const restart = (raw.restart ?? 'permanent') as RestartType;
+  problems.oneOf(at('restart'), restart, ['permanent', 'transient', 'temporary']);
+  const shutdownTimeoutMs = (raw.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs) as number;
+  problems.number(at('shutdownTimeoutMs'), shutdownTimeoutMs, { min: 0 });
+  const readinessTimeoutMs = (raw.readinessTimeoutMs ?? defaults.readinessTimeoutMs) as number;
+  problems.number(at('readinessTimeoutMs'), readinessTimeoutMs, { min: 1 });
+  const probeIntervalMs = (raw.probeIntervalMs ?? 100) as number;
+  problems.number(at('probeIntervalMs'), probeIntervalMs, { min: 1 });
+  const stableAfterMs = (raw.stableAfterMs ?? defaults.stableAfterMs) as number;
+  problems.number(at('stableAfterMs'), stableAfterMs, { min: 0 });
+  const maxRssBytes = (raw.maxRssBytes ?? 0) as number;
+  problems.number(at('maxRssBytes'), maxRssBytes, { min: 0 });
+  const memoryCheckIntervalMs = (raw.memoryCheckIntervalMs ?? 1000) as number;
+  problems.number(at('memoryCheckIntervalMs'), memoryCheckIntervalMs, { min: 1, max: 1000 });
+  if (maxRssBytes > 0 && kind === 'thread') {
+    problems.add(
+      `Expected \`${at('maxRssBytes')}\` to be unset for a thread (threads share their process's RSS; use \`resourceLimits\`), got ${maxRssBytes}`,
+    );
+  }
+
+  let backoff: ResolvedBackoffOptions | undefined;
+  const backoffInput = raw.backoff ?? {};
+  if (problems.object(at('backoff'), backoffInput)) {
+    try {
+      backoff = resolveBackoffOptions({ ...defaults.backoff, ...(backoffInput as BackoffOptions) }, at('backoff'));
+    } catch (error) {
+      // pool's back-off checks throw its InvalidOptionError at the first problem: keep its message.
+      problems.add((error as Error).message);
+    }
+  }
+
+  const readiness = resolveReadiness(raw.readiness, kind, at('readiness'), problems);
+  const heartbeat = resolveHeartbeat(raw.heartbeat, kind, at('heartbeat'), problems);
+
+  let env: Record<string, string | undefined> | undefined;
+  if (raw.env !== undefined && problems.object(at('env'), raw.env)) {
+    for (const [key, value] of Object.entries(raw.env)) {
+      if (value !== undefined && typeof value !== 'string') problems.fail(at(`env.${key}`), 'a string', value);
+    }
+    env = raw.env as Record<string, string | undefined>;
+  }
+  const cwd = (raw.cwd ?? defaults.cwd) as string | undefined;
+  if (cwd !== undefined) problems.string(at('cwd'), cwd);
+
+  let spawn: SpawnSpec | undefined;
+  if (kind === 'command') {
+    if (problems.stringArray(at('argv'), raw.argv, { nonEmpty: true })) {
+      const [command, ...args] = raw.argv as string[];
+      if (command === '') problems.fail(at('argv[0]'), 'a non-empty string', command);
+      spawn = { kind: 'command', command: command!, args, cwd };
+    }
+  } else if (kind === 'process' || kind === 'thread') {
+    const entry = raw.entry;
+    if (!(entry instanceof URL) && (typeof entry !== 'string' || entry === '')) {
+      problems.fail(at('entry'), 'a file: URL or a path', entry);
+    } else {
+      let file = entryPath(entry);
+      if (cwd !== undefined && !isAbsolute(file)) file = resolve(cwd, file);
+      if (!existsSync(file)) problems.add(`Expected \`${at('entry')}\` to name an existing file, got \`${file}\` (missing)`);
+      const args = (raw.args ?? []) as string[];
+      problems.stringArray(at('args'), args);
+      const execArgv = raw.execArgv as string[] | undefined;
+      if (execArgv !== undefined) problems.stringArray(at('execArgv'), execArgv);
+      spawn =
+        kind === 'process'
+          ? { kind: 'process', entry: file, args, execArgv, cwd }
+          : { kind: 'thread', entry: file, argv: args, execArgv, resourceLimits: raw.resourceLimits as ResourceLimits | undefined };
+      if (kind === 'process' && raw.resourceLimits !== undefined) {
+        problems.fail(at('resourceLimits'), 'unset for a process (use `execArgv: ["--max-old-space-size=…"]`)', raw.resourceLimits);
+      }
+    }
+  }
+
+  if (!spawn || !backoff || !readiness || problems.list.length > 0) return undefined;
+  return {
+    name: raw.name as string,
+    kind,
+    restart,
+    shutdownTimeoutMs,
+    readiness,
+    readinessTimeoutMs,
+    probeIntervalMs,
+    heartbeat,
+    maxRssBytes,
+    memoryCheckIntervalMs,
+    backoff,
+    stableAfterMs,
+    env: env ?? {},
+    spawn,
+  };
+}
+
+/**
+ * The environment of one spawn: Node children get the supervisor's
+ * environment, the spec's additions and {@link CHILD_ENV}; commands a clean
+ * one, `PATH` plus the spec's additions.
+ */
+export function childEnvironment(spec: ResolvedChildSpec): NodeJS.ProcessEnv {
+  if (spec.kind === 'command') return { PATH: process.env.PATH, ...spec.env };
+  return { ...process.env, ...spec.env, [CHILD_ENV]: spec.name };
+}
+
+function resolveReadiness(value: unknown, kind: ChildKind, name: string, problems: Problems): ResolvedReadiness | undefined {
+  const readiness = value ?? (kind === 'command' ? 'spawn' : 'envelope');
+  if (readiness === 'spawn') return 'spawn';
+  if (readiness === 'envelope') {
+    if (kind !== 'command') return 'envelope';
+    problems.fail(name, "`'spawn'`, `{ tcp }` or `{ probe }` for a command (it has no envelope channel)", readiness);
+    return undefined;
+  }
+  if (typeof readiness === 'object' && readiness !== null && 'tcp' in readiness) {
+    const tcp = (readiness as { tcp: unknown }).tcp;
+    if (!problems.object(`${name}.tcp`, tcp)) return undefined;
+    if (!problems.count(`${name}.tcp.port`, tcp.port, { min: 1 }) || (tcp.port as number) > 65_535) {
+      if ((tcp.port as number) > 65_535) problems.fail(`${name}.tcp.port`, 'an integer >= 1 and <= 65535', tcp.port);
+      return undefined;
+    }
+    if (tcp.host !== undefined && !problems.string(`${name}.tcp.host`, tcp.host)) return undefined;
+    return { tcp: { port: tcp.port as number, host: (tcp.host as string | undefined) ?? '127.0.0.1' } };
+  }
+  if (typeof readiness === 'object' && readiness !== null && 'probe' in readiness) {
+    const probe = (readiness as { probe: unknown }).probe;
+    if (!problems.function(`${name}.probe`, probe)) return undefined;
+    return { probe: probe as (context: ProbeContext) => boolean | Promise<boolean> };
+  }
+  problems.fail(name, "`'envelope'`, `'spawn'`, `{ tcp: { port, host } }` or `{ probe }`", readiness);
+  return undefined;
+}
+
+function resolveHeartbeat(value: unknown, kind: ChildKind, name: string, problems: Problems): Required<HeartbeatOptions> | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (kind === 'command') {
+    problems.fail(name, 'unset for a command (a heartbeat travels over the envelope)', value);
+    return undefined;
+  }
+  const options = value === true ? {} : value;
+  if (!problems.object(name, options)) return undefined;
+  problems.knownKeys(name, options, ['intervalMs', 'timeoutMs']);
+  const intervalMs = (options.intervalMs ?? 1000) as number;
+  const timeoutMs = (options.timeoutMs ?? 5000) as number;
+  const ok = problems.number(`${name}.intervalMs`, intervalMs, { min: 1 }) && problems.number(`${name}.timeoutMs`, timeoutMs, { min: 1 });
+  if (ok && timeoutMs <= intervalMs) {
+    problems.add(`Expected \`${name}.timeoutMs\` (${timeoutMs}) to be > \`${name}.intervalMs\` (${intervalMs})`);
+    return undefined;
+  }
+  return ok ? { intervalMs, timeoutMs } : undefined;
+}

@@ -1,0 +1,44 @@
+export { Supervisor } from './supervisor.js';
+export { resolveSupervisorOptions } from './options.js';
+export type { OutputMode, ResolvedSupervisorOptions, SharedSocketOptions, Strategy, SupervisorOptions } from './options.js';
+export { resolveChildSpec } from './child-spec.js';
+export type {
+  ChildDefaults,
+  ChildKind,
+  ChildSpec,
+  ChildSpecBase,
+  CommandChildSpec,
+  HeartbeatOptions,
+  NodeChildSpec,
+  ProbeContext,
+  Readiness,
+  ResolvedChildSpec,
+  ResolvedReadiness,
+  RestartType,
+} from './child-spec.js';
+export { ChildStartError, GaveUpError, InvalidSpecError, SupervisorError } from './errors.js';
+export type { GaveUpDetails, SupervisorErrorCode, SupervisorErrorOptions } from './errors.js';
+export type {
+  BackoffEvent,
+  ExitEvent,
+  GiveUpEvent,
+  ReadyEvent,
+  RestartCause,
+  RestartEvent,
+  ShutdownEvent,
+  SpawnEvent,
+  SupervisorErrorEvent,
+  SupervisorEvents,
+} from './events.js';
+export type {
+  ChildCounts,
+  ChildInfo,
+  ChildState,
+  ChildStats,
+  ExitReason,
+  LastExit,
+  SupervisorState,
+  SupervisorStats,
+} from './stats.js';
+export { ManualClock, systemClock } from './clock.js';
+export type { Clock, ClockTimer } from './clock.js';

@@ -1,0 +1,309 @@
+// One run of a child: one process or thread from its spawn to its exit. It
+// spawns and stops through pool's transport, tells when the child is ready,
+// and watches its heartbeat and its memory. What happens after it ends is
+// the supervisor's business.
+import { connect } from 'node:net';
+import type { ChildProcess, SendHandle } from 'node:child_process';
+import { envelope, isEnvelope, deserializeError, type TelemetrySample } from '@drove/pool/envelope';
+import { readProcStat } from '@drove/pool/telemetry';
+import { spawnEndpoint, type Endpoint, type ExitInfo } from '@drove/pool/transport';
+import { childEnvironment, type ResolvedChildSpec } from '../child-spec.js';
+import type { Clock, ClockTimer } from '../clock.js';
+import type { OutputMode } from '../options.js';
+import type { ExitReason } from '../stats.js';
+import { prefixLines } from './line-prefixer.js';
+import { isSupervisorMessage, type SupervisorMessage } from './protocol.js';
+
+/** How a run ended. */
+export interface RunExit {
+  info: ExitInfo;
+  reason: ExitReason;
+  error: Error | undefined;
+  rssBytes: number | undefined;
+}
+
+export interface RunHooks {
+  onReady(run: ChildRun): void;
+  onExit(run: ChildRun, exit: RunExit): void;
+  onSupervisorMessage(run: ChildRun, message: SupervisorMessage, handle: SendHandle | undefined): void;
+}
+
+export interface RunContext {
+  clock: Clock;
+  output: OutputMode;
+  hooks: RunHooks;
+}
+
+/** Kill causes set by the supervisor before it stops a run. */
+export type StopCause = Extract<ExitReason, 'shutdown' | 'readiness-timeout' | 'heartbeat-timeout' | 'memory-limit'>;
+
+export class ChildRun {
+  readonly spec: ResolvedChildSpec;
+  readonly endpoint: Endpoint;
+  readonly spawnedAt: number;
+  readyAt: number | undefined;
+  /** The last heartbeat answer. */
+  lastPong: { at: number; telemetry: TelemetrySample } | undefined;
+  /** Resolves true once ready, false if the run ended (or was stopped) first. */
+  readonly readiness: Promise<boolean>;
+  readonly #context: RunContext;
+  #resolveReadiness!: (ready: boolean) => void;
+  #cause: StopCause | undefined;
+  #fatal: Error | undefined;
+  #rssBytes: number | undefined;
+  readonly #timers = new Set<ClockTimer>();
+  #heartbeatDeadline: ClockTimer | undefined;
+  #pingId = 0;
+  readonly #probeAbort = new AbortController();
+  #ended = false;
+
+  constructor(spec: ResolvedChildSpec, context: RunContext) {
+    this.spec = spec;
+    this.#context = context;
+    this.readiness = new Promise((resolve) => {
+      this.#resolveReadiness = resolve;
+    });
+    const stdio = context.output === 'prefix' ? 'pipe' : context.output;
+    this.endpoint = spawnEndpoint({ ...spec.spawn, env: childEnvironment(spec), stdio });
+    this.spawnedAt = context.clock.now();
+    if (context.output === 'prefix') {
+      if (this.endpoint.stdout) prefixLines(this.endpoint.stdout, process.stdout, `${spec.name} | `);
+      if (this.endpoint.stderr) prefixLines(this.endpoint.stderr, process.stderr, `${spec.name} | `);
+    }
+    this.endpoint.on('message', (message, handle) => this.#onMessage(message, handle));
+    this.endpoint.once('exit', (info) => this.#onExit(info));
+    if (this.endpoint.alive) this.#watchReadiness();
+    if (spec.maxRssBytes > 0) this.#every(spec.memoryCheckIntervalMs, () => this.#checkMemory());
+  }
+
+  get pid(): number | undefined {
+    return this.endpoint.pid;
+  }
+
+  get threadId(): number {
+    return this.endpoint.threadId;
+  }
+
+  get alive(): boolean {
+    return this.endpoint.alive;
+  }
+
+  get ready(): boolean {
+    return this.readyAt !== undefined;
+  }
+
+  /** Why the supervisor is stopping this run, once it is. */
+  get cause(): StopCause | undefined {
+    return this.#cause;
+  }
+
+  /**
+   * Stops the run: the `shutdown` envelope for threads, SIGTERM for processes
+   * and commands, a kill after `graceMs` (pool's `Endpoint.stop`). Resolves
+   * once the child has exited.
+   */
+  stop(cause: StopCause = 'shutdown', graceMs = this.spec.shutdownTimeoutMs): Promise<ExitInfo> {
+    this.#cause ??= cause;
+    this.#clearTimers();
+    if (!this.endpoint.alive) return this.endpoint.exited;
+    if (graceMs <= 0) {
+      this.endpoint.kill();
+      return this.endpoint.exited;
+    }
+    if (this.spec.kind === 'thread') {
+      try {
+        this.endpoint.send(envelope('shutdown', {}));
+      } catch {
+        // The thread is on its way out already; stop() below waits for it.
+      }
+      return this.endpoint.stop({ graceMs, signal: null });
+    }
+    return this.endpoint.stop({ graceMs });
+  }
+
+  /** Kills at once (SIGKILL, or `terminate()` for a thread). */
+  kill(cause: StopCause = 'shutdown'): Promise<ExitInfo> {
+    this.#cause ??= cause;
+    this.#clearTimers();
+    this.endpoint.kill();
+    return this.endpoint.exited;
+  }
+
+  /**
+   * Sends a message with a handle (process children only); false when the
+   * channel is gone. `keepOpen` keeps the supervisor's copy of a socket open
+   * until the child acknowledges it. pool's `Endpoint.send` takes no send
+   * options, so that one case reaches the `ChildProcess` pool exposes on its
+   * process endpoints (README: "Built on @drove/pool").
+   */
+  sendHandle(message: SupervisorMessage, handle: SendHandle, { keepOpen = false } = {}): boolean {
+    if (!this.endpoint.alive) return false;
+    const child = (this.endpoint as unknown as { child?: ChildProcess }).child;
+    try {
+      if (keepOpen && child && typeof child.send === 'function') {
+        if (!child.connected) return false;
+        // A failed send leaves the socket unacknowledged: it is handed on when this run ends.
+        child.send(message, handle, { keepOpen: true }, () => {});
+        return true;
+      }
+      this.endpoint.send(message, undefined, handle);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #onMessage(message: unknown, handle: SendHandle | undefined): void {
+    if (isSupervisorMessage(message)) {
+      this.#context.hooks.onSupervisorMessage(this, message, handle);
+      return;
+    }
+    if (!isEnvelope(message)) return;
+    switch (message.type) {
+      case 'ready':
+        if (this.spec.readiness === 'envelope') this.#markReady();
+        return;
+      case 'pong':
+        this.lastPong = { at: this.#context.clock.now(), telemetry: message.telemetry };
+        this.#armHeartbeatDeadline();
+        return;
+      case 'fatal':
+        this.#fatal = deserializeError(message.error);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #watchReadiness(): void {
+    const { readiness, readinessTimeoutMs } = this.spec;
+    if (readiness === 'spawn') {
+      // A command that cannot be spawned has no pid and ends through 'exit' soon after.
+      if (this.endpoint.pid !== undefined) queueMicrotask(() => this.#markReady());
+      return;
+    }
+    this.#after(readinessTimeoutMs, () => {
+      if (this.ready || !this.endpoint.alive) return;
+      void this.stop('readiness-timeout');
+    });
+    if (readiness === 'envelope') return;
+    const attempt =
+      'tcp' in readiness
+        ? () => tcpConnects(readiness.tcp.port, readiness.tcp.host)
+        : async () =>
+            (await readiness.probe({ name: this.spec.name, pid: this.endpoint.pid, signal: this.#probeAbort.signal })) === true;
+    const tryOnce = (): void => {
+      attempt().then(
+        (ok) => {
+          if (this.ready || !this.endpoint.alive || this.#cause) return;
+          if (ok) this.#markReady();
+          else this.#after(this.spec.probeIntervalMs, tryOnce);
+        },
+        () => {
+          if (!this.ready && this.endpoint.alive && !this.#cause) this.#after(this.spec.probeIntervalMs, tryOnce);
+        },
+      );
+    };
+    tryOnce();
+  }
+
+  #markReady(): void {
+    if (this.ready || !this.endpoint.alive || this.#cause) return;
+    this.readyAt = this.#context.clock.now();
+    this.#probeAbort.abort();
+    this.#resolveReadiness(true);
+    this.#startHeartbeat();
+    this.#context.hooks.onReady(this);
+  }
+
+  #startHeartbeat(): void {
+    const heartbeat = this.spec.heartbeat;
+    if (!heartbeat) return;
+    this.#armHeartbeatDeadline();
+    this.#every(heartbeat.intervalMs, () => {
+      try {
+        this.endpoint.send(envelope('ping', { id: ++this.#pingId }));
+      } catch {
+        // The channel closed: the exit follows.
+      }
+    });
+  }
+
+  /** A child is killed `timeoutMs` after its last answer (or its readiness). */
+  #armHeartbeatDeadline(): void {
+    const heartbeat = this.spec.heartbeat;
+    if (!heartbeat || this.#ended || this.#cause) return;
+    if (this.#heartbeatDeadline !== undefined) this.#clear(this.#heartbeatDeadline);
+    this.#heartbeatDeadline = this.#after(heartbeat.timeoutMs, () => {
+      if (this.endpoint.alive && !this.#cause) void this.kill('heartbeat-timeout');
+    });
+  }
+
+  #checkMemory(): void {
+    const pid = this.endpoint.pid;
+    if (pid === undefined || this.#cause) return;
+    void readProcStat(pid).then((stat) => {
+      if (!stat || !this.endpoint.alive || this.#cause) return;
+      if (stat.rssBytes > this.spec.maxRssBytes) {
+        this.#rssBytes = stat.rssBytes;
+        void this.stop('memory-limit');
+      }
+    });
+  }
+
+  #onExit(info: ExitInfo): void {
+    this.#ended = true;
+    this.#clearTimers();
+    this.#probeAbort.abort();
+    this.#resolveReadiness(false);
+    let reason: ExitReason;
+    if (this.#cause) reason = this.#cause;
+    else if (!this.ready) reason = 'exited-before-ready';
+    else if (info.exitCode === 0 && info.signal === null && !info.error && !this.#fatal) reason = 'normal';
+    else reason = 'crashed';
+    this.#context.hooks.onExit(this, { info, reason, error: this.#fatal ?? info.error, rssBytes: this.#rssBytes });
+  }
+
+  #after(ms: number, callback: () => void): ClockTimer {
+    const timer = this.#context.clock.setTimeout(() => {
+      this.#timers.delete(timer);
+      callback();
+    }, ms);
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  #every(ms: number, callback: () => void): void {
+    const tick = (): void => {
+      if (this.#ended) return;
+      callback();
+      if (!this.#ended && !this.#cause) this.#after(ms, tick);
+    };
+    this.#after(ms, tick);
+  }
+
+  #clear(timer: ClockTimer): void {
+    this.#context.clock.clearTimeout(timer);
+    this.#timers.delete(timer);
+  }
+
+  #clearTimers(): void {
+    for (const timer of this.#timers) this.#context.clock.clearTimeout(timer);
+    this.#timers.clear();
+  }
+}
+
+/** True when a TCP connection to the port succeeds. */
+function tcpConnects(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}

@@ -1,0 +1,64 @@
+import { Backoff } from '@drove/pool/backoff';
+import type { ResolvedChildSpec } from '../child-spec.js';
+import type { Clock, ClockTimer } from '../clock.js';
+import type { ChildInfo, ChildState, ChildStats, LastExit } from '../stats.js';
+import type { ChildRun } from './child-run.js';
+
+/**
+ * One child spec held by the supervisor and the state that outlives its
+ * runs: its back-off, its restart count, its last exit.
+ */
+export class ChildSlot {
+  readonly spec: ResolvedChildSpec;
+  readonly backoff: Backoff;
+  state: ChildState = 'stopped';
+  run: ChildRun | undefined;
+  /** False once terminated by hand: nothing starts it again until `restartChild`. */
+  wanted = true;
+  /** Started at least once: the next start is a restart. */
+  started = false;
+  restarts = 0;
+  /** Being stopped by a group or rolling restart, which starts it again. */
+  restartAfterStop = false;
+  /** A pending one-for-one restart. */
+  timer: ClockTimer | undefined;
+  lastExit: LastExit | undefined;
+
+  constructor(spec: ResolvedChildSpec) {
+    this.spec = spec;
+    this.backoff = new Backoff(spec.backoff);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  cancelTimer(clock: Clock): void {
+    if (this.timer !== undefined) clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  info(): ChildInfo {
+    const run = this.run;
+    return {
+      name: this.spec.name,
+      kind: this.spec.kind,
+      restart: this.spec.restart,
+      state: this.state,
+      pid: run?.alive ? run.pid : undefined,
+      threadId: run?.alive ? run.threadId : undefined,
+    };
+  }
+
+  stats(now: number): ChildStats {
+    const run = this.run;
+    return {
+      ...this.info(),
+      restarts: this.restarts,
+      consecutiveFailures: this.backoff.failures,
+      uptimeMs: this.state === 'running' && run?.readyAt !== undefined ? now - run.readyAt : undefined,
+      lastExit: this.lastExit ? { ...this.lastExit } : undefined,
+      lastPong: run?.lastPong ? { at: run.lastPong.at, telemetry: { ...run.lastPong.telemetry } } : undefined,
+    };
+  }
+}

@@ -1,0 +1,498 @@
+/**
+ * The supervisor: starts children in order, restarts them as OTP's restart
+ * types and strategies say (with a back-off of our own between failures),
+ * gives up past its restart intensity, and stops them in reverse order.
+ *
+ * @module
+ */
+import type { AddressInfo } from 'node:net';
+import { EventEmitter } from 'eventemitter3';
+import { resolveChildSpec, type ChildSpec, type RestartType } from './child-spec.js';
+import type { Clock } from './clock.js';
+import { ChildStartError, GaveUpError, SupervisorError } from './errors.js';
+import type { RestartCause, SupervisorEvents } from './events.js';
+import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from './options.js';
+import type { ChildCounts, ChildInfo, ExitReason, SupervisorState, SupervisorStats } from './stats.js';
+import { ChildRun, type RunExit, type RunHooks } from './internal/child-run.js';
+import { ChildSlot } from './internal/child-slot.js';
+import { GroupRestart } from './internal/group-restart.js';
+import { RestartIntensity } from './internal/restart-intensity.js';
+import { SharedSockets } from './internal/shared-sockets.js';
+import { installSignalHandlers } from './internal/signal-handler.js';
+
+function shouldRestart(restart: RestartType, reason: ExitReason): boolean {
+  if (reason === 'shutdown') return false;
+  if (restart === 'permanent') return true;
+  if (restart === 'transient') return reason !== 'normal';
+  return false;
+}
+
+/**
+ * Supervises a fleet of children: forked Node processes, worker threads and
+ * commands.
+ *
+ * @example
+ * ```ts
+ * import { Supervisor } from '@drove/supervisor';
+ * const supervisor = new Supervisor({
+ *   strategy: 'one-for-one',
+ *   children: [
+ *     { name: 'web', kind: 'process', entry: new URL('./web.mjs', import.meta.url), heartbeat: true },
+ *     { name: 'jobs', kind: 'thread', entry: new URL('./jobs.mjs', import.meta.url), restart: 'transient' },
+ *   ],
+ * });
+ * supervisor.on('exit', ({ name, reason }) => console.log(`${name} exited: ${reason}`));
+ * await supervisor.start();
+ * await supervisor.stop();
+ * ```
+ */
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  /** The resolved options (children as given at construction). */
+  readonly options: ResolvedSupervisorOptions;
+  readonly #clock: Clock;
+  readonly #slots: ChildSlot[];
+  readonly #intensity: RestartIntensity;
+  readonly #sockets: SharedSockets;
+  readonly #runs = new Set<ChildRun>();
+  #state: SupervisorState = 'idle';
+  #closing = false;
+  #killing = false;
+  readonly #groups: GroupRestart;
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #failure: Error | undefined;
+  #rolling: Promise<void> | undefined;
+  #rollAgain = false;
+  #restarts = 0;
+  #removeSignalHandlers: (() => void) | undefined;
+  readonly #stopped: Promise<void>;
+  #settleStopped!: (error?: Error) => void;
+
+  /**
+   * @throws InvalidSpecError (`ERR_SUPERVISOR_INVALID_SPEC`) listing every problem of the options and child specs.
+   */
+  constructor(options: SupervisorOptions = {}) {
+    super();
+    this.options = resolveSupervisorOptions(options);
+    this.#clock = this.options.clock;
+    this.#slots = this.options.children.map((spec) => new ChildSlot(spec));
+    this.#intensity = new RestartIntensity(this.options.maxRestarts, this.options.periodMs);
+    this.#sockets = new SharedSockets(this.options.sockets, (error) => this.emit('error', { error }));
+    this.#groups = new GroupRestart({
+      clock: this.#clock,
+      slots: () => this.#slots,
+      closing: () => this.#closing,
+      launch: (slot, cause) => this.#launch(slot, cause),
+      remove: (slot) => this.#remove(slot),
+      onError: (error) => this.emit('error', { error }),
+    });
+    this.#stopped = new Promise<void>((resolve, reject) => {
+      this.#settleStopped = (error) => (error ? reject(error) : resolve());
+    });
+    // Nobody may ever ask: a give-up must not become an unhandled rejection.
+    this.#stopped.catch(() => {});
+  }
+
+  /** Where the supervisor is in its life. */
+  get state(): SupervisorState {
+    return this.#state;
+  }
+
+  /**
+   * Opens the shared sockets and starts the children in order, each ready
+   * before the next starts. Resolves once every child was started once (a
+   * child that fails to start is restarted as its spec says: under
+   * one-for-one it holds nobody back; under the group strategies the group
+   * restart takes over). Calling it again returns the same promise.
+   *
+   * @throws SupervisorError `ERR_SUPERVISOR_STOPPED` after `stop()`, `ERR_SUPERVISOR_SOCKET` when a shared socket cannot listen.
+   */
+  start(): Promise<void> {
+    if (this.#starting) return this.#starting;
+    if (this.#closing) return Promise.reject(this.#stoppedError('start'));
+    this.#state = 'starting';
+    if (this.options.handleSignals) {
+      this.#removeSignalHandlers = installSignalHandlers({
+        stop: (signal) => {
+          if (this.#closing) void this.kill();
+          else void this.#beginStop('signal', signal);
+        },
+        reload: () => {
+          if (!this.#closing) this.rollingRestart().catch(() => {});
+        },
+      });
+    }
+    this.#starting = (async () => {
+      try {
+        await this.#sockets.open();
+      } catch (error) {
+        this.#failure = error as Error;
+        await this.#beginStop('stop');
+        throw error;
+      }
+      if (this.#closing) return;
+      await this.#groups.startAll([...this.#slots]);
+      if (this.#state === 'starting') this.#state = 'running';
+    })();
+    return this.#starting;
+  }
+
+  /**
+   * Stops every child gracefully, in reverse start order (each within its
+   * `shutdownTimeoutMs`, then killed), cancels pending restarts and closes
+   * the shared sockets. Resolves once every child's process or thread has
+   * ended. Idempotent.
+   */
+  stop(): Promise<void> {
+    return this.#beginStop('stop');
+  }
+
+  /** Kills every child at once (SIGKILL, `terminate()` for threads); resolves once all have ended. */
+  kill(): Promise<void> {
+    this.#killing = true;
+    const stopping = this.#beginStop('stop');
+    for (const run of this.#runs) void run.kill();
+    return stopping;
+  }
+
+  /**
+   * Resolves once the supervisor has stopped; rejects with `GaveUpError`
+   * (`ERR_SUPERVISOR_GAVE_UP`) when it gave up, or with the error that kept it from starting.
+   */
+  onStopped(): Promise<void> {
+    return this.#stopped;
+  }
+
+  /** The children, in start order (OTP's `which_children`). */
+  whichChildren(): ChildInfo[] {
+    return this.#slots.map((slot) => slot.info());
+  }
+
+  /** Counts of children by state (OTP's `count_children`). */
+  countChildren(): ChildCounts {
+    const counts: ChildCounts = { specs: this.#slots.length, active: 0, starting: 0, running: 0, restarting: 0, stopping: 0, stopped: 0 };
+    for (const slot of this.#slots) {
+      counts[slot.state] += 1;
+      if (slot.run?.alive) counts.active += 1;
+    }
+    return counts;
+  }
+
+  /** A plain snapshot: state, restart counts per child and in the intensity window. */
+  stats(): SupervisorStats {
+    const now = this.#clock.now();
+    return {
+      state: this.#state,
+      strategy: this.options.strategy,
+      restarts: this.#restarts,
+      recentRestarts: this.#intensity.recent(now),
+      maxRestarts: Number.isFinite(this.options.maxRestarts) ? this.options.maxRestarts : null,
+      periodMs: this.options.periodMs,
+      children: this.#slots.map((slot) => slot.stats(now)),
+    };
+  }
+
+  /** The address a shared socket listens on (to learn the port of `port: 0`). */
+  address(socket: string): AddressInfo | undefined {
+    const address = this.#sockets.address(socket);
+    return address && typeof address === 'object' ? address : undefined;
+  }
+
+  /**
+   * Adds a child at the end of the start order and starts it (OTP's
+   * `start_child`). Resolves with its info once it is ready.
+   *
+   * @throws InvalidSpecError `ERR_SUPERVISOR_INVALID_SPEC`, SupervisorError `ERR_SUPERVISOR_DUPLICATE_CHILD`
+   *   or `ERR_SUPERVISOR_STOPPED`, ChildStartError `ERR_SUPERVISOR_START_FAILED` when it did not become
+   *   ready (it stays supervised and is restarted as its `restart` says).
+   */
+  async startChild(spec: ChildSpec): Promise<ChildInfo> {
+    if (this.#closing) throw this.#stoppedError('startChild');
+    const o = this.options;
+    const resolved = resolveChildSpec(spec, 'spec', {
+      shutdownTimeoutMs: o.shutdownTimeoutMs,
+      readinessTimeoutMs: o.readinessTimeoutMs,
+      backoff: o.backoff,
+      stableAfterMs: o.stableAfterMs,
+      cwd: o.cwd,
+    });
+    if (this.#find(resolved.name)) {
+      throw new SupervisorError('ERR_SUPERVISOR_DUPLICATE_CHILD', `A child named \`${resolved.name}\` is already supervised`);
+    }
+    const slot = new ChildSlot(resolved);
+    this.#slots.push(slot);
+    if (this.#state === 'idle') return slot.info();
+    return this.#startAndReport(slot, 'manual');
+  }
+
+  /**
+   * Stops a child and keeps its spec (OTP's `terminate_child`); a temporary
+   * child's spec is removed. Nothing restarts it until `restartChild`.
+   *
+   * @throws SupervisorError `ERR_SUPERVISOR_UNKNOWN_CHILD`.
+   */
+  async terminateChild(name: string): Promise<void> {
+    const slot = this.#get(name);
+    slot.wanted = false;
+    slot.cancelTimer(this.#clock);
+    this.#groups.drop(slot);
+    if (slot.run?.alive) {
+      slot.state = 'stopping';
+      await slot.run.stop('shutdown');
+    }
+    slot.state = 'stopped';
+    if (slot.spec.restart === 'temporary') this.#remove(slot);
+  }
+
+  /**
+   * Starts a stopped child again (OTP's `restart_child`). Resolves with its
+   * info once it is ready.
+   *
+   * @throws SupervisorError `ERR_SUPERVISOR_UNKNOWN_CHILD`, `ERR_SUPERVISOR_CHILD_RUNNING` when it is not
+   *   stopped, `ERR_SUPERVISOR_STOPPED`; ChildStartError `ERR_SUPERVISOR_START_FAILED`.
+   */
+  async restartChild(name: string): Promise<ChildInfo> {
+    const slot = this.#get(name);
+    if (this.#closing) throw this.#stoppedError('restartChild');
+    if (slot.state !== 'stopped') {
+      throw new SupervisorError('ERR_SUPERVISOR_CHILD_RUNNING', `Child \`${name}\` is ${slot.state}; terminate it first`);
+    }
+    slot.wanted = true;
+    if (this.#state === 'idle') return slot.info();
+    return this.#startAndReport(slot, 'manual');
+  }
+
+  /**
+   * Removes a stopped child's spec (OTP's `delete_child`).
+   *
+   * @throws SupervisorError `ERR_SUPERVISOR_UNKNOWN_CHILD`, `ERR_SUPERVISOR_CHILD_RUNNING` when it is not stopped.
+   */
+  deleteChild(name: string): void {
+    const slot = this.#get(name);
+    if (slot.state !== 'stopped') {
+      throw new SupervisorError('ERR_SUPERVISOR_CHILD_RUNNING', `Child \`${name}\` is ${slot.state}; terminate it first`);
+    }
+    this.#remove(slot);
+  }
+
+  /**
+   * Restarts the running children one at a time, in start order: each is
+   * stopped, started again and ready before the next is stopped (what SIGHUP
+   * does). A call during a roll rolls once more after it. Stops at the first
+   * child that does not become ready.
+   *
+   * @throws SupervisorError `ERR_SUPERVISOR_STOPPED`; ChildStartError `ERR_SUPERVISOR_START_FAILED`.
+   */
+  rollingRestart(): Promise<void> {
+    if (this.#closing) return Promise.reject(this.#stoppedError('rollingRestart'));
+    if (this.#rolling) {
+      this.#rollAgain = true;
+      return this.#rolling;
+    }
+    this.#rolling = (async () => {
+      do {
+        this.#rollAgain = false;
+        for (const slot of [...this.#slots]) {
+          if (this.#closing) return;
+          const run = slot.run;
+          if (!run?.alive || (slot.state !== 'running' && slot.state !== 'starting') || !this.#slots.includes(slot)) continue;
+          slot.state = 'stopping';
+          slot.restartAfterStop = true;
+          await run.stop('shutdown');
+          // Someone else may have taken the child over meanwhile (a group restart, terminateChild, stop).
+          if (this.#closing || slot.run || slot.state !== 'stopping' || !slot.wanted) continue;
+          if (!(await this.#launch(slot, 'rolling'))) {
+            throw new ChildStartError(slot.name, slot.lastExit?.reason ?? 'shutdown');
+          }
+        }
+      } while (this.#rollAgain && !this.#closing);
+    })().finally(() => {
+      this.#rolling = undefined;
+    });
+    return this.#rolling;
+  }
+
+  /** Stops the supervisor (`await using supervisor = …`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  // ---- starting and restarting ------------------------------------------
+
+  async #startAndReport(slot: ChildSlot, cause: RestartCause): Promise<ChildInfo> {
+    if (await this.#launch(slot, cause)) return slot.info();
+    throw new ChildStartError(slot.name, slot.lastExit?.reason ?? 'shutdown');
+  }
+
+  /** Starts one run of the child; resolves true once it is ready, false if it ended first. */
+  #launch(slot: ChildSlot, cause: RestartCause): Promise<boolean> {
+    if (slot.run) return slot.run.readiness;
+    if (this.#closing || !slot.wanted || !this.#slots.includes(slot)) return Promise.resolve(false);
+    slot.cancelTimer(this.#clock);
+    if (slot.started) {
+      slot.restarts += 1;
+      this.#restarts += 1;
+      this.emit('restart', { name: slot.name, cause, restarts: slot.restarts });
+    }
+    slot.started = true;
+    slot.state = 'starting';
+    const hooks: RunHooks = {
+      onReady: (run) => this.#onReady(slot, run),
+      onExit: (run, exit) => this.#onExit(slot, run, exit),
+      onSupervisorMessage: (run, message) => this.#sockets.handle(run, message),
+    };
+    let run: ChildRun;
+    try {
+      run = new ChildRun(slot.spec, { clock: this.#clock, output: this.options.output, hooks });
+    } catch (error) {
+      // pool's transport refused the spec synchronously (a thread's invalid execArgv, say).
+      this.#onExit(slot, undefined, {
+        info: { exitCode: null, signal: null, error: error as Error },
+        reason: 'exited-before-ready',
+        error: error as Error,
+        rssBytes: undefined,
+      });
+      return Promise.resolve(false);
+    }
+    slot.run = run;
+    this.#runs.add(run);
+    this.emit('spawn', { name: slot.name, kind: slot.spec.kind, pid: run.pid, threadId: run.threadId, restarts: slot.restarts });
+    return run.readiness;
+  }
+
+  #onReady(slot: ChildSlot, run: ChildRun): void {
+    if (slot.run !== run) return;
+    slot.state = 'running';
+    this.emit('ready', { name: slot.name, pid: run.pid, threadId: run.threadId, startupMs: (run.readyAt ?? run.spawnedAt) - run.spawnedAt });
+    this.#sockets.onReady();
+  }
+
+  #onExit(slot: ChildSlot, run: ChildRun | undefined, exit: RunExit): void {
+    const now = this.#clock.now();
+    if (run) {
+      this.#runs.delete(run);
+      this.#sockets.forget(run);
+    }
+    const current = run === undefined || slot.run === run;
+    if (current) slot.run = undefined;
+    slot.lastExit = { reason: exit.reason, exitCode: exit.info.exitCode, signal: exit.info.signal, at: now };
+    const handled = current && !this.#closing && exit.reason !== 'shutdown' && this.#slots.includes(slot);
+    const willRestart = handled
+      ? slot.wanted && shouldRestart(slot.spec.restart, exit.reason)
+      : current && !this.#closing && slot.restartAfterStop;
+    if (current) slot.restartAfterStop = false;
+    this.emit('exit', {
+      name: slot.name,
+      pid: run?.pid,
+      threadId: run?.threadId ?? 0,
+      reason: exit.reason,
+      exitCode: exit.info.exitCode,
+      signal: exit.info.signal,
+      error: exit.error,
+      rssBytes: exit.rssBytes,
+      willRestart,
+    });
+    // A child stopped on purpose: whoever stopped it sets its state.
+    if (!handled) return;
+    if (!willRestart) {
+      slot.state = 'stopped';
+      if (slot.spec.restart === 'temporary') this.#remove(slot);
+      return;
+    }
+    // Our addition to OTP: a child that ran stableAfterMs starts over at once;
+    // one that failed sooner waits its back-off.
+    const stable = run?.readyAt !== undefined && now - run.readyAt >= slot.spec.stableAfterMs;
+    if (stable) slot.backoff.succeed();
+    const delay = stable ? 0 : slot.backoff.fail();
+    if (!this.#intensity.record(now) || delay === undefined) {
+      slot.state = 'stopped';
+      this.#giveUp(slot, delay === undefined);
+      return;
+    }
+    if (delay > 0) this.emit('backoff', { name: slot.name, delayMs: delay, consecutiveFailures: slot.backoff.failures });
+    if (this.options.strategy === 'one-for-one') this.#restartOne(slot, delay, exit.reason);
+    else this.#groups.restart(slot, this.options.strategy, delay, exit.reason);
+  }
+
+  #restartOne(slot: ChildSlot, delay: number, cause: RestartCause): void {
+    slot.state = 'restarting';
+    if (delay === 0) {
+      void this.#launch(slot, cause);
+      return;
+    }
+    slot.timer = this.#clock.setTimeout(() => {
+      slot.timer = undefined;
+      if (slot.state === 'restarting') void this.#launch(slot, cause);
+    }, delay);
+  }
+
+  // ---- stopping -----------------------------------------------------------
+
+  #giveUp(slot: ChildSlot, backoffExhausted: boolean): void {
+    const error = new GaveUpError({ child: slot.name, maxRestarts: this.options.maxRestarts, periodMs: this.options.periodMs });
+    if (backoffExhausted) {
+      error.message = `Gave up: child \`${slot.name}\` failed ${slot.backoff.failures} times in a row (its backoff.maxFailures); every child was stopped`;
+    }
+    this.#failure = error;
+    this.emit('giveUp', { name: slot.name, maxRestarts: this.options.maxRestarts, periodMs: this.options.periodMs, error });
+    void this.#beginStop('give-up');
+  }
+
+  #beginStop(reason: 'stop' | 'signal' | 'give-up', signal?: NodeJS.Signals): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    this.#closing = true;
+    if (this.#state === 'idle') {
+      this.#state = 'stopped';
+      this.#stopping = Promise.resolve();
+      this.#settleStopped();
+      return this.#stopping;
+    }
+    this.#state = 'stopping';
+    this.emit('shutdown', { reason, signal });
+    this.#groups.cancel();
+    for (const slot of this.#slots) slot.cancelTimer(this.#clock);
+    this.#stopping = (async () => {
+      for (const slot of [...this.#slots].reverse()) {
+        const run = slot.run;
+        if (run?.alive) {
+          slot.state = 'stopping';
+          await (this.#killing ? run.kill() : run.stop('shutdown'));
+        }
+        slot.state = 'stopped';
+      }
+      // Runs no slot holds any more (none are expected), then the sockets.
+      await Promise.all([...this.#runs].map((run) => (this.#killing ? run.kill() : run.stop('shutdown'))));
+      this.#sockets.close();
+      this.#removeSignalHandlers?.();
+      this.#state = 'stopped';
+      this.#settleStopped(this.#failure);
+    })();
+    return this.#stopping;
+  }
+
+  // ---- lookups ------------------------------------------------------------
+
+  #find(name: string): ChildSlot | undefined {
+    return this.#slots.find((slot) => slot.name === name);
+  }
+
+  #get(name: string): ChildSlot {
+    const slot = this.#find(name);
+    if (!slot) {
+      const known = this.#slots.map((s) => `\`${s.name}\``).join(', ') || 'none';
+      throw new SupervisorError('ERR_SUPERVISOR_UNKNOWN_CHILD', `No child named \`${name}\` (known: ${known})`);
+    }
+    return slot;
+  }
+
+  #remove(slot: ChildSlot): void {
+    slot.cancelTimer(this.#clock);
+    this.#groups.drop(slot);
+    const index = this.#slots.indexOf(slot);
+    if (index !== -1) this.#slots.splice(index, 1);
+  }
+
+  #stoppedError(what: string): SupervisorError {
+    return new SupervisorError('ERR_SUPERVISOR_STOPPED', `Cannot ${what}(): the supervisor is ${this.#state}`);
+  }
+}

@@ -1,0 +1,180 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createRuntime,
+  type Clock,
+  type RuntimeTransitionEvent,
+  type TenantRuntime,
+  type TenantRuntimeOptions,
+} from '@drove/tenant-runtime';
+
+export const tenantScript = new URL('./fixtures/tenant.mjs', import.meta.url);
+export const tinyTenantScript = new URL('./fixtures/tiny-tenant.mjs', import.meta.url);
+
+/** Behaviour of a fixture tenant at start (read by fixtures/tenant.mjs from its directory). */
+export interface Behaviour {
+  start?: 'crash' | 'exit-clean' | 'never-ready' | 'ignore-sigterm';
+  exitCode?: number;
+  stderr?: string;
+}
+
+const roots: string[] = [];
+
+/** A temporary tenants root with a directory per key (and its behaviour). */
+export function tenantsRoot(tenants: Record<string, Behaviour> | string[] = []): string {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'drove-tenants-')));
+  roots.push(root);
+  const entries = Array.isArray(tenants) ? Object.fromEntries(tenants.map((key) => [key, {}])) : tenants;
+  for (const [key, behaviour] of Object.entries(entries)) addTenant(root, key, behaviour);
+  return root;
+}
+
+export function addTenant(root: string, key: string, behaviour: Behaviour = {}): void {
+  mkdirSync(join(root, key), { recursive: true });
+  writeFileSync(join(root, key, 'behaviour.json'), JSON.stringify(behaviour));
+}
+
+export function removeRoots(): void {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+}
+
+/** Runtimes made in a test, disposed after it whatever happened. */
+const runtimes: TenantRuntime[] = [];
+
+export interface Recorded {
+  runtime: TenantRuntime;
+  transitions: RuntimeTransitionEvent[];
+}
+
+/** A runtime over `root` running the fixture tenant, recording its transitions. */
+export function runtime(root: string, options: Partial<TenantRuntimeOptions> = {}): Recorded {
+  const transitions: RuntimeTransitionEvent[] = [];
+  const created = createRuntime({
+    source: { kind: 'directory', root },
+    entry: tenantScript,
+    stopGraceMs: 2000,
+    ...options,
+    onTransition: (event) => {
+      transitions.push(event);
+      options.onTransition?.(event);
+    },
+  });
+  runtimes.push(created);
+  return { runtime: created, transitions };
+}
+
+export async function disposeAll(): Promise<void> {
+  await Promise.all(runtimes.splice(0).map((created) => created.dispose()));
+}
+
+/** Transitions of one type. */
+export function ofType<T extends RuntimeTransitionEvent['type']>(
+  events: RuntimeTransitionEvent[],
+  type: T,
+): Extract<RuntimeTransitionEvent, { type: T }>[] {
+  return events.filter((event): event is Extract<RuntimeTransitionEvent, { type: T }> => event.type === type);
+}
+
+/** Polls `condition` until it holds or `deadlineMs` passes (a bound on waiting, not a timing assertion). */
+export async function waitFor(condition: () => boolean | Promise<boolean>, deadlineMs = 15_000): Promise<boolean> {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    if (await condition()) return true;
+    await sleep(10);
+  }
+  return condition();
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** One HTTP request on 127.0.0.1 (no keep-alive), body collected. */
+export function httpGet(
+  port: number,
+  path = '/',
+  { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+      response.on('error', reject);
+      response.on('aborted', () => reject(new Error('response aborted')));
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+export async function getJson<T>(port: number, path = '/'): Promise<T> {
+  const answer = await httpGet(port, path);
+  return JSON.parse(answer.body) as T;
+}
+
+interface ManualTimer {
+  id: number;
+  dueAt: number;
+  callback: () => void;
+}
+
+/** A clock that moves only when told to. */
+export class ManualClock implements Clock {
+  #now: number;
+  #nextId = 1;
+  readonly #timers = new Map<number, ManualTimer>();
+
+  constructor(start = 1_000_000) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    const timer = { id: this.#nextId++, dueAt: this.#now + ms, callback };
+    this.#timers.set(timer.id, timer);
+    return timer.id;
+  }
+
+  clearTimeout(timer: unknown): void {
+    this.#timers.delete(timer as number);
+  }
+
+  /** Timers pending. */
+  get pending(): number {
+    return this.#timers.size;
+  }
+
+  /** Moves time on by `ms`, firing every timer due, in order. */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      let next: ManualTimer | undefined;
+      for (const timer of this.#timers.values()) if (timer.dueAt <= end && (!next || timer.dueAt < next.dueAt)) next = timer;
+      if (!next) break;
+      this.#timers.delete(next.id);
+      this.#now = Math.max(this.#now, next.dueAt);
+      next.callback();
+    }
+    this.#now = end;
+  }
+}

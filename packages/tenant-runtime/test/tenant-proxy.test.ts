@@ -1,0 +1,154 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createTenantProxy, keyFromHost, keyFromPathPrefix, type TenantProxyOptions, type TenantRuntime } from '@drove/tenant-runtime';
+import { disposeAll, httpGet, ManualClock, ofType, removeRoots, runtime, tenantsRoot, waitFor } from './helpers.js';
+
+const proxies: Server[] = [];
+
+afterEach(async () => {
+  await Promise.all(
+    proxies.splice(0).map((proxy) => {
+      proxy.closeAllConnections();
+      return new Promise((resolve) => proxy.close(resolve));
+    }),
+  );
+  await disposeAll();
+});
+afterAll(removeRoots);
+
+async function frontDoor(rt: TenantRuntime, options: Partial<TenantProxyOptions> = {}): Promise<number> {
+  const proxy = createTenantProxy(rt, { resolveKey: keyFromHost({ suffix: '.tenants.test' }), ...options });
+  proxies.push(proxy);
+  proxy.listen(0, '127.0.0.1');
+  await once(proxy, 'listening');
+  return (proxy.address() as AddressInfo).port;
+}
+
+describe('createTenantProxy', () => {
+  it('routes by host name, starting the tenant on the first request, and touches it', async () => {
+    const clock = new ManualClock();
+    const { runtime: rt } = runtime(tenantsRoot(['acme', 'globex']), { clock });
+    const port = await frontDoor(rt);
+    const acme = await httpGet(port, '/hello?x=1', { headers: { host: 'acme.tenants.test:8080' } });
+    expect(acme.status).toBe(200);
+    expect(JSON.parse(acme.body)).toMatchObject({ key: 'acme', path: '/hello', query: '?x=1' });
+    const globex = await httpGet(port, '/', { headers: { host: 'GLOBEX.tenants.test' } });
+    expect(JSON.parse(globex.body)).toMatchObject({ key: 'globex' });
+    const tenant = await rt.ensure('acme');
+    clock.advance(5000);
+    await httpGet(port, '/', { headers: { host: 'acme.tenants.test' } });
+    expect(tenant.lastTouchedAt).toBe(clock.now());
+    expect(rt.metrics().totalSpawns).toBe(2);
+  });
+
+  it('routes by path prefix, forwarding the rest of the path', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt, { resolveKey: keyFromPathPrefix() });
+    const answer = await httpGet(port, '/acme/orders/7?page=2');
+    expect(JSON.parse(answer.body)).toMatchObject({ key: 'acme', path: '/orders/7', query: '?page=2' });
+    expect(JSON.parse((await httpGet(port, '/acme')).body)).toMatchObject({ path: '/' });
+    expect(JSON.parse((await httpGet(port, '/acme?q=1')).body)).toMatchObject({ path: '/', query: '?q=1' });
+  });
+
+  it('streams request and response bodies both ways', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt);
+    const body = Buffer.alloc(8 * 1024 * 1024, 'abcdefgh');
+    const answer = await httpGet(port, '/echo', {
+      method: 'POST',
+      headers: { host: 'acme.tenants.test', 'content-type': 'application/x-test' },
+      body,
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('application/x-test');
+    expect(answer.body.length).toBe(body.length);
+    expect(answer.body === body.toString('utf8')).toBe(true);
+  });
+
+  it('forwards headers without hop-by-hop ones, and adds x-forwarded-*', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt);
+    const answer = await httpGet(port, '/headers', {
+      headers: { host: 'acme.tenants.test', 'x-custom': 'kept', connection: 'close, x-secret-hop', 'x-secret-hop': 'dropped' },
+    });
+    const { headers } = JSON.parse(answer.body) as { headers: Record<string, string> };
+    expect(headers).toMatchObject({
+      host: 'acme.tenants.test',
+      'x-custom': 'kept',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-host': 'acme.tenants.test',
+      'x-forwarded-proto': 'http',
+    });
+    expect(headers).not.toHaveProperty('x-secret-hop');
+  });
+
+  it('answers 404 for an unknown tenant, an invalid key or a key without a directory, and starts nothing', async () => {
+    const { runtime: rt, transitions } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt);
+    expect((await httpGet(port, '/', { headers: { host: 'elsewhere.example' } })).status).toBe(404);
+    expect((await httpGet(port, '/', { headers: { host: 'ghost.tenants.test' } })).status).toBe(404);
+    const byPath = await frontDoor(rt, { resolveKey: keyFromPathPrefix() });
+    expect((await httpGet(byPath, '/%2e%2e/etc')).status).toBe(404);
+    expect((await httpGet(byPath, '/a%2F..%2F..%2Fx/')).status).toBe(404);
+    expect(transitions).toEqual([]);
+  });
+
+  it('answers 503 with Retry-After while a tenant backs off after failed starts', async () => {
+    const clock = new ManualClock();
+    const { runtime: rt } = runtime(tenantsRoot({ broken: { start: 'crash' } }), { clock });
+    const port = await frontDoor(rt);
+    const host = { host: 'broken.tenants.test' };
+    expect((await httpGet(port, '/', { headers: host })).status).toBe(502);
+    const backingOff = await httpGet(port, '/', { headers: host });
+    expect(backingOff.status).toBe(503);
+    expect(backingOff.headers['retry-after']).toBe('1');
+    clock.advance(1000);
+    await httpGet(port, '/', { headers: host });
+    expect((await httpGet(port, '/', { headers: host })).headers['retry-after']).toBe('2');
+  });
+
+  it('answers 503 with Retry-After while the runtime drains, and goes on serving running tenants', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme', 'globex']));
+    const port = await frontDoor(rt, { drainingRetryAfterSeconds: 30 });
+    expect((await httpGet(port, '/', { headers: { host: 'acme.tenants.test' } })).status).toBe(200);
+    rt.drain();
+    expect((await httpGet(port, '/', { headers: { host: 'acme.tenants.test' } })).status).toBe(200);
+    const refused = await httpGet(port, '/', { headers: { host: 'globex.tenants.test' } });
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('30');
+  });
+
+  it('answers 502 when the tenant dies mid-request, and the next request starts it again', async () => {
+    const errors: unknown[] = [];
+    const { runtime: rt, transitions } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt, { onError: (error) => errors.push(error) });
+    const host = { host: 'acme.tenants.test' };
+    const died = await httpGet(port, '/die', { headers: host });
+    expect(died.status).toBe(502);
+    expect(errors).toHaveLength(1);
+    expect(await waitFor(() => ofType(transitions, 'exit').length === 1)).toBe(true);
+    expect((await httpGet(port, '/', { headers: host })).status).toBe(200);
+    expect(ofType(transitions, 'spawn')).toHaveLength(2);
+  });
+
+  it('breaks the response when the tenant dies after it began answering', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt);
+    await expect(httpGet(port, '/die-midway', { headers: { host: 'acme.tenants.test' } })).rejects.toThrow();
+  });
+
+  it('answers 500 when resolveKey throws, and refuses invalid options', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt, {
+      resolveKey: () => {
+        throw new Error('router bug');
+      },
+    });
+    expect((await httpGet(port, '/')).status).toBe(500);
+    expect(() => createTenantProxy(rt, { resolveKey: 'acme' as never })).toThrow(
+      'Expected `resolveKey` to be a function, got `"acme"` (string)',
+    );
+  });
+});
