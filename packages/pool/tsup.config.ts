@@ -8,6 +8,9 @@ export default [
     transport: 'src/transport.ts',
     backoff: 'src/backoff.ts',
     telemetry: 'src/telemetry.ts',
+    child: 'src/child.ts',
+    clock: 'src/clock.ts',
+    validate: 'src/validate.ts',
   }),
   // Worker entry scripts are single CommonJS files: a new thread or process starts faster
   // loading one CommonJS file than a graph of ES modules (the worker's own module is still imported as ESM).

@@ -54,8 +54,8 @@ export interface TelemetrySample {
 export interface EnvelopeBodies {
   /** pool → worker (processes): which module to load and its init data. */
   init: { workerId: number; module: string; initData: unknown; concurrency: number; maxHeapUsedBytes: number };
-  /** worker → pool: init finished; the worker takes tasks. */
-  ready: { pid: number; threadId: number };
+  /** child → parent: init finished; the child takes work. `port` is where a server child listens, when it chose it. */
+  ready: { pid: number; threadId: number; port?: number | undefined };
   /** pool → worker: run `handler` with `payload`. */
   task: { id: number; handler: string; payload: unknown };
   /** pool → worker: abort task `id` (its `ctx.signal` fires; a task not yet started never starts). */
@@ -78,6 +78,16 @@ export interface EnvelopeBodies {
   shutdown: Record<string, never>;
   /** several envelopes in one message: per-message cost, not work, bounds tiny tasks. */
   batch: { messages: Envelope[] };
+  /** child → parent: lend me the listening socket `name` the parent owns. */
+  listen: { name: string };
+  /** parent → child: the listening socket `name` (sent as the message's handle), or why not. */
+  'listen-handle': { name: string; error?: string | undefined };
+  /** child → parent: my server accepts on `name` now. */
+  listening: { name: string };
+  /** parent → child: connection `id` the parent accepted on `name` while no child could (the socket is the handle). */
+  connection: { name: string; id: number };
+  /** child → parent: connection `id` is mine; close your copy. */
+  accepted: { name: string; id: number };
 }
 
 /** The type names of the envelopes. */

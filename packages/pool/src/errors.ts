@@ -14,7 +14,8 @@ export type PoolErrorCode =
   | 'ERR_POOL_UNKNOWN_HANDLER'
   | 'ERR_POOL_LEASE_RELEASED'
   | 'ERR_POOL_BAD_WORKER_MODULE'
-  | 'ERR_POOL_TRANSPORT'
+  | 'ERR_POOL_NO_PARENT'
+  | 'ERR_POOL_SOCKET'
   | 'ABORT_ERR';
 
 /** Options of every {@link PoolError}: the cause it wraps and facts to attach. */

@@ -92,7 +92,7 @@ const known = new Set<string>([
  * @throws {InvalidOptionError} `ERR_POOL_INVALID_OPTION`, naming the option, its expected form and what was given.
  */
 export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
-  check.plainObject('options', options);
+  check.object('options', options);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new InvalidOptionError(`Unknown option \`${key}\` (known: ${[...known].join(', ')})`);
   }
@@ -137,10 +137,10 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   check.duration('abortGraceMs', resolved.abortGraceMs);
   check.oneOf('stdio', resolved.stdio, ['inherit', 'pipe', 'ignore'] as const);
   if (resolved.resourceLimits !== undefined) {
-    check.plainObject('resourceLimits', resolved.resourceLimits);
+    check.object('resourceLimits', resolved.resourceLimits);
     for (const [key, value] of Object.entries(resolved.resourceLimits)) check.number(`resourceLimits.${key}`, value, { min: 0 });
   }
-  if (resolved.env !== undefined) check.plainObject('env', resolved.env);
+  if (resolved.env !== undefined) check.object('env', resolved.env);
   if (resolved.execArgv !== undefined) check.stringArray('execArgv', resolved.execArgv);
   try {
     structuredClone(resolved.initData);
@@ -155,7 +155,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
 }
 
 function resolveSpawnBackoff(spawnBackoff: BackoffOptions | undefined): ResolvedBackoffOptions {
-  if (spawnBackoff !== undefined) check.plainObject('spawnBackoff', spawnBackoff);
+  if (spawnBackoff !== undefined) check.object('spawnBackoff', spawnBackoff);
   return resolveBackoffOptions({ baseMs: 100, maxMs: 5000, maxFailures: 5, ...spawnBackoff }, 'spawnBackoff');
 }
 

@@ -8,6 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { isMainThread, threadId } from 'node:worker_threads';
+import type { TelemetrySample } from './envelope.js';
 import type * as ChildProcessModule from 'node:child_process';
 
 export type { TelemetrySample } from './envelope.js';
@@ -112,4 +116,39 @@ export function currentThreadCpuMicros(): { user: number; system: number } | und
   } catch {
     return undefined;
   }
+}
+
+let previousElu: EventLoopUtilization | undefined;
+
+/**
+ * What this thread or process reports about itself in a `pong`: memory, CPU
+ * time (a thread's own, from `/proc/thread-self` on Linux), and event-loop
+ * utilization since the previous sample.
+ *
+ * @example
+ * ```ts
+ * import { envelope } from '@drove/pool/envelope';
+ * import { sampleSelf } from '@drove/pool/telemetry';
+ * process.send(envelope('pong', { id, telemetry: sampleSelf() }));
+ * ```
+ */
+export function sampleSelf(activeTasks = 0): TelemetrySample {
+  const heap = getHeapStatistics();
+  // process.cpuUsage() is the whole process's; a thread reads its own from /proc.
+  const cpu = (isMainThread ? undefined : currentThreadCpuMicros()) ?? process.cpuUsage();
+  const elu = performance.eventLoopUtilization();
+  const eventLoopUtilization = (previousElu ? performance.eventLoopUtilization(elu, previousElu) : elu).utilization;
+  previousElu = elu;
+  return {
+    pid: process.pid,
+    threadId,
+    activeTasks,
+    heapUsedBytes: heap.used_heap_size,
+    heapTotalBytes: heap.total_heap_size,
+    rssBytes: process.memoryUsage.rss(),
+    cpuUserMicros: cpu.user,
+    cpuSystemMicros: cpu.system,
+    eventLoopUtilization,
+    uptimeMs: performance.now(),
+  };
 }

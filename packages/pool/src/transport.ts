@@ -9,8 +9,12 @@
 import { fork, spawn, type ChildProcess, type Serializable, type SendHandle } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits, type Transferable } from 'node:worker_threads';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
+import { systemClock, type Clock } from './clock.js';
+
+export { LineSplitter, splitLines } from './line-splitter.js';
+export type { SplitLinesOptions } from './line-splitter.js';
 
 /** What every spawn spec shares. */
 interface CommonSpec {
@@ -21,6 +25,8 @@ interface CommonSpec {
    * `endpoint.stdout` / `endpoint.stderr`; `'ignore'` drops it. @default 'inherit'
    */
   stdio?: 'inherit' | 'pipe' | 'ignore' | undefined;
+  /** A stdin pipe (`endpoint.stdin`) for processes and commands; none by default. @default 'ignore' */
+  stdin?: 'pipe' | 'ignore' | undefined;
 }
 
 /** A worker thread running an ES module. */
@@ -65,8 +71,22 @@ export interface ExitInfo {
   error?: Error | undefined;
 }
 
+/** How {@link Endpoint.send} sends. */
+export interface SendOptions {
+  /** ArrayBuffers and ports moved, not copied (threads only). */
+  transfer?: readonly Transferable[] | undefined;
+  /** A socket or server handed to the child (processes only: threads cannot take handles). */
+  handle?: SendHandle | undefined;
+  /** Keep the parent's copy of a handed socket open (Node's `keepOpen`), e.g. to hand it to another child if this one dies first. */
+  keepOpen?: boolean | undefined;
+  /** Called once the message is written (processes) or queued (threads), or with the error that stopped it. */
+  onSent?: ((error: Error | null) => void) | undefined;
+}
+
 /** Events of an {@link Endpoint}. */
 export interface EndpointEvents {
+  /** The child is running: a process has its pid, a thread is online. */
+  spawn: (event: { pid: number | undefined; threadId: number }) => void;
   /** Any message from the child: envelopes and user messages alike. */
   message: (message: unknown, handle?: SendHandle) => void;
   /** The child ended; emitted once. */
@@ -83,6 +103,8 @@ export interface StopOptions {
    * terminates it at once. @default 'SIGTERM'
    */
   signal?: NodeJS.Signals | null;
+  /** The clock the grace runs on (a `ManualClock` in tests). @default systemClock */
+  clock?: Clock;
 }
 
 /**
@@ -104,8 +126,17 @@ export abstract class Endpoint extends EventEmitter<EndpointEvents> {
   abstract readonly threadId: number;
   abstract readonly stdout: Readable | null;
   abstract readonly stderr: Readable | null;
+  /** The child's stdin when the spec asked for `stdin: 'pipe'`. */
+  get stdin(): Writable | null {
+    return null;
+  }
   /** Resolves once, when the child has ended. */
   readonly exited: Promise<ExitInfo>;
+  /**
+   * Resolves once the child has ended and its stdout and stderr have ended too
+   * (a grandchild holding them keeps this waiting: bound the wait with a timer).
+   */
+  abstract readonly closed: Promise<void>;
   #exit: ExitInfo | undefined;
   #resolveExited!: (exit: ExitInfo) => void;
 
@@ -130,7 +161,7 @@ export abstract class Endpoint extends EventEmitter<EndpointEvents> {
    * Sends a message. Throws synchronously when it cannot be serialized
    * (`DataCloneError`) or the channel is closed.
    */
-  abstract send(message: unknown, transfer?: readonly Transferable[], handle?: SendHandle): void;
+  abstract send(message: unknown, options?: SendOptions): void;
 
   /** Kills at once: SIGKILL (or `signal`) for processes, `terminate()` for threads. */
   abstract kill(signal?: NodeJS.Signals): void;
@@ -145,17 +176,17 @@ export abstract class Endpoint extends EventEmitter<EndpointEvents> {
    * Stops the child within `graceMs` plus the time a kill takes: sends
    * `signal`, waits, then kills. Resolves with its exit; safe to call twice.
    */
-  async stop({ graceMs = 5000, signal = 'SIGTERM' }: StopOptions = {}): Promise<ExitInfo> {
+  async stop({ graceMs = 5000, signal = 'SIGTERM', clock = systemClock }: StopOptions = {}): Promise<ExitInfo> {
     if (!this.alive) return this.exited;
     // Whoever waits for the exit must also keep the process alive until it comes.
     this.ref();
     if (signal) this.kill(signal);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: unknown;
     const graceOver = new Promise<'grace-over'>((resolve) => {
-      timer = setTimeout(resolve, graceMs, 'grace-over');
+      timer = clock.setTimeout(() => resolve('grace-over'), graceMs);
     });
     const outcome = await Promise.race([this.exited, graceOver]);
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     if (outcome !== 'grace-over') return outcome;
     this.kill();
     return this.exited;
@@ -176,6 +207,7 @@ function toPath(entry: URL | string): string {
 
 class ThreadEndpoint extends Endpoint {
   readonly kind = 'thread' as const;
+  readonly closed: Promise<void>;
   readonly pid = process.pid;
   readonly threadId: number;
   readonly stdout: Readable | null;
@@ -197,6 +229,7 @@ class ThreadEndpoint extends Endpoint {
       stderr: pipe,
     });
     this.threadId = this.worker.threadId;
+    this.closed = this.exited.then(() => undefined);
     this.stdout = spec.stdio === 'pipe' ? this.worker.stdout : null;
     this.stderr = spec.stdio === 'pipe' ? this.worker.stderr : null;
     if (spec.stdio === 'ignore') {
@@ -204,14 +237,17 @@ class ThreadEndpoint extends Endpoint {
       this.worker.stderr.resume();
     }
     this.worker.on('message', (message: unknown) => this.emit('message', message));
+    this.worker.once('online', () => this.emit('spawn', { pid: process.pid, threadId: this.threadId }));
     this.worker.on('error', (error: Error) => {
       this.#error = error;
     });
     this.worker.on('exit', (exitCode) => this.markExited({ exitCode, signal: null, error: this.#error }));
   }
 
-  send(message: unknown, transfer?: readonly Transferable[]): void {
-    this.worker.postMessage(message, transfer);
+  send(message: unknown, options: SendOptions = {}): void {
+    if (options.handle) throw new TypeError('A worker thread cannot take a socket handle: use a process');
+    this.worker.postMessage(message, options.transfer);
+    options.onSent?.(null);
   }
 
   kill(): void {
@@ -235,6 +271,7 @@ class ThreadEndpoint extends Endpoint {
 
 class ProcessEndpoint extends Endpoint {
   readonly kind: 'process' | 'command';
+  readonly closed: Promise<void>;
   readonly threadId = 0;
   readonly child: ChildProcess;
 
@@ -242,22 +279,24 @@ class ProcessEndpoint extends Endpoint {
     super();
     this.kind = spec.kind;
     const stdio = spec.stdio ?? 'inherit';
+    const streams = [spec.stdin ?? 'ignore', stdio, stdio] as const;
     if (spec.kind === 'process') {
       this.child = fork(toPath(spec.entry), spec.args ?? [], {
         env: spec.env ?? process.env,
         execArgv: spec.execArgv ?? process.execArgv,
         cwd: spec.cwd,
         serialization: 'advanced',
-        stdio: [stdio === 'pipe' ? 'pipe' : 'ignore', stdio, stdio, 'ipc'],
+        stdio: [...streams, 'ipc'],
       });
     } else {
       this.child = spawn(spec.command, spec.args ?? [], {
         env: spec.env ?? process.env,
         cwd: spec.cwd,
         serialization: 'advanced',
-        stdio: spec.ipc ? [stdio === 'pipe' ? 'pipe' : 'ignore', stdio, stdio, 'ipc'] : [stdio === 'pipe' ? 'pipe' : 'ignore', stdio, stdio],
+        stdio: spec.ipc ? [...streams, 'ipc'] : [...streams],
       });
     }
+    this.child.once('spawn', () => this.emit('spawn', { pid: this.child.pid, threadId: 0 }));
     this.child.on('message', (message: unknown, handle?: SendHandle) => this.emit('message', message, handle));
     let spawnError: Error | undefined;
     this.child.on('error', (error) => {
@@ -265,8 +304,14 @@ class ProcessEndpoint extends Endpoint {
       spawnError = error;
       if (this.child.pid === undefined) this.markExited({ exitCode: null, signal: null, error });
     });
-    // 'close' waits for stdio to end as well, so no output line is lost after the exit is reported.
-    this.child.on('close', (exitCode, signal) => this.markExited({ exitCode, signal, error: spawnError }));
+    // 'exit', not 'close': a grandchild holding our stdout must not keep a dead child "alive".
+    // Output that is still buffered keeps flowing to stdout/stderr listeners after it.
+    this.child.on('exit', (exitCode, signal) => this.markExited({ exitCode, signal, error: spawnError }));
+    this.closed = new Promise((resolve) => {
+      this.child.once('close', () => resolve());
+      // A spawn that failed emits neither 'exit' nor 'close'.
+      this.child.once('error', () => this.child.pid === undefined && resolve());
+    });
   }
 
   get pid(): number | undefined {
@@ -277,15 +322,20 @@ class ProcessEndpoint extends Endpoint {
     return this.child.stdout;
   }
 
+  override get stdin(): Writable | null {
+    return this.child.stdin;
+  }
+
   get stderr(): Readable | null {
     return this.child.stderr;
   }
 
-  send(message: unknown, _transfer?: readonly Transferable[], handle?: SendHandle): void {
+  send(message: unknown, options: SendOptions = {}): void {
     if (!this.child.connected) throw Object.assign(new Error('The IPC channel is closed'), { code: 'ERR_IPC_CHANNEL_CLOSED' });
     // Structured serialization happens synchronously inside send(), so a value
     // that cannot be cloned throws here, where the caller can attribute it.
-    this.child.send(message as Serializable, handle);
+    const { handle, keepOpen, onSent } = options;
+    this.child.send(message as Serializable, handle, keepOpen ? { keepOpen } : undefined, onSent ? (error) => onSent(error) : undefined);
   }
 
   unref(): void {

@@ -130,7 +130,7 @@ describe('spawnEndpoint: thread', () => {
     // Transferred buffers move to the thread.
     const buffer = new ArrayBuffer(8);
     const second = nextMessage(thread);
-    thread.send({ buffer }, [buffer]);
+    thread.send({ buffer }, { transfer: [buffer] });
     expect(buffer.byteLength).toBe(0);
     expect(((await second) as { echo: { buffer: ArrayBuffer } }).echo.buffer.byteLength).toBe(8);
 

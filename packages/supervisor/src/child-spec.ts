@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { resolveBackoffOptions, type BackoffOptions, type ResolvedBackoffOptions } from '@drove/pool/backoff';
 import type { SpawnSpec } from '@drove/pool/transport';
-import { CHILD_ENV } from './internal/protocol.js';
-import { Problems } from './internal/validate.js';
+import { CHILD_ENV } from './internal/child-env.js';
+import { Problems, throwIfInvalid } from './internal/validate.js';
 
 /**
  * OTP's restart types: a `permanent` child is always restarted, a `transient`
@@ -207,7 +207,7 @@ function entryPath(entry: URL | string): string {
 export function resolveChildSpec(spec: ChildSpec, path = 'spec', defaults: Partial<ChildDefaults> = {}): ResolvedChildSpec {
   const problems = new Problems();
   const resolved = collectChildSpec(spec, path, defaults, problems);
-  problems.throwIfAny('child spec');
+  throwIfInvalid(problems, 'child spec');
   return resolved!;
 }
 
@@ -228,7 +228,7 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
   problems.string(at('name'), raw.name);
   const kindOk = problems.oneOf(at('kind'), raw.kind, ['process', 'thread', 'command']);
   const kind = raw.kind as ChildKind;
-  if (kindOk) problems.knownKeys(path, raw, kind === 'command' ? COMMAND_KEYS : NODE_KEYS);
+  if (kindOk) problems.keys(path, raw, kind === 'command' ? COMMAND_KEYS : NODE_KEYS);
 
   const restart = (raw.restart ?? 'permanent') as RestartType;
   problems.oneOf(at('restart'), restart, ['permanent', 'transient', 'temporary']);
@@ -367,7 +367,7 @@ function resolveHeartbeat(value: unknown, kind: ChildKind, name: string, problem
   }
   const options = value === true ? {} : value;
   if (!problems.object(name, options)) return undefined;
-  problems.knownKeys(name, options, ['intervalMs', 'timeoutMs']);
+  problems.keys(name, options, ['intervalMs', 'timeoutMs']);
   const intervalMs = (options.intervalMs ?? 1000) as number;
   const timeoutMs = (options.timeoutMs ?? 5000) as number;
   const ok = problems.number(`${name}.intervalMs`, intervalMs, { min: 1 }) && problems.number(`${name}.timeoutMs`, timeoutMs, { min: 1 });

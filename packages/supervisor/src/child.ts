@@ -3,6 +3,10 @@
  * to say it is ready, to answer the supervisor's heartbeat, to stop
  * gracefully, and to accept on a socket the supervisor lends it.
  *
+ * It is `@drove/pool/child`, narrowed to a supervisor's children: a module
+ * that runs under another parent (a test runner's fork, a pool) is not
+ * supervised, and `ready()` and `listen()` leave that parent alone.
+ *
  * @example
  * ```ts
  * import http from 'node:http';
@@ -14,75 +18,21 @@
  *
  * @module
  */
-import type { Server, Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
-import { isMainThread, parentPort, threadId } from 'node:worker_threads';
-import { envelope, isEnvelope, serializeError, type TelemetrySample } from '@drove/pool/envelope';
-import { SupervisorError } from './errors.js';
-import { CHILD_ENV, isSupervisorMessage, supervisorMessage } from './internal/protocol.js';
+import type { Server } from 'node:net';
+import { isMainThread } from 'node:worker_threads';
+import { hasParent, listen as listenOnParent, ready as readyToParent, type ReadyOptions as ParentReadyOptions } from '@drove/pool/child';
+import { envelope, serializeError } from '@drove/pool/envelope';
+import { CHILD_ENV } from './internal/child-env.js';
 
-/** What {@link ready} takes. */
-export interface ReadyOptions {
-  /**
-   * Runs when the supervisor asks the child to stop (the `shutdown` envelope,
-   * SIGTERM for a process, or the supervisor's death); the child exits with
-   * code 0 once it settles. Without it a process ends on SIGTERM's default action.
-   */
-  onShutdown?: () => void | Promise<void>;
-  /**
-   * How long `onShutdown` may run when the supervisor is gone (no one will
-   * kill this child then), before it exits anyway. @default 10000
-   */
-  orphanShutdownMs?: number;
-}
-
-type Listener = (message: unknown, handle?: unknown) => void;
-
-interface Channel {
-  kind: 'process' | 'thread';
-  post(message: unknown): void;
-  on(listener: Listener): void;
-}
-
-const startedAt = performance.now();
-let installed = false;
-let onShutdown: ReadyOptions['onShutdown'];
-let orphanShutdownMs = 10_000;
-let stopping = false;
-
-function channel(): Channel | undefined {
-  if (process.env[CHILD_ENV] === undefined) return undefined;
-  if (!isMainThread) {
-    const port = parentPort;
-    if (!port) return undefined;
-    return { kind: 'thread', post: (message) => port.postMessage(message), on: (listener) => port.on('message', listener) };
-  }
-  if (!process.send) return undefined;
-  return {
-    kind: 'process',
-    post: (message) => {
-      if (process.connected) process.send!(message);
-    },
-    on: (listener) => process.on('message', listener),
-  };
-}
-
-// A process child's uncaught error reaches the supervisor's `exit` event as
-// a `fatal` envelope. The monitor leaves Node's own handling (the stack on
-// stderr, exit code 1) as it is; threads need none, their error travels anyway.
-if (channel()?.kind === 'process') {
-  process.on('uncaughtExceptionMonitor', (error) => {
-    try {
-      channel()?.post(envelope('fatal', { error: serializeError(error) }));
-    } catch {
-      // Reporting is best effort; the exit is reported regardless.
-    }
-  });
-}
+/**
+ * What {@link ready} takes: `onShutdown` and `orphanShutdownMs` (default
+ * 10000), as `@drove/pool/child` has them. The supervisor reads no `port`.
+ */
+export type ReadyOptions = Omit<ParentReadyOptions, 'port'>;
 
 /** True when this module runs in a child of a supervisor (a process or a thread). */
 export function isSupervised(): boolean {
-  return channel() !== undefined;
+  return process.env[CHILD_ENV] !== undefined && hasParent();
 }
 
 /** The name the supervisor knows this child by, when supervised. */
@@ -90,40 +40,29 @@ export function childName(): string | undefined {
   return isSupervised() ? process.env[CHILD_ENV] : undefined;
 }
 
-function sample(): TelemetrySample {
-  const memory = process.memoryUsage();
-  const cpu = process.cpuUsage();
-  return {
-    pid: process.pid,
-    threadId,
-    activeTasks: 0,
-    heapUsedBytes: memory.heapUsed,
-    heapTotalBytes: memory.heapTotal,
-    rssBytes: memory.rss,
-    cpuUserMicros: cpu.user,
-    cpuSystemMicros: cpu.system,
-    eventLoopUtilization: performance.eventLoopUtilization().utilization,
-    uptimeMs: performance.now() - startedAt,
-  };
-}
-
-async function shutdown(capMs?: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  if (capMs !== undefined) setTimeout(() => process.exit(0), capMs).unref();
-  try {
-    await onShutdown?.();
-  } finally {
-    process.exit(0);
-  }
+// pool's helper reports an uncaught error from `ready()` on. A supervised
+// process that dies while it starts still tells the supervisor's `exit` event
+// what it died of: importing this module is enough. Node's own handling (the
+// stack on stderr, exit code 1) stays; a thread's error travels anyway.
+let reportedByPool = false;
+if (isMainThread && isSupervised()) {
+  process.on('uncaughtExceptionMonitor', (error) => {
+    if (reportedByPool || !process.connected) return;
+    try {
+      process.send!(envelope('fatal', { error: serializeError(error) }));
+    } catch {
+      // Best effort: the exit is reported regardless.
+    }
+  });
 }
 
 /**
  * Tells the supervisor this child is ready (it counts as running from now
  * on), and from then on answers its `ping` with `pong`, stops on its
  * `shutdown`, and — in a process — exits when the supervisor is gone, even
- * SIGKILLed, so no orphan is left. Returns false, doing nothing, when the
- * module does not run under a supervisor (so the same module runs standalone).
+ * SIGKILLed, so no orphan is left (`@drove/pool/child`'s `ready`). Returns
+ * false, doing nothing, when the module does not run under a supervisor (so
+ * the same module runs standalone).
  *
  * @example
  * ```ts
@@ -133,67 +72,25 @@ async function shutdown(capMs?: number): Promise<void> {
  * ```
  */
 export function ready(options: ReadyOptions = {}): boolean {
-  const ch = channel();
-  if (!ch) return false;
-  if (options.onShutdown) onShutdown = options.onShutdown;
-  if (options.orphanShutdownMs !== undefined) orphanShutdownMs = options.orphanShutdownMs;
-  if (!installed) {
-    installed = true;
-    ch.on((message) => {
-      if (!isEnvelope(message)) return;
-      if (message.type === 'ping') ch.post(envelope('pong', { id: message.id, telemetry: sample() }));
-      else if (message.type === 'shutdown') void shutdown();
-    });
-    if (ch.kind === 'process') {
-      // The IPC channel closes when the supervisor dies, however it dies.
-      process.on('disconnect', () => void shutdown(orphanShutdownMs));
-      if (onShutdown) process.on('SIGTERM', () => void shutdown());
-    }
-  }
-  ch.post(envelope('ready', { pid: process.pid, threadId }));
-  return true;
+  if (!isSupervised()) return false;
+  reportedByPool = readyToParent(options);
+  return reportedByPool;
 }
 
 /**
  * Makes `server` accept on the listening socket `name` that the supervisor
  * owns (its `sockets` option), and on the connections the supervisor accepts
- * on it while no other child could. Process children only.
+ * on it while no other child could. Process children only
+ * (`@drove/pool/child`'s `listen`).
  *
- * @throws SupervisorError `ERR_SUPERVISOR_NOT_SUPERVISED` outside a supervised process,
- *   `ERR_SUPERVISOR_SOCKET` when the supervisor has no such socket.
+ * @throws (rejects) PoolError `ERR_POOL_NO_PARENT` outside a supervised process child,
+ *   `ERR_POOL_SOCKET` when the supervisor has no such socket.
  */
-export function listen(server: Server, name = 'default'): Promise<void> {
-  const ch = channel();
-  if (!ch || ch.kind !== 'process') {
-    return Promise.reject(
-      new SupervisorError('ERR_SUPERVISOR_NOT_SUPERVISED', 'listen() needs a process child of a supervisor (threads cannot receive socket handles)'),
-    );
+export async function listen(server: Server, name = 'default'): Promise<void> {
+  if (!isSupervised()) {
+    // Loaded only here: a supervised child needs no more of pool than its child helper.
+    const { PoolError } = await import('@drove/pool');
+    throw new PoolError('ERR_POOL_NO_PARENT', 'listen() needs a process child of a supervisor (threads cannot receive socket handles)');
   }
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: unknown, handle?: unknown): void => {
-      if (!isSupervisorMessage(message) || message.name !== name) return;
-      if (message.type === 'connection' && handle) {
-        server.emit('connection', handle as Socket);
-        // Sent before this child reads a byte of it: a connection not
-        // acknowledged when a child dies was never touched, and the supervisor
-        // hands it to the next child.
-        ch.post(supervisorMessage('accepted', { name, id: message.id }));
-        return;
-      }
-      if (message.type !== 'listen-handle') return;
-      if (message.error || !handle) {
-        process.off('message', onMessage);
-        reject(new SupervisorError('ERR_SUPERVISOR_SOCKET', message.error ?? `The supervisor sent no handle for socket \`${name}\``));
-        return;
-      }
-      server.once('error', reject);
-      server.listen(handle as Server, () => {
-        server.off('error', reject);
-        ch.post(supervisorMessage('listening', { name }));
-        resolve();
-      });
-    };
-    process.on('message', onMessage);
-    ch.post(supervisorMessage('listen', { name }));
-  });
+  return listenOnParent(server, name);
 }

@@ -15,7 +15,6 @@ export type SupervisorErrorCode =
   | 'ERR_SUPERVISOR_CHILD_RUNNING'
   | 'ERR_SUPERVISOR_START_FAILED'
   | 'ERR_SUPERVISOR_STOPPED'
-  | 'ERR_SUPERVISOR_NOT_SUPERVISED'
   | 'ERR_SUPERVISOR_SOCKET';
 
 /** Options of every {@link SupervisorError}. */

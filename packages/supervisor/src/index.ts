@@ -40,5 +40,6 @@ export type {
   SupervisorState,
   SupervisorStats,
 } from './stats.js';
-export { ManualClock, systemClock } from './clock.js';
-export type { Clock, ClockTimer } from './clock.js';
+// The clock is pool's (`@drove/pool/clock`), re-exported because `clock` is an option of the supervisor.
+export { ManualClock, systemClock } from '@drove/pool/clock';
+export type { Clock, ClockTimer } from '@drove/pool/clock';

@@ -7,8 +7,8 @@
 import { Server } from 'node:net';
 import { resolveBackoffOptions, type BackoffOptions } from '@drove/pool/backoff';
 import { collectChildSpec, type ChildSpec, type ResolvedChildSpec } from './child-spec.js';
-import { systemClock, type Clock } from './clock.js';
-import { Problems } from './internal/validate.js';
+import { systemClock, type Clock } from '@drove/pool/clock';
+import { Problems, throwIfInvalid } from './internal/validate.js';
 
 /**
  * OTP's restart strategies: when a child is to be restarted,
@@ -116,8 +116,8 @@ const KNOWN = [
  */
 export function resolveSupervisorOptions(options: SupervisorOptions = {}): ResolvedSupervisorOptions {
   const problems = new Problems();
-  if (!problems.object('options', options)) problems.throwIfAny();
-  problems.knownKeys('', options as Record<string, unknown>, KNOWN);
+  if (!problems.object('options', options)) throwIfInvalid(problems);
+  problems.keys('', options, KNOWN);
   const strategy = options.strategy ?? 'one-for-one';
   problems.oneOf('strategy', strategy, ['one-for-one', 'one-for-all', 'rest-for-one']);
   const maxRestarts = options.maxRestarts ?? Infinity;
@@ -164,7 +164,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
         continue;
       }
       if (!problems.object(at, socket)) continue;
-      problems.knownKeys(at, socket as unknown as Record<string, unknown>, ['port', 'host', 'backlog']);
+      problems.keys(at, socket, ['port', 'host', 'backlog']);
       const port = socket.port;
       const portOk = problems.count(`${at}.port`, port, { min: 0 }) && port <= 65_535;
       if (typeof port === 'number' && port > 65_535) problems.fail(`${at}.port`, 'an integer >= 0 and <= 65535', port);
@@ -193,7 +193,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
       if (resolved && problems.list.length === before) children.push(resolved);
     });
   }
-  problems.throwIfAny('supervisor spec');
+  throwIfInvalid(problems, 'supervisor spec');
   return {
     children,
     strategy,

@@ -8,7 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
 import { resolveChildSpec, type ChildSpec, type RestartType } from './child-spec.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '@drove/pool/clock';
 import { ChildStartError, GaveUpError, SupervisorError } from './errors.js';
 import type { RestartCause, SupervisorEvents } from './events.js';
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from './options.js';
@@ -339,7 +339,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const hooks: RunHooks = {
       onReady: (run) => this.#onReady(slot, run),
       onExit: (run, exit) => this.#onExit(slot, run, exit),
-      onSupervisorMessage: (run, message) => this.#sockets.handle(run, message),
+      onSocketRequest: (run, message) => this.#sockets.handle(run, message),
     };
     let run: ChildRun;
     try {

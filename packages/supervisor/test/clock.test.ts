@@ -1,5 +1,20 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from '@drove/supervisor/clock';
+import { ManualClock, systemClock } from '@drove/supervisor';
+
+// In plain Node, as users load it: vitest would load the test's own import of pool apart from the built package's.
+it("is pool's clock, re-exported: one class, one system clock", async () => {
+  const script = `
+    const supervisor = await import('@drove/supervisor');
+    const pool = await import('@drove/pool/clock');
+    console.log(JSON.stringify([supervisor.ManualClock === pool.ManualClock, supervisor.systemClock === pool.systemClock]));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+  });
+  expect(JSON.parse(stdout)).toEqual([true, true]);
+});
 
 describe('ManualClock', () => {
   it('fires timers in due order as time is advanced, including timers set by a callback', () => {

@@ -27,6 +27,9 @@ describe('readiness', () => {
     clock.advance(4_999);
     expect(stateOf(supervisor, 'mute')).toBe('starting');
     clock.advance(1);
+    // The stop's grace runs on the same clock: a thread that never said ready
+    // does not hear the shutdown envelope and is terminated once it passes.
+    clock.advance(200);
     const exit = await exited;
     expect(exit).toMatchObject({ name: 'mute', reason: 'readiness-timeout', willRestart: true });
     await started;
@@ -147,6 +150,28 @@ describe('graceful shutdown', () => {
     expect(exits.map((exit) => exit.name)).toEqual(Array.from({ length: 8 }, (_, i) => `stubborn${7 - i}`));
     for (const exit of exits) expect(exit).toMatchObject({ reason: 'shutdown', signal: 'SIGKILL', willRestart: false });
     expect(supervisor.countChildren()).toMatchObject({ active: 0, stopped: 8 });
+  });
+
+  it("runs a stop's grace on the supervisor's clock", async () => {
+    const clock = new ManualClock();
+    const supervisor = supervise({
+      clock,
+      shutdownTimeoutMs: 60_000,
+      children: [{ name: 'stubborn', kind: 'process', entry: readyChild, args: ['--ignore-term'] }],
+    });
+    await supervisor.start();
+    const pid = pidOf(supervisor, 'stubborn');
+    const exited = nextEvent(supervisor, 'exit');
+    let stopped = false;
+    const stopping = supervisor.stop().then(() => (stopped = true));
+    expect(clock.nextDueAt()).toBe(clock.now() + 60_000);
+    await sleep(100);
+    expect(stopped).toBe(false);
+    expect(isAlive(pid)).toBe(true);
+    clock.advance(60_000);
+    await stopping;
+    expect(await exited).toMatchObject({ name: 'stubborn', reason: 'shutdown', signal: 'SIGKILL' });
+    expect(isAlive(pid)).toBe(false);
   });
 
   it('kill() ends children at once, even during a graceful stop', async () => {

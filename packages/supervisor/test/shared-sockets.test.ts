@@ -109,6 +109,6 @@ describe('the child helper outside a supervisor', () => {
     expect(isSupervised()).toBe(false);
     expect(childName()).toBeUndefined();
     expect(ready()).toBe(false);
-    await expect(listen(createServer(), 'http')).rejects.toMatchObject({ code: 'ERR_SUPERVISOR_NOT_SUPERVISED' });
+    await expect(listen(createServer(), 'http')).rejects.toMatchObject({ code: 'ERR_POOL_NO_PARENT' });
   });
 });

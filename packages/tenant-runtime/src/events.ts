@@ -60,7 +60,7 @@ export type RuntimeTransitionEvent =
   | { type: 'ready'; key: string; pid: number; port: number; durationMs: number }
   | { type: 'idle-kill'; key: string; pid: number; reason: 'idle-threshold'; idleMs: number }
   | { type: 'lru-evict'; key: string; pid: number; reason: 'max-concurrent' }
-  /** The process ended (emitted once per process, after its output was read). */
+  /** The process ended (emitted once per process, after its output was read: at most 2 s after the exit). */
   | { type: 'exit'; key: string; pid: number; exitCode: number | null; signal: NodeJS.Signals | null; reason: ExitReason }
   /** `ensure()` was refused because the key is backing off; `retryAfterMs` is `null` once it is refused for good. */
   | { type: 'backoff'; key: string; attempt: number; retryAfterMs: number | null }

@@ -12,8 +12,8 @@ export type {
   RuntimeTransitionEvent,
   Tenant,
 } from './events.js';
-export { systemClock } from './clock.js';
-export type { Clock, ClockTimer } from './clock.js';
+export { systemClock } from '@drove/pool/clock';
+export type { Clock, ClockTimer, TimerOptions } from '@drove/pool/clock';
 export { assertTenantKey, isTenantKey, MAX_TENANT_KEY_LENGTH, resolveTenantDirectory, TENANT_KEY_PATTERN } from './tenant-key.js';
 export { createTenantProxy, keyFromHost, keyFromPathPrefix } from './tenant-proxy.js';
 export type { TenantProxyOptions, TenantRoute } from './tenant-proxy.js';

@@ -6,11 +6,11 @@
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBackoffOptions, type BackoffOptions, type ResolvedBackoffOptions } from '@drove/pool/backoff';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '@drove/pool/clock';
 import { InvalidOptionError } from './errors.js';
 import type { RuntimeLogEvent, RuntimeMetricEvent, RuntimeTransitionEvent } from './events.js';
-import type { ListenMode } from './internal/protocol.js';
-import { check, fail } from './internal/validate.js';
+import type { ListenMode } from './internal/listen-mode.js';
+import { check } from './internal/validate.js';
 
 /** Where tenants live: one directory per key under `root`. */
 export interface TenantSource {
@@ -105,7 +105,11 @@ export interface TenantRuntimeOptions {
   stdio?: 'pipe' | 'inherit' | 'ignore';
   /** Longest log line kept; the rest of a longer line is dropped (`truncated: true`). @default 16384 */
   maxLogLineLength?: number;
-  /** The clock for idle time, sweeps, back-off and readiness timeouts. @default systemClock */
+  /**
+   * The clock for idle time, sweeps, back-off and readiness timeouts (pool's `Clock`; a
+   * `ManualClock` from `@drove/pool/clock` in tests). The grace of a stop runs in real time.
+   * @default systemClock
+   */
   clock?: Clock;
   /** Every line a tenant writes (with `stdio: 'pipe'`). Exceptions thrown here are ignored. */
   onLog?: (event: RuntimeLogEvent) => void;
@@ -181,11 +185,11 @@ const KNOWN = [
 export function resolveTenantRuntimeOptions(options: TenantRuntimeOptions): ResolvedTenantRuntimeOptions {
   check.keys('', options, KNOWN);
   const source = options.source as unknown;
-  if (typeof source !== 'object' || source === null) fail('source', "an object `{ kind: 'directory', root }`", source);
+  if (typeof source !== 'object' || source === null) check.fail('source', "an object `{ kind: 'directory', root }`", source);
   check.keys('source', source, ['kind', 'root']);
   const { kind, root } = source as { kind?: unknown; root?: unknown };
   check.oneOf('source.kind', kind, ['directory']);
-  if (typeof root !== 'string' || !isAbsolute(root)) fail('source.root', 'an absolute path', root);
+  if (typeof root !== 'string' || !isAbsolute(root)) check.fail('source.root', 'an absolute path', root);
 
   if (options.entry !== undefined && options.command !== undefined) {
     throw new InvalidOptionError('Expected only one of `entry` and `command`, got both');
@@ -194,7 +198,7 @@ export function resolveTenantRuntimeOptions(options: TenantRuntimeOptions): Reso
   if (options.command === undefined) {
     const given = options.entry ?? 'server.js';
     if (given instanceof URL) {
-      if (given.protocol !== 'file:') fail('entry', 'a path or a file: URL', given.href);
+      if (given.protocol !== 'file:') check.fail('entry', 'a path or a file: URL', given.href);
       entry = fileURLToPath(given);
     } else if (typeof given === 'string' && given.startsWith('file:')) {
       entry = fileURLToPath(given);
@@ -204,7 +208,7 @@ export function resolveTenantRuntimeOptions(options: TenantRuntimeOptions): Reso
     }
   } else {
     check.stringArray('command', options.command, { nonEmpty: true });
-    if (options.command[0] === '') fail('command[0]', 'a non-empty string', options.command[0]);
+    if (options.command[0] === '') check.fail('command[0]', 'a non-empty string', options.command[0]);
   }
   const execArgv = options.execArgv ?? [];
   check.stringArray('execArgv', execArgv);
@@ -235,7 +239,7 @@ export function resolveTenantRuntimeOptions(options: TenantRuntimeOptions): Reso
   };
   check.oneOf('listen', resolved.listen, ['handle', 'report']);
   check.duration('idleAfterMs', resolved.idleAfterMs);
-  check.integer('maxConcurrent', resolved.maxConcurrent, { min: 1 });
+  check.count('maxConcurrent', resolved.maxConcurrent, { min: 1 });
   check.duration('sweepIntervalMs', resolved.sweepIntervalMs, { min: 1 });
   check.duration('observeIntervalMs', resolved.observeIntervalMs);
   check.duration('readyTimeoutMs', resolved.readyTimeoutMs, { min: 1 });
@@ -245,13 +249,13 @@ export function resolveTenantRuntimeOptions(options: TenantRuntimeOptions): Reso
   check.string('nodeEnv', resolved.nodeEnv);
   check.keys('limits', resolved.limits, ['maxOldSpaceSizeMb', 'memoryMaxBytes', 'cgroupParent']);
   const { maxOldSpaceSizeMb, memoryMaxBytes, cgroupParent } = resolved.limits;
-  if (maxOldSpaceSizeMb !== undefined) check.integer('limits.maxOldSpaceSizeMb', maxOldSpaceSizeMb, { min: 16 });
-  if (memoryMaxBytes !== undefined) check.integer('limits.memoryMaxBytes', memoryMaxBytes, { min: 1 << 20 });
+  if (maxOldSpaceSizeMb !== undefined) check.count('limits.maxOldSpaceSizeMb', maxOldSpaceSizeMb, { min: 16 });
+  if (memoryMaxBytes !== undefined) check.count('limits.memoryMaxBytes', memoryMaxBytes, { min: 1 << 20 });
   if (cgroupParent !== undefined && (typeof cgroupParent !== 'string' || !isAbsolute(cgroupParent))) {
-    fail('limits.cgroupParent', 'an absolute path', cgroupParent);
+    check.fail('limits.cgroupParent', 'an absolute path', cgroupParent);
   }
   check.oneOf('stdio', resolved.stdio, ['pipe', 'inherit', 'ignore']);
-  check.integer('maxLogLineLength', resolved.maxLogLineLength, { min: 1, max: 1 << 24 });
+  check.count('maxLogLineLength', resolved.maxLogLineLength, { min: 1, max: 1 << 24 });
   const clock = resolved.clock as Partial<Clock> | null;
   if (
     typeof clock !== 'object' ||
@@ -260,7 +264,7 @@ export function resolveTenantRuntimeOptions(options: TenantRuntimeOptions): Reso
     typeof clock.setTimeout !== 'function' ||
     typeof clock.clearTimeout !== 'function'
   ) {
-    fail('clock', 'an object with `now`, `setTimeout` and `clearTimeout` functions', clock);
+    check.fail('clock', 'an object with `now`, `setTimeout` and `clearTimeout` functions', clock);
   }
   for (const hook of ['onLog', 'onMetrics', 'onTransition'] as const) {
     if (resolved[hook] !== undefined) check.function(hook, resolved[hook]);
@@ -269,9 +273,7 @@ export function resolveTenantRuntimeOptions(options: TenantRuntimeOptions): Reso
 }
 
 function resolveBackoff(options: BackoffOptions | undefined): ResolvedBackoffOptions {
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    fail('backoff', 'an object', options);
-  }
+  if (options !== undefined) check.object('backoff', options);
   try {
     return resolveBackoffOptions({ baseMs: 1000, factor: 2, maxMs: 60_000, jitter: 0, maxFailures: 10, ...options }, 'backoff');
   } catch (error) {

@@ -5,7 +5,7 @@
  * @module
  */
 import { EXIT_REASONS, type RuntimeMetrics } from './events.js';
-import { fail } from './internal/validate.js';
+import { check } from './internal/validate.js';
 
 /** Options of {@link formatPrometheus}. */
 export interface PrometheusOptions {
@@ -36,11 +36,11 @@ const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  */
 export function formatPrometheus(metrics: RuntimeMetrics, options: PrometheusOptions = {}): string {
   const prefix = options.prefix ?? 'drove_tenant_runtime_';
-  if (!NAME.test(`${prefix}x`)) fail('prefix', 'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix);
+  if (!NAME.test(`${prefix}x`)) check.fail('prefix', 'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix);
   const constant = Object.entries(options.labels ?? {});
   for (const [name, value] of constant) {
-    if (!LABEL.test(name) || name.startsWith('__')) fail(`labels.${name}`, 'a label name ([a-zA-Z_][a-zA-Z0-9_]*)', name);
-    if (typeof value !== 'string') fail(`labels.${name}`, 'a string', value);
+    if (!LABEL.test(name) || name.startsWith('__')) check.fail(`labels.${name}`, 'a label name ([a-zA-Z_][a-zA-Z0-9_]*)', name);
+    if (typeof value !== 'string') check.fail(`labels.${name}`, 'a string', value);
   }
   const lines: string[] = [];
   const labels = (extra: [string, string][] = []) => {

@@ -61,7 +61,7 @@ export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOp
   check.keys('options', options, ['resolveKey', 'drainingRetryAfterSeconds', 'agent', 'onError']);
   check.function('resolveKey', options.resolveKey);
   const drainingRetryAfter = options.drainingRetryAfterSeconds ?? 5;
-  check.integer('drainingRetryAfterSeconds', drainingRetryAfter, { min: 0 });
+  check.count('drainingRetryAfterSeconds', drainingRetryAfter, { min: 0 });
   if (options.onError !== undefined) check.function('onError', options.onError);
   const agent = options.agent ?? new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
   const { resolveKey, onError } = options;

@@ -1,6 +1,8 @@
 /**
  * The tenant side: one call that makes a Node server listen the way the
- * runtime asks, and tells the runtime it is ready.
+ * runtime asks, and tells the runtime it is ready. The protocol is pool's
+ * (`@drove/pool/child`); what is the tenant's own is choosing the way from
+ * `DROVE_TENANT_LISTEN` and reporting the port.
  *
  * @example
  * ```js
@@ -14,7 +16,8 @@
  * @module
  */
 import type { Server } from 'node:net';
-import { LISTEN_MODE_ENV, isSocketGrant, readyWithPort, socketRequest } from './internal/protocol.js';
+import { hasParent, listen as listenOnParentSocket, ready } from '@drove/pool/child';
+import { LISTEN_MODE_ENV } from './internal/listen-mode.js';
 
 /** Where {@link listen} made the server listen. */
 export interface TenantListening {
@@ -43,9 +46,11 @@ export interface TenantListenOptions {
  * - outside a runtime it listens on `PORT` (or `options.port`), for local runs.
  *
  * Under a runtime it also exits when the runtime's IPC channel closes (the
- * runtime died, even by SIGKILL), so no tenant is left orphaned.
+ * runtime died, even by SIGKILL), so no tenant is left orphaned, and answers
+ * the runtime's `ping` and `shutdown` envelopes.
  *
- * @throws the server's own `'error'` (for example `EADDRINUSE` when run standalone on a taken port).
+ * @throws the server's own `'error'` (for example `EADDRINUSE` when run standalone on a taken port);
+ *   under `listen: 'handle'`, pool's `ERR_POOL_SOCKET` when the runtime lends no socket.
  * @example
  * ```js
  * import { createServer } from 'node:http';
@@ -55,42 +60,33 @@ export interface TenantListenOptions {
  */
 export async function listen(server: Server, options: TenantListenOptions = {}): Promise<TenantListening> {
   const mode = process.env[LISTEN_MODE_ENV];
-  const send = process.send?.bind(process);
-  if (!send || (mode !== 'handle' && mode !== 'report')) {
+  if (!hasParent() || (mode !== 'handle' && mode !== 'report')) {
     const port = Number(process.env.PORT ?? options.port ?? 3000);
-    await listenOn(server, { port, host: options.host ?? '127.0.0.1' });
+    await listenOn(server, port, options.host ?? '127.0.0.1');
     return { port: portOf(server), mode: 'standalone' };
   }
-  process.once('disconnect', () => process.exit(0));
-  if (mode === 'handle') {
-    const handle = await new Promise<unknown>((resolve) => {
-      const onMessage = (message: unknown, handle: unknown) => {
-        if (!isSocketGrant(message)) return;
-        process.off('message', onMessage);
-        resolve(handle);
-      };
-      process.on('message', onMessage);
-      send(socketRequest);
-    });
-    await listenOn(server, handle as Server);
-  } else {
-    await listenOn(server, { port: 0, host: '127.0.0.1' });
+  // Until ready() watches the channel, a runtime that dies meanwhile must not leave this tenant waiting.
+  const orphaned = () => process.exit(0);
+  process.once('disconnect', orphaned);
+  try {
+    if (mode === 'handle') await listenOnParentSocket(server);
+    else await listenOn(server, 0, '127.0.0.1');
+  } finally {
+    process.off('disconnect', orphaned);
   }
   const port = portOf(server);
-  send(readyWithPort(port));
+  ready({ port });
   return { port, mode };
 }
 
-function listenOn(server: Server, target: Server | { port: number; host: string }): Promise<void> {
+function listenOn(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once('error', onError);
-    const onListening = () => {
+    server.listen(port, host, () => {
       server.off('error', onError);
       resolve();
-    };
-    if ('port' in target && typeof target.port === 'number') server.listen(target.port, target.host, onListening);
-    else server.listen(target, onListening);
+    });
   });
 }
 

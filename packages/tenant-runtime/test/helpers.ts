@@ -3,13 +3,10 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createRuntime,
-  type Clock,
-  type RuntimeTransitionEvent,
-  type TenantRuntime,
-  type TenantRuntimeOptions,
-} from '@drove/tenant-runtime';
+import { createRuntime, type RuntimeTransitionEvent, type TenantRuntime, type TenantRuntimeOptions } from '@drove/tenant-runtime';
+
+/** A clock that moves only when told to. */
+export { ManualClock } from '@drove/pool/clock';
 
 export const tenantScript = new URL('./fixtures/tenant.mjs', import.meta.url);
 export const tinyTenantScript = new URL('./fixtures/tiny-tenant.mjs', import.meta.url);
@@ -127,54 +124,4 @@ export function httpGet(
 export async function getJson<T>(port: number, path = '/'): Promise<T> {
   const answer = await httpGet(port, path);
   return JSON.parse(answer.body) as T;
-}
-
-interface ManualTimer {
-  id: number;
-  dueAt: number;
-  callback: () => void;
-}
-
-/** A clock that moves only when told to. */
-export class ManualClock implements Clock {
-  #now: number;
-  #nextId = 1;
-  readonly #timers = new Map<number, ManualTimer>();
-
-  constructor(start = 1_000_000) {
-    this.#now = start;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const timer = { id: this.#nextId++, dueAt: this.#now + ms, callback };
-    this.#timers.set(timer.id, timer);
-    return timer.id;
-  }
-
-  clearTimeout(timer: unknown): void {
-    this.#timers.delete(timer as number);
-  }
-
-  /** Timers pending. */
-  get pending(): number {
-    return this.#timers.size;
-  }
-
-  /** Moves time on by `ms`, firing every timer due, in order. */
-  advance(ms: number): void {
-    const end = this.#now + ms;
-    for (;;) {
-      let next: ManualTimer | undefined;
-      for (const timer of this.#timers.values()) if (timer.dueAt <= end && (!next || timer.dueAt < next.dueAt)) next = timer;
-      if (!next) break;
-      this.#timers.delete(next.id);
-      this.#now = Math.max(this.#now, next.dueAt);
-      next.callback();
-    }
-    this.#now = end;
-  }
 }

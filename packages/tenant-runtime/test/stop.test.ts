@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { disposeAll, isAlive, ManualClock, ofType, removeRoots, runtime, tenantsRoot, waitFor } from './helpers.js';
+import { disposeAll, getJson, isAlive, ManualClock, ofType, removeRoots, runtime, tenantsRoot, waitFor } from './helpers.js';
 
 afterEach(disposeAll);
 afterAll(removeRoots);
@@ -56,5 +56,24 @@ describe('stopping a tenant that ignores SIGTERM', () => {
     clock.advance(70_000);
     expect(await waitFor(() => ofType(transitions, 'exit').length === 1)).toBe(true);
     expect(ofType(transitions, 'exit')[0]).toMatchObject({ pid: tenant.pid, signal: 'SIGKILL', reason: 'idle-killed' });
+  });
+});
+
+describe('stopping a tenant whose grandchild holds its output open', () => {
+  it('settles kill() and reports the exit although the pipes never close', async () => {
+    const { runtime: rt, transitions } = runtime(tenantsRoot(['acme']), { onLog: () => {} });
+    const tenant = await rt.ensure('acme');
+    const { pid: grandchild } = await getJson<{ pid: number }>(tenant.port, '/grandchild');
+    try {
+      await rt.kill('acme');
+      expect(isAlive(tenant.pid)).toBe(false);
+      expect(isAlive(grandchild)).toBe(true);
+      expect(ofType(transitions, 'exit')).toEqual([
+        { type: 'exit', key: 'acme', pid: tenant.pid, exitCode: null, signal: 'SIGTERM', reason: 'killed' },
+      ]);
+      expect(rt.stats().processes).toBe(0);
+    } finally {
+      process.kill(grandchild, 'SIGKILL');
+    }
   });
 });

@@ -12,6 +12,7 @@ export class InlineEndpoint extends Endpoint {
   readonly threadId = 0;
   readonly stdout = null;
   readonly stderr = null;
+  readonly closed: Promise<void> = this.exited.then(() => undefined);
   #toWorker: ((message: unknown) => void) | undefined;
 
   constructor(start: WorkerStart) {

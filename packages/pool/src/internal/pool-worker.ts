@@ -128,7 +128,7 @@ export class PoolWorker {
     this.#transfer = [];
     if (outgoing.length === 0) return [];
     try {
-      this.endpoint.send(outgoing.length === 1 ? outgoing[0] : envelope('batch', { messages: outgoing }), transfer);
+      this.endpoint.send(outgoing.length === 1 ? outgoing[0] : envelope('batch', { messages: outgoing }), { transfer });
       return [];
     } catch (error) {
       if (isClosedChannel(error)) return []; // the exit handler settles these tasks
@@ -142,7 +142,7 @@ export class PoolWorker {
     for (const message of outgoing) {
       const task = this.inFlight.get((message as { id: number }).id);
       try {
-        this.endpoint.send(message, task?.transfer ?? []);
+        this.endpoint.send(message, { transfer: task?.transfer });
       } catch (error) {
         if (isClosedChannel(error)) return failed;
         if (task) failed.push({ task, error });

@@ -6,7 +6,7 @@ import { isAbsolute } from 'node:path';
 import { envelope, isEnvelope, serializeError, type Envelope, type EnvelopeOf } from '../envelope.js';
 import { AbortError, PoolError } from '../errors.js';
 import { defineWorker, isMoved, isWorkerDefinition, type HandlerMap, type TaskContext, type WorkerContext, type WorkerDefinition } from '../worker.js';
-import { sampleSelf } from './self-telemetry.js';
+import { sampleSelf } from '../telemetry.js';
 
 /** The worker's end of its channel to the pool, whatever the kind. */
 export interface WorkerPort {

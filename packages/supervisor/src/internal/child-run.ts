@@ -3,16 +3,18 @@
 // and watches its heartbeat and its memory. What happens after it ends is
 // the supervisor's business.
 import { connect } from 'node:net';
-import type { ChildProcess, SendHandle } from 'node:child_process';
-import { envelope, isEnvelope, deserializeError, type TelemetrySample } from '@drove/pool/envelope';
+import type { SendHandle } from 'node:child_process';
+import type { Clock, ClockTimer } from '@drove/pool/clock';
+import { envelope, isEnvelope, deserializeError, type Envelope, type EnvelopeOf, type TelemetrySample } from '@drove/pool/envelope';
 import { readProcStat } from '@drove/pool/telemetry';
 import { spawnEndpoint, type Endpoint, type ExitInfo } from '@drove/pool/transport';
 import { childEnvironment, type ResolvedChildSpec } from '../child-spec.js';
-import type { Clock, ClockTimer } from '../clock.js';
 import type { OutputMode } from '../options.js';
 import type { ExitReason } from '../stats.js';
 import { prefixLines } from './line-prefixer.js';
-import { isSupervisorMessage, type SupervisorMessage } from './protocol.js';
+
+/** The envelopes a child sends about the listening sockets the supervisor lends it. */
+export type SocketRequest = EnvelopeOf<'listen'> | EnvelopeOf<'listening'> | EnvelopeOf<'accepted'>;
 
 /** How a run ended. */
 export interface RunExit {
@@ -25,7 +27,7 @@ export interface RunExit {
 export interface RunHooks {
   onReady(run: ChildRun): void;
   onExit(run: ChildRun, exit: RunExit): void;
-  onSupervisorMessage(run: ChildRun, message: SupervisorMessage, handle: SendHandle | undefined): void;
+  onSocketRequest(run: ChildRun, message: SocketRequest): void;
 }
 
 export interface RunContext {
@@ -70,7 +72,7 @@ export class ChildRun {
       if (this.endpoint.stdout) prefixLines(this.endpoint.stdout, process.stdout, `${spec.name} | `);
       if (this.endpoint.stderr) prefixLines(this.endpoint.stderr, process.stderr, `${spec.name} | `);
     }
-    this.endpoint.on('message', (message, handle) => this.#onMessage(message, handle));
+    this.endpoint.on('message', (message) => this.#onMessage(message));
     this.endpoint.once('exit', (info) => this.#onExit(info));
     if (this.endpoint.alive) this.#watchReadiness();
     if (spec.maxRssBytes > 0) this.#every(spec.memoryCheckIntervalMs, () => this.#checkMemory());
@@ -99,8 +101,8 @@ export class ChildRun {
 
   /**
    * Stops the run: the `shutdown` envelope for threads, SIGTERM for processes
-   * and commands, a kill after `graceMs` (pool's `Endpoint.stop`). Resolves
-   * once the child has exited.
+   * and commands, a kill after `graceMs` (pool's `Endpoint.stop`, its grace
+   * on the supervisor's clock). Resolves once the child has exited.
    */
   stop(cause: StopCause = 'shutdown', graceMs = this.spec.shutdownTimeoutMs): Promise<ExitInfo> {
     this.#cause ??= cause;
@@ -116,9 +118,9 @@ export class ChildRun {
       } catch {
         // The thread is on its way out already; stop() below waits for it.
       }
-      return this.endpoint.stop({ graceMs, signal: null });
+      return this.endpoint.stop({ graceMs, signal: null, clock: this.#context.clock });
     }
-    return this.endpoint.stop({ graceMs });
+    return this.endpoint.stop({ graceMs, clock: this.#context.clock });
   }
 
   /** Kills at once (SIGKILL, or `terminate()` for a thread). */
@@ -130,36 +132,30 @@ export class ChildRun {
   }
 
   /**
-   * Sends a message with a handle (process children only); false when the
+   * Sends an envelope with a handle (process children only); false when the
    * channel is gone. `keepOpen` keeps the supervisor's copy of a socket open
-   * until the child acknowledges it. pool's `Endpoint.send` takes no send
-   * options, so that one case reaches the `ChildProcess` pool exposes on its
-   * process endpoints (README: "Built on @drove/pool").
+   * until the child acknowledges it.
    */
-  sendHandle(message: SupervisorMessage, handle: SendHandle, { keepOpen = false } = {}): boolean {
+  sendHandle(message: Envelope, handle: SendHandle, { keepOpen = false } = {}): boolean {
     if (!this.endpoint.alive) return false;
-    const child = (this.endpoint as unknown as { child?: ChildProcess }).child;
     try {
-      if (keepOpen && child && typeof child.send === 'function') {
-        if (!child.connected) return false;
-        // A failed send leaves the socket unacknowledged: it is handed on when this run ends.
-        child.send(message, handle, { keepOpen: true }, () => {});
-        return true;
-      }
-      this.endpoint.send(message, undefined, handle);
+      // A send that fails later is left to the exit that follows (and a connection
+      // not acknowledged is handed on then); it must not become this child's exit error.
+      this.endpoint.send(message, { handle, keepOpen, onSent: () => {} });
       return true;
     } catch {
       return false;
     }
   }
 
-  #onMessage(message: unknown, handle: SendHandle | undefined): void {
-    if (isSupervisorMessage(message)) {
-      this.#context.hooks.onSupervisorMessage(this, message, handle);
-      return;
-    }
+  #onMessage(message: unknown): void {
     if (!isEnvelope(message)) return;
     switch (message.type) {
+      case 'listen':
+      case 'listening':
+      case 'accepted':
+        this.#context.hooks.onSocketRequest(this, message);
+        return;
       case 'ready':
         if (this.spec.readiness === 'envelope') this.#markReady();
         return;
@@ -178,8 +174,8 @@ export class ChildRun {
   #watchReadiness(): void {
     const { readiness, readinessTimeoutMs } = this.spec;
     if (readiness === 'spawn') {
-      // A command that cannot be spawned has no pid and ends through 'exit' soon after.
-      if (this.endpoint.pid !== undefined) queueMicrotask(() => this.#markReady());
+      // A command that cannot be spawned never emits 'spawn': it ends through 'exit'.
+      this.endpoint.once('spawn', () => this.#markReady());
       return;
     }
     this.#after(readinessTimeoutMs, () => {

@@ -1,6 +1,6 @@
 import { Backoff } from '@drove/pool/backoff';
 import type { ResolvedChildSpec } from '../child-spec.js';
-import type { Clock, ClockTimer } from '../clock.js';
+import type { Clock, ClockTimer } from '@drove/pool/clock';
 import type { ChildInfo, ChildState, ChildStats, LastExit } from '../stats.js';
 import type { ChildRun } from './child-run.js';
 

@@ -3,7 +3,7 @@
 // then starts in start order, each child ready before the next. A failure
 // during a group restart replaces it with a new one that takes over the
 // members not yet started, so no child is left behind.
-import type { Clock } from '../clock.js';
+import type { Clock } from '@drove/pool/clock';
 import type { RestartCause } from '../events.js';
 import type { Strategy } from '../options.js';
 import type { ChildSlot } from './child-slot.js';

@@ -8,10 +8,10 @@
 // ready, so a crashed child never turns into refused connections.
 import type { SendHandle } from 'node:child_process';
 import { createServer, Server, type Socket } from 'node:net';
+import { envelope } from '@drove/pool/envelope';
 import { SupervisorError } from '../errors.js';
 import type { SharedSocketOptions } from '../options.js';
-import type { ChildRun } from './child-run.js';
-import { supervisorMessage, type SupervisorMessage } from './protocol.js';
+import type { ChildRun, SocketRequest } from './child-run.js';
 
 interface Entry {
   server: Server;
@@ -81,19 +81,19 @@ export class SharedSockets {
   }
 
   /** A child asked for a socket, or said its server accepts on one. */
-  handle(run: ChildRun, message: SupervisorMessage): void {
+  handle(run: ChildRun, message: SocketRequest): void {
     const entry = this.#entries.get(message.name);
     if (message.type === 'listen') {
       if (!entry || this.#closed) {
         const known = [...this.#entries.keys()].map((name) => `\`${name}\``).join(', ') || 'none';
         try {
-          run.endpoint.send(supervisorMessage('listen-handle', { name: message.name, error: `No shared socket \`${message.name}\` (known: ${known})` }));
+          run.endpoint.send(envelope('listen-handle', { name: message.name, error: `No shared socket \`${message.name}\` (known: ${known})` }));
         } catch {
           // The child is gone.
         }
         return;
       }
-      run.sendHandle(supervisorMessage('listen-handle', { name: message.name }), entry.server as unknown as SendHandle);
+      run.sendHandle(envelope('listen-handle', { name: message.name }), entry.server as unknown as SendHandle);
       return;
     }
     if (message.type === 'listening' && entry && !entry.listeners.includes(run)) {
@@ -187,7 +187,7 @@ export class SharedSockets {
       const run = entry.listeners[(entry.next + tried) % count]!;
       if (!run.ready || !run.alive || run.cause) continue;
       const id = ++this.#nextId;
-      if (run.sendHandle(supervisorMessage('connection', { name, id }), socket as unknown as SendHandle, { keepOpen: true })) {
+      if (run.sendHandle(envelope('connection', { name, id }), socket as unknown as SendHandle, { keepOpen: true })) {
         let pending = this.#unacknowledged.get(run);
         if (!pending) this.#unacknowledged.set(run, (pending = new Map()));
         pending.set(id, socket);

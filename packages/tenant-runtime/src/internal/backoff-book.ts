@@ -5,7 +5,7 @@
  * forgets the key.
  */
 import { Backoff, type ResolvedBackoffOptions } from '@drove/pool/backoff';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@drove/pool/clock';
 
 interface KeyState {
   backoff: Backoff;

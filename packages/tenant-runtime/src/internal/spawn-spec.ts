@@ -6,7 +6,7 @@
 import { isAbsolute, join } from 'node:path';
 import type { SpawnSpec } from '@drove/pool/transport';
 import type { ResolvedTenantRuntimeOptions } from '../options.js';
-import { LISTEN_MODE_ENV, TENANT_KEY_ENV } from './protocol.js';
+import { LISTEN_MODE_ENV, TENANT_KEY_ENV } from './listen-mode.js';
 import { check } from './validate.js';
 
 /**

@@ -2,10 +2,11 @@
  * The runtime's two background timers, armed only while tenants run and
  * driven by the injected clock: the idle sweep (stops tenants unused for
  * `idleAfterMs`) and the observation (reads each running tenant's CPU time
- * and RSS from `/proc` for `onMetrics`).
+ * and RSS from `/proc` for `onMetrics`). Both are unref'd: they never hold
+ * the host process open.
  */
+import type { ClockTimer } from '@drove/pool/clock';
 import { readProcStat } from '@drove/pool/telemetry';
-import type { ClockTimer } from '../clock.js';
 import type { RuntimeMetricEvent } from '../events.js';
 import type { ResolvedTenantRuntimeOptions } from '../options.js';
 
@@ -35,10 +36,10 @@ export class Sweeper {
     if (this.#stopped) return;
     const { clock, idleAfterMs, sweepIntervalMs, observeIntervalMs, onMetrics } = this.options;
     if (idleAfterMs > 0 && this.#sweepTimer === undefined) {
-      this.#sweepTimer = clock.setTimeout(() => this.#sweep(), sweepIntervalMs);
+      this.#sweepTimer = clock.setTimeout(() => this.#sweep(), sweepIntervalMs, { unref: true });
     }
     if (observeIntervalMs > 0 && onMetrics !== undefined && this.#observeTimer === undefined) {
-      this.#observeTimer = clock.setTimeout(() => void this.#observe(), observeIntervalMs);
+      this.#observeTimer = clock.setTimeout(() => void this.#observe(), observeIntervalMs, { unref: true });
     }
   }
 

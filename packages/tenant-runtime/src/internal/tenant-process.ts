@@ -1,20 +1,32 @@
 /**
  * One tenant process: started through pool's transport, its output split
- * into bounded lines, its readiness awaited as an event (the `ready`
- * envelope, its exit, or a timeout), and stopped through `Endpoint.stop`
- * (SIGTERM → grace → SIGKILL). Nothing here spawns or signals a process by
- * itself.
+ * into bounded lines (pool's `splitLines`), its readiness awaited as an event
+ * (pool's `ready` envelope, its exit, or a timeout), its listening socket lent
+ * through pool's `listen` / `listen-handle` envelopes, and stopped through
+ * `Endpoint.stop` (SIGTERM → grace → SIGKILL). Nothing here spawns or signals
+ * a process by itself.
  */
 import { createServer, type Server } from 'node:net';
-import { spawnEndpoint, type Endpoint, type ExitInfo, type SpawnSpec } from '@drove/pool/transport';
-import type { Clock } from '../clock.js';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { systemClock, type Clock } from '@drove/pool/clock';
+import { envelope, isEnvelope } from '@drove/pool/envelope';
+import { spawnEndpoint, splitLines, type Endpoint, type ExitInfo, type SpawnSpec } from '@drove/pool/transport';
 import { TenantExitedError, TenantNotReadyError } from '../errors.js';
 import type { ExitReason, RuntimeLogEvent } from '../events.js';
-import { LineSplitter } from './line-splitter.js';
-import { isSocketRequest, readyPort, socketGrant, type ListenMode } from './protocol.js';
+import type { ListenMode } from './listen-mode.js';
 
 const STDERR_TAIL_LINES = 5;
 const STDERR_TAIL_LINE_LENGTH = 500;
+/** The name of the one listening socket the runtime lends a tenant (pool's `listen(server)` default). */
+const SOCKET_NAME = 'default';
+/**
+ * How long the output of a process that has exited may still be read. Pool
+ * settles `exited` at the process's exit; what it wrote last may still be in
+ * the pipes, and a grandchild may hold them open for ever. Real time, not the
+ * runtime's clock: it bounds a stop, like the grace of `Endpoint.stop`.
+ */
+const OUTPUT_DRAIN_MS = 2000;
 
 export interface TenantProcessSpec {
   key: string;
@@ -36,6 +48,7 @@ export class TenantProcess {
   /** Why the runtime stopped it; unset when it ended by itself. */
   stopReason: ExitReason | undefined;
   readonly stderrTail: string[] = [];
+  /** Settles once the process has exited and its output was read (or {@link OUTPUT_DRAIN_MS} passed). */
   readonly exited: Promise<ExitInfo>;
   #listener: Server | undefined;
   readonly #reported: Promise<number>;
@@ -44,7 +57,10 @@ export class TenantProcess {
     this.key = key;
     this.endpoint = endpoint;
     this.pid = pid;
-    this.exited = endpoint.exited;
+    this.exited = endpoint.exited.then(async (exit) => {
+      await drainOutput([endpoint.stdout, endpoint.stderr]);
+      return exit;
+    });
     this.#listener = listener;
     this.port = listener ? boundPort(listener) : null;
     this.#reported = this.#awaitReport();
@@ -52,7 +68,7 @@ export class TenantProcess {
       // The parent's copy of the socket exists only to be handed over; it must
       // not serve, and it is closed once the tenant listens on its own copy.
       listener.on('connection', (socket) => socket.destroy());
-      void this.exited.then(() => this.#closeListener());
+      void endpoint.exited.then(() => this.#closeListener());
     }
   }
 
@@ -103,12 +119,16 @@ export class TenantProcess {
         clock.clearTimeout(timer);
         outcome();
       };
-      const timer = clock.setTimeout(() => {
-        finish(() => {
-          void this.stop('readiness-timeout', graceMs);
-          reject(new TenantNotReadyError(this.key, timeoutMs));
-        });
-      }, timeoutMs);
+      const timer = clock.setTimeout(
+        () => {
+          finish(() => {
+            void this.stop('readiness-timeout', graceMs);
+            reject(new TenantNotReadyError(this.key, timeoutMs));
+          });
+        },
+        timeoutMs,
+        { unref: true },
+      );
       void this.#reported.then((port) => finish(() => resolve(port)));
       void this.exited.then((exit) => {
         finish(() =>
@@ -131,14 +151,19 @@ export class TenantProcess {
   #awaitReport(): Promise<number> {
     return new Promise<number>((resolve) => {
       const onMessage = (message: unknown) => {
-        if (isSocketRequest(message)) {
-          this.#grantSocket();
+        if (!isEnvelope(message)) return;
+        if (message.type === 'listen') {
+          this.#lendSocket(message.name);
           return;
         }
-        const reported = readyPort(message);
-        if (reported === undefined) return;
-        // With a handed-over socket the runtime knows the port; otherwise the report must carry one.
-        const port = this.port ?? reported;
+        // The tenant accepts on its copy of the socket: the runtime's copy has done its work.
+        if (message.type === 'listening') {
+          this.#closeListener();
+          return;
+        }
+        if (message.type !== 'ready') return;
+        // With a lent socket the runtime knows the port; otherwise the report must carry one.
+        const port = this.port ?? validPort(message.port);
         if (port === null) return;
         this.port = port;
         this.endpoint.off('message', onMessage);
@@ -156,12 +181,25 @@ export class TenantProcess {
     return this.endpoint.stop({ graceMs });
   }
 
-  #grantSocket(): void {
-    if (!this.#listener) return;
+  /** Answers a tenant's `listen` envelope: the socket the runtime bound, or why not (its `listen()` then rejects). */
+  #lendSocket(name: string): void {
+    const listener = this.#listener;
+    const error =
+      name !== SOCKET_NAME
+        ? `The tenant runtime lends one socket, \`${SOCKET_NAME}\`, not \`${name}\``
+        : listener
+          ? undefined
+          : this.port === null
+            ? "The tenant runtime lends no socket under `listen: 'report'`: bind port 0 and report the port in `ready`"
+            : 'The tenant runtime has lent its socket already';
     try {
-      this.endpoint.send(socketGrant, undefined, this.#listener);
+      this.endpoint.send(envelope('listen-handle', error ? { name, error } : { name }), {
+        handle: error ? undefined : listener,
+        // The channel closed meanwhile: the tenant is exiting, and its exit settles readiness.
+        onSent: () => {},
+      });
     } catch {
-      // The channel closed: the tenant is exiting, and its exit settles readiness.
+      // The channel is closed already: likewise.
     }
   }
 
@@ -176,11 +214,11 @@ export class TenantProcess {
     const pid = this.pid;
     const log = spec.onLog;
     if (stdout) {
-      if (log) this.#split(stdout, spec, (line, truncated) => log(event(line, truncated, 'stdout')));
+      if (log) split(stdout, spec, (line, truncated) => log(event(line, truncated, 'stdout')));
       else stdout.resume();
     }
     if (stderr) {
-      this.#split(stderr, spec, (line, truncated) => {
+      split(stderr, spec, (line, truncated) => {
         this.stderrTail.push(line.length > STDERR_TAIL_LINE_LENGTH ? line.slice(0, STDERR_TAIL_LINE_LENGTH) : line);
         if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
         log?.(event(line, truncated, 'stderr'));
@@ -190,23 +228,43 @@ export class TenantProcess {
       return { key: spec.key, pid, stream, line, truncated, at: spec.clock.now() };
     }
   }
+}
 
-  #split(
-    stream: NodeJS.ReadableStream,
-    spec: TenantProcessSpec,
-    emit: (line: string, truncated: boolean) => void,
-  ): void {
-    const splitter = new LineSplitter(spec.maxLogLineLength, (line, truncated) => {
+/** One bounded splitter per stream, dropped with the process (pool's `splitLines`). */
+function split(stream: Readable, spec: TenantProcessSpec, emit: (line: string, truncated: boolean) => void): void {
+  splitLines(
+    stream,
+    (line, truncated) => {
       try {
         emit(line, truncated);
       } catch {
         // A hook that throws must not break the stream; hooks are observational.
       }
-    });
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => splitter.push(chunk));
-    stream.once('end', () => splitter.end());
-  }
+    },
+    { maxLength: spec.maxLogLineLength },
+  );
+}
+
+/**
+ * Waits until the output of a process that has exited was read to its end,
+ * at most {@link OUTPUT_DRAIN_MS}; then stops reading what is left (a
+ * grandchild holding the pipes), so nothing outlives the tenant.
+ */
+async function drainOutput(streams: (Readable | null)[]): Promise<void> {
+  const open = streams.filter((stream): stream is Readable => stream !== null && !stream.destroyed);
+  if (open.length === 0) return;
+  let timer: unknown;
+  const over = new Promise<void>((resolve) => {
+    timer = systemClock.setTimeout(resolve, OUTPUT_DRAIN_MS, { unref: true });
+  });
+  await Promise.race([Promise.all(open.map((stream) => finished(stream).catch(() => {}))), over]);
+  systemClock.clearTimeout(timer);
+  for (const stream of open) if (!stream.readableEnded) stream.destroy();
+}
+
+/** A port a `ready` envelope reported, or `null` when it carries none that is valid. */
+function validPort(port: unknown): number | null {
+  return typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536 ? port : null;
 }
 
 function bindLoopback(): Promise<Server> {

@@ -1,32 +1,42 @@
 /**
- * The clock the supervisor reads and sets its timers with. Every timing of the
- * supervisor (back-off delays, restart intensity, readiness timeouts,
- * heartbeats, memory checks) goes through it, so a test can inject a
- * {@link ManualClock} and move time by hand instead of sleeping.
- *
- * The one timing it does not cover is the grace of a stop, which
- * `@drove/pool/transport`'s `Endpoint.stop` measures with the real clock.
+ * The clock Drove's packages read and set their timers with: back-off
+ * delays, restart intensity, idle and readiness timeouts, heartbeats, the
+ * grace of a stop. Inject a {@link ManualClock} in tests to move time by hand
+ * instead of sleeping.
  *
  * @module
  */
 
-/** A timer handle of a {@link Clock}; opaque to the supervisor. */
+/** A timer handle of a {@link Clock}; opaque to its users. */
 export type ClockTimer = unknown;
 
-/** What the supervisor needs of a clock. */
+/** Options of {@link Clock.setTimeout}. */
+export interface TimerOptions {
+  /** Let the process exit while this timer waits (a sweeper, not a pending restart). @default false */
+  unref?: boolean;
+}
+
+/** What Drove needs of a clock. */
 export interface Clock {
-  /** Milliseconds on a monotonic scale (only differences are used). */
+  /** Milliseconds since the epoch, never going backwards (only differences and timestamps are used). */
   now(): number;
   /** Calls `callback` once after `ms` milliseconds. */
-  setTimeout(callback: () => void, ms: number): ClockTimer;
+  setTimeout(callback: () => void, ms: number, options?: TimerOptions): ClockTimer;
   /** Cancels a timer; a timer already fired or cancelled is ignored. */
   clearTimeout(timer: ClockTimer): void;
 }
 
-/** The real clock: `performance.now()` and the global timers. */
+/**
+ * The real clock: epoch milliseconds from the monotonic `performance` clock
+ * (a wall-clock step does not move it) and the global timers.
+ */
 export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  now: () => performance.timeOrigin + performance.now(),
+  setTimeout: (callback, ms, options) => {
+    const timer = setTimeout(callback, ms);
+    if (options?.unref) timer.unref();
+    return timer;
+  },
   clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
 };
 
@@ -37,12 +47,12 @@ interface ManualTimer {
 }
 
 /**
- * A clock that moves only when told to: for tests of back-off, intensity,
+ * A clock that moves only when told to: for tests of back-off, idle,
  * readiness and heartbeat timings without sleeping.
  *
  * @example
  * ```ts
- * import { ManualClock } from '@drove/supervisor/clock';
+ * import { ManualClock } from '@drove/pool/clock';
  * const clock = new ManualClock();
  * const supervisor = new Supervisor({ clock, children: [spec] });
  * clock.advance(1000); // fires every timer due within the next second, in order
@@ -61,7 +71,7 @@ export class ManualClock implements Clock {
     return this.#now;
   }
 
-  setTimeout(callback: () => void, ms: number): ClockTimer {
+  setTimeout(callback: () => void, ms: number, _options?: TimerOptions): ClockTimer {
     const timer: ManualTimer = { id: this.#nextId++, dueAt: this.#now + Math.max(0, ms), callback };
     this.#timers.set(timer.id, timer);
     return timer.id;

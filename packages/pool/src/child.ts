@@ -1,0 +1,173 @@
+/**
+ * The child's side of the envelope, for any Node child a Drove parent starts
+ * outside a pool — a supervised server, a tenant: say when it is ready (and on
+ * which port), answer heartbeats, stop gracefully when asked, leave when the
+ * parent is gone, and accept on a listening socket the parent owns.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { listen, ready } from '@drove/pool/child';
+ * const server = http.createServer((request, response) => response.end('hello'));
+ * await listen(server);                                  // the parent's socket `default`
+ * ready({ onShutdown: () => new Promise((done) => server.close(done)) });
+ * ```
+ *
+ * @module
+ */
+import type { Server, Socket } from 'node:net';
+import { isMainThread, parentPort, threadId } from 'node:worker_threads';
+import { envelope, isEnvelope, serializeError, type Envelope } from './envelope.js';
+import { PoolError } from './errors.js';
+import { sampleSelf } from './telemetry.js';
+
+/** What {@link ready} takes. */
+export interface ReadyOptions {
+  /** The port this child's server listens on, when it chose one itself (port 0). */
+  port?: number;
+  /**
+   * Runs when the parent asks the child to stop (the `shutdown` envelope,
+   * SIGTERM for a process, or the parent's death); the child exits with code
+   * 0 once it settles. Without it a process ends on SIGTERM's default action.
+   */
+  onShutdown?: () => void | Promise<void>;
+  /** How long `onShutdown` may run once the parent is gone (no one will kill this child then). @default 10000 */
+  orphanShutdownMs?: number;
+}
+
+type Listener = (message: unknown, handle?: unknown) => void;
+
+interface Channel {
+  kind: 'process' | 'thread';
+  post(message: unknown): void;
+  on(listener: Listener): void;
+  off(listener: Listener): void;
+}
+
+let installed = false;
+let onShutdown: ReadyOptions['onShutdown'];
+let orphanShutdownMs = 10_000;
+let stopping = false;
+
+function channel(): Channel | undefined {
+  if (!isMainThread) {
+    const port = parentPort;
+    if (!port) return undefined;
+    return {
+      kind: 'thread',
+      post: (message) => port.postMessage(message),
+      on: (listener) => port.on('message', listener),
+      off: (listener) => port.off('message', listener),
+    };
+  }
+  if (!process.send) return undefined;
+  return {
+    kind: 'process',
+    post: (message) => {
+      if (process.connected) process.send!(message);
+    },
+    on: (listener) => process.on('message', listener),
+    off: (listener) => process.off('message', listener),
+  };
+}
+
+/** True when this module runs in a child with a channel to its parent (a forked process or a worker thread). */
+export function hasParent(): boolean {
+  return channel() !== undefined;
+}
+
+async function shutdown(capMs?: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (capMs !== undefined) setTimeout(() => process.exit(0), capMs).unref();
+  try {
+    await onShutdown?.();
+  } finally {
+    process.exit(0);
+  }
+}
+
+function install(ch: Channel): void {
+  if (installed) return;
+  installed = true;
+  ch.on((message) => {
+    if (!isEnvelope(message)) return;
+    if (message.type === 'ping') ch.post(envelope('pong', { id: message.id, telemetry: sampleSelf() }));
+    else if (message.type === 'shutdown') void shutdown();
+  });
+  if (ch.kind !== 'process') return;
+  // The IPC channel closes when the parent dies, however it dies: no orphan is left.
+  process.on('disconnect', () => void shutdown(orphanShutdownMs));
+  if (onShutdown) process.on('SIGTERM', () => void shutdown());
+  // An uncaught error reaches the parent with its class and code; Node's own handling (stack, exit 1) stays.
+  process.on('uncaughtExceptionMonitor', (error) => {
+    try {
+      ch.post(envelope('fatal', { error: serializeError(error) }));
+    } catch {
+      // Best effort: the exit is reported regardless.
+    }
+  });
+}
+
+/**
+ * Tells the parent this child is ready (and on which port), and from then on
+ * answers its `ping` with `pong`, stops on its `shutdown`, and — in a process —
+ * exits when the parent is gone, even SIGKILLed. Returns false, doing
+ * nothing, when there is no parent, so the same module runs standalone.
+ */
+export function ready(options: ReadyOptions = {}): boolean {
+  const ch = channel();
+  if (!ch) return false;
+  if (options.onShutdown) onShutdown = options.onShutdown;
+  if (options.orphanShutdownMs !== undefined) orphanShutdownMs = options.orphanShutdownMs;
+  install(ch);
+  ch.post(envelope('ready', { pid: process.pid, threadId, ...(options.port === undefined ? {} : { port: options.port }) }));
+  return true;
+}
+
+/**
+ * Makes `server` accept on the listening socket `name` that the parent owns,
+ * and on the connections the parent accepted on it while no child could.
+ * Process children only: a thread cannot take a socket handle.
+ *
+ * @throws (rejects) `ERR_POOL_NO_PARENT` outside a forked child, `ERR_POOL_SOCKET` when the parent has no such socket.
+ */
+export function listen(server: Server, name = 'default'): Promise<void> {
+  const ch = channel();
+  if (!ch || ch.kind !== 'process') {
+    return Promise.reject(
+      new PoolError('ERR_POOL_NO_PARENT', 'listen() needs a forked child process (threads cannot receive socket handles)'),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    // A parent that dies before it answers would leave this waiting for ever.
+    const onDisconnect = () => reject(new PoolError('ERR_POOL_NO_PARENT', `The parent went away before it lent socket \`${name}\``));
+    process.once('disconnect', onDisconnect);
+    const onMessage: Listener = (message, handle) => {
+      if (!isEnvelope(message) || !('name' in message) || (message as { name: unknown }).name !== name) return;
+      const typed = message as Envelope;
+      if (typed.type === 'connection' && handle) {
+        server.emit('connection', handle as Socket);
+        // Sent before a byte is read: a connection not acknowledged when a child dies was
+        // never touched, and the parent can hand it to the next child.
+        ch.post(envelope('accepted', { name, id: typed.id }));
+        return;
+      }
+      if (typed.type !== 'listen-handle') return;
+      process.off('disconnect', onDisconnect);
+      if (typed.error || !handle) {
+        ch.off(onMessage);
+        reject(new PoolError('ERR_POOL_SOCKET', typed.error ?? `The parent sent no handle for socket \`${name}\``));
+        return;
+      }
+      server.once('error', reject);
+      server.listen(handle as Server, () => {
+        server.off('error', reject);
+        ch.post(envelope('listening', { name }));
+        resolve();
+      });
+    };
+    ch.on(onMessage);
+    ch.post(envelope('listen', { name }));
+  });
+}
