@@ -15,7 +15,7 @@ import type {
   RunOptions,
   Settled,
 } from './types.js';
-import type { HandlerMap, HandlersOf, WorkerDefinition } from './worker.js';
+import type { HandlerMap, HandlersOf } from './worker.js';
 
 /**
  * A pool of workers (threads, processes or inline) running the handlers of one
@@ -135,9 +135,7 @@ export class Pool<H extends HandlerMap = HandlerMap> extends EventEmitter<PoolEv
  * await pool.close();
  * ```
  */
-export function createPool<W extends WorkerDefinition<never, HandlerMap> | HandlerMap = HandlerMap>(
-  options: PoolOptions,
-): Pool<W extends WorkerDefinition<never, HandlerMap> ? HandlersOf<W> : W extends HandlerMap ? W : HandlerMap> {
+export function createPool<W extends { handlers: HandlerMap } | HandlerMap = HandlerMap>(options: PoolOptions): Pool<HandlersOf<W>> {
   return new Pool(options);
 }
 

@@ -43,7 +43,7 @@ export type Handler<S = unknown, P = unknown, R = unknown> = {
 export type HandlerMap = Record<string, Handler<never, never, unknown>>;
 
 /** What {@link defineWorker} takes. */
-export interface WorkerSpec<S, H extends HandlerMap> {
+export interface WorkerSpec<S, H extends Record<string, Handler<S, never, unknown>>> {
   /**
    * Runs once per worker before it reports ready; what it returns is
    * `ctx.state` in every handler. A throw fails the worker's start: `pool.ready()`
@@ -66,8 +66,12 @@ export interface WorkerDefinition<S = unknown, H extends HandlerMap = HandlerMap
   readonly [workerDefinitionBrand]: true;
 }
 
-/** The handler map of a worker definition, for typing `createPool<…>()`. */
-export type HandlersOf<W> = W extends WorkerDefinition<unknown, infer H> ? H : HandlerMap;
+/**
+ * The handler map of a worker definition (or a handler map itself), for typing
+ * `createPool<typeof definition>()`. Matched on `handlers` alone: a definition
+ * whose `init` returns state is not assignable to one of `unknown` state.
+ */
+export type HandlersOf<W> = W extends { handlers: infer H extends HandlerMap } ? H : W extends HandlerMap ? W : HandlerMap;
 
 /**
  * Defines a worker module: its `init`, its handlers, its clean-up. Export the
@@ -88,8 +92,8 @@ export type HandlersOf<W> = W extends WorkerDefinition<unknown, infer H> ? H : H
  * });
  * ```
  */
-export function defineWorker<S = undefined, H extends HandlerMap = HandlerMap>(
-  spec: WorkerSpec<S, H> & { handlers: H & ThisType<void> },
+export function defineWorker<S = undefined, H extends Record<string, Handler<S, never, unknown>> = HandlerMap>(
+  spec: WorkerSpec<S, H>,
 ): WorkerDefinition<S, H> {
   if (typeof spec !== 'object' || spec === null) throw new TypeError('defineWorker() expects an object');
   if (typeof spec.handlers !== 'object' || spec.handlers === null) {
