@@ -17,9 +17,9 @@ export default {
   id: 'settle',
   number: 7,
   kind: 'thread',
-  title: (sizes) =>
+  title: () =>
     `settling on failure, 2 threads: ms to reject a crashed task, to reject a running task after abort(), ` +
-    `and for destroy() of a pool busy in a ${SPIN_MS / 1000} s non-yielding task (median of ${sizes.settleReps})`,
+    `and for destroy() of a pool busy in a ${SPIN_MS / 1000} s non-yielding task`,
   rounds: (sizes) => sizes.settleReps,
   warmupRounds: 1,
   columns: [
