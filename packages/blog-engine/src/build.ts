@@ -1,0 +1,317 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadSiteConfig, type ResolvedSiteConfig } from './config.js';
+import { BlogEngineError, BuildError, InvalidOptionError } from './errors.js';
+import { BuildDatabase } from './internal/build-db.js';
+import { stagingFolderName } from './internal/file-stager.js';
+import { registerFilters } from './internal/filters.js';
+import { MacroExpander } from './internal/macros.js';
+import { renderPhase, startRenderPool, type ProgressEvent, type RenderPool, type SectionCounts } from './internal/render-phase.js';
+import { planRoutes } from './internal/route-planner.js';
+import { indexSite } from './internal/site-index.js';
+import { loadSite, type LoadedSite } from './internal/site-loader.js';
+import { hashOf } from './internal/hash.js';
+import { sectionNames, type SectionName } from './internal/snapshot.js';
+import { checkTemplates, createLiquid } from './internal/templates.js';
+import { checkKeys, fail } from './internal/validate.js';
+
+export type { ProgressEvent, SectionCounts } from './internal/render-phase.js';
+export type { SectionName } from './internal/snapshot.js';
+
+/** Options of {@link build}. */
+export interface BuildOptions {
+  /** The site folder. @default process.cwd() */
+  site?: string;
+  /** The output folder (relative paths resolve from the current directory). @default the config's `outDir` inside the site folder ('_site') */
+  out?: string;
+  /** Render workers: a count, or 'auto' for `os.availableParallelism()`. @default 'auto' */
+  workers?: number | 'auto';
+  /** `'thread'` renders in worker threads; `'inline'` runs the same worker code on this thread (same bytes out). @default 'thread' */
+  kind?: 'thread' | 'inline';
+  /** Include posts with `draft: true`. @default false */
+  drafts?: boolean;
+  /** Empty the output folder and forget the build database's outputs first: everything is rendered and written. @default false */
+  clean?: boolean;
+  /** A libSQL URL for the build database, over the config's. @default `file:<site>/.drove-cache/build.db` */
+  database?: string;
+  /** Aborting stops the build (`ERR_BLOG_ABORTED`); the output folder keeps only whole files. */
+  signal?: AbortSignal;
+  /** Progress of the render and commit phases, per section. */
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** The phases of a build, timed. */
+export type BuildPhase = 'config' | 'load' | 'macros' | 'index' | 'plan' | 'render' | 'commit';
+
+/** What a build did. */
+export interface BuildResult {
+  outDir: string;
+  /** Output files of the site (pages, feeds, sitemap, assets). */
+  pages: number;
+  written: number;
+  unchanged: number;
+  removed: number;
+  sections: Record<SectionName, SectionCounts>;
+  phasesMs: Record<BuildPhase | 'total', number>;
+  /** The process's peak resident set size (threads included). */
+  peakRssBytes: number;
+  /** Posts and pages. */
+  posts: number;
+  /** Drafts left out. */
+  draftsSkipped: number;
+  /** Inputs whose content changed since the last build (added, edited or removed). */
+  inputsChanged: number;
+  /** Macro calls run (not served from the cache). */
+  macroCalls: number;
+  workers: number;
+  kind: 'thread' | 'inline';
+}
+
+const engineVersion = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+interface ResolvedBuildOptions {
+  site: string;
+  out: string | undefined;
+  workers: number;
+  kind: 'thread' | 'inline';
+  drafts: boolean;
+  clean: boolean;
+  database: string | undefined;
+}
+
+/** Checks {@link BuildOptions} eagerly. @throws {InvalidOptionError} `ERR_BLOG_INVALID_OPTION` */
+export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
+  checkKeys('', options, ['site', 'out', 'workers', 'kind', 'drafts', 'clean', 'database', 'signal', 'onProgress']);
+  const workers = options.workers ?? 'auto';
+  if (workers !== 'auto' && (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1)) fail('workers', "an integer >= 1 or 'auto'", workers);
+  const kind = options.kind ?? 'thread';
+  if (kind !== 'thread' && kind !== 'inline') fail('kind', "one of `thread`, `inline`", kind);
+  for (const key of ['drafts', 'clean'] as const) if (options[key] !== undefined && typeof options[key] !== 'boolean') fail(key, 'a boolean', options[key]);
+  for (const key of ['site', 'out', 'database'] as const) {
+    if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) fail(key, 'a non-empty string', options[key]);
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', options.signal);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') fail('onProgress', 'a function', options.onProgress);
+  const site = resolve(options.site ?? process.cwd());
+  if (!existsSync(site)) throw new InvalidOptionError(`Expected \`site\` to be an existing folder, got \`${site}\` (not found)`);
+  return {
+    site,
+    out: options.out === undefined ? undefined : resolve(options.out),
+    workers: workers === 'auto' ? availableParallelism() : workers,
+    kind,
+    drafts: options.drafts ?? false,
+    clean: options.clean ?? false,
+    database: options.database,
+  };
+}
+
+/** Refuses to empty a folder that holds the site or is a filesystem or home root. */
+async function emptyOutputFolder(outDir: string, siteDir: string): Promise<void> {
+  const fromOut = relative(outDir, siteDir);
+  if (fromOut === '' || (!fromOut.startsWith('..') && !isAbsolute(fromOut)) || outDir === resolve('/') || outDir === process.env.HOME) {
+    throw new InvalidOptionError(`Refusing to clean \`${outDir}\`: it holds the site folder or is a root folder`);
+  }
+  if (!existsSync(outDir)) return;
+  for (const entry of await readdir(outDir)) await rm(join(outDir, entry), { recursive: true, force: true });
+}
+
+/**
+ * Builds a site: loads and indexes its content once on this thread, expands
+ * macros, plans every output with its render key, renders what changed in
+ * `@drove/pool` worker threads, and commits files atomically with their
+ * hashes in the build database. A rebuild with nothing changed writes nothing.
+ *
+ * @throws {BuildError} `ERR_BLOG_BUILD_FAILED` listing every problem (`ERR_BLOG_CONFIG`, `ERR_BLOG_FRONT_MATTER`,
+ * `ERR_BLOG_UNKNOWN_LAYOUT`, `ERR_BLOG_TEMPLATE`, `ERR_BLOG_DUPLICATE_PERMALINK`, `ERR_BLOG_PATH_ESCAPES`, `ERR_BLOG_MACRO`,
+ * `ERR_BLOG_DATA`); the output folder is left as it was.
+ * @throws {InvalidOptionError} `ERR_BLOG_INVALID_OPTION` for invalid options; `ERR_BLOG_ABORTED` when `signal` aborts.
+ * @example
+ * ```ts
+ * import { build } from '@drove/blog-engine';
+ * const result = await build({ site: './my-blog', workers: 'auto' });
+ * console.log(`${result.written} written, ${result.unchanged} unchanged in ${result.phasesMs.total} ms`);
+ * ```
+ */
+export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  const resolved = resolveBuildOptions(options);
+  const { signal } = options;
+  const started = performance.now();
+  const phasesMs: Record<BuildPhase | 'total', number> = { config: 0, load: 0, macros: 0, index: 0, plan: 0, render: 0, commit: 0, total: 0 };
+  let mark = started;
+  let current: BuildPhase = 'config';
+  const enter = (phase: BuildPhase) => {
+    const now = performance.now();
+    phasesMs[current] += Math.round(now - mark);
+    mark = now;
+    current = phase;
+  };
+  const checkAbort = () => {
+    if (signal?.aborted) throw new BlogEngineError('ERR_BLOG_ABORTED', 'The build was aborted', { cause: signal.reason });
+  };
+
+  const config: ResolvedSiteConfig = await loadSiteConfig(resolved.site);
+  const outDir = resolved.out ?? resolve(resolved.site, config.outDir);
+  const databaseUrl = resolved.database ?? config.database ?? pathToFileURL(join(resolve(resolved.site, config.cacheDir), 'build.db')).href;
+  const db = await BuildDatabase.open(databaseUrl);
+  let pool: RenderPool | undefined;
+  try {
+    if (resolved.clean) {
+      await emptyOutputFolder(outDir, resolved.site);
+      await db.resetOutputs();
+    } else if ((await db.meta('outDir')) !== outDir || !existsSync(outDir)) {
+      await db.resetOutputs();
+    }
+    await db.setMeta('outDir', outDir);
+    checkAbort();
+
+    enter('load');
+    const loaded = await loadSite(resolved.site, db);
+    const problems: BlogEngineError[] = [...loaded.problems];
+    // Every input of the output in one hash. When it equals the one recorded by the last
+    // build that finished (and nothing has touched the outputs since), there is nothing to do.
+    const siteKey = siteFingerprint(config, loaded, outDir, resolved.drafts);
+    const complete = await db.meta('complete');
+    if (problems.length === 0 && complete !== undefined) {
+      const last = JSON.parse(complete) as CompleteBuild;
+      if (last.key === siteKey) {
+        enter(current);
+        return finish(resolved, outDir, started, phasesMs, last.totals, { posts: last.posts, drafts: last.drafts, inputsChanged: loaded.changedInputs, macroCalls: 0 });
+      }
+    }
+    const liquid = createLiquid(loaded.templates, config.limits);
+    // The main thread only parses templates: Markdown (and highlight.js) load in the workers alone.
+    registerFilters(liquid, {
+      ...config,
+      markdown: () => {
+        throw new Error('internal: Markdown is rendered in the workers');
+      },
+    });
+    problems.push(...checkTemplates(liquid, loaded.templates, loaded.templateFiles));
+    checkAbort();
+
+    // From here on the build renders something (or finds it has nothing to render): start the workers now.
+    pool = startRenderPool(resolved.kind, resolved.workers);
+
+    enter('macros');
+    const bodies = new Map<string, string>();
+    const expander = new MacroExpander(config.macros, loaded.docs.some((d) => MacroExpander.mentions(d.text)) ? await db.macros() : new Map());
+    for (const doc of loaded.docs) {
+      if (!doc.frontMatter) continue;
+      const body = doc.text.slice(doc.frontMatter.bodyOffset);
+      bodies.set(doc.source, await expander.expand(body, doc.source, doc.frontMatter.bodyLine, problems));
+    }
+    checkAbort();
+
+    enter('index');
+    const index = indexSite(config, loaded, bodies, resolved.drafts);
+    problems.push(...index.problems);
+
+    enter('plan');
+    const plan = planRoutes(config, loaded, index, engineVersion);
+    problems.push(...plan.problems);
+    if (problems.length > 0) throw new BuildError(problems);
+    const stored = await db.outputs();
+    checkAbort();
+
+    await db.deleteMeta('complete');
+    const outExisted = existsSync(outDir);
+    const probeDisk = outExisted && (await readdir(outDir)).some((name) => name !== stagingFolderName);
+    await mkdir(outDir, { recursive: true });
+    let counts: Record<SectionName, SectionCounts>;
+    try {
+      counts = await renderPhase({
+        routes: plan.routes,
+        stored,
+        snapshot: plan.snapshot,
+        outDir,
+        db,
+        pool,
+        workers: resolved.workers,
+        probeDisk,
+        onPhase: enter,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (!outExisted) await rmdir(outDir).catch(() => undefined);
+      if (signal?.aborted) throw new BlogEngineError('ERR_BLOG_ABORTED', 'The build was aborted', { cause: signal.reason });
+      throw error;
+    }
+    await db.saveMacros(expander.added, [...expander.used]);
+    const totals = Object.fromEntries(sectionNames.map((s) => [s, counts[s].total])) as Record<SectionName, number>;
+    const record: CompleteBuild = { key: siteKey, totals, posts: plan.snapshot.posts.length, drafts: index.drafts };
+    await db.setMeta('complete', JSON.stringify(record));
+
+    enter(current);
+    return finish(resolved, outDir, started, phasesMs, counts, { posts: record.posts, drafts: index.drafts, inputsChanged: loaded.changedInputs, macroCalls: expander.calls });
+  } finally {
+    await pool?.destroy();
+    db.close();
+  }
+}
+
+/** What the database remembers of the last build that finished. */
+interface CompleteBuild {
+  key: string;
+  totals: Record<SectionName, number>;
+  posts: number;
+  drafts: number;
+}
+
+/** The hash of every input of a build's output. */
+function siteFingerprint(config: ResolvedSiteConfig, loaded: LoadedSite, outDir: string, drafts: boolean): string {
+  const macros = Object.entries(config.macros).map(([name, fn]) => `${name}:${fn.toString()}`);
+  return hashOf(
+    engineVersion,
+    outDir,
+    String(drafts),
+    JSON.stringify(config),
+    ...macros,
+    ...loaded.docs.map((d) => `${d.source}:${d.fingerprint}`),
+    JSON.stringify(loaded.templates),
+    JSON.stringify(loaded.data),
+    ...loaded.assets.map((a) => `${a.path}:${a.file}:${a.fingerprint}`),
+  );
+}
+
+function finish(
+  resolved: ResolvedBuildOptions,
+  outDir: string,
+  started: number,
+  phasesMs: Record<BuildPhase | 'total', number>,
+  counts: Record<SectionName, SectionCounts> | Record<SectionName, number>,
+  facts: { posts: number; drafts: number; inputsChanged: number; macroCalls: number },
+): BuildResult {
+  phasesMs.total = Math.round(performance.now() - started);
+  const sections = Object.fromEntries(
+    sectionNames.map((section) => {
+      const value = counts[section];
+      return [section, typeof value === 'number' ? { total: value, written: 0, unchanged: value, removed: 0 } : value];
+    }),
+  ) as Record<SectionName, SectionCounts>;
+  const totals = { written: 0, unchanged: 0, removed: 0, pages: 0 };
+  for (const section of sectionNames) {
+    totals.written += sections[section].written;
+    totals.unchanged += sections[section].unchanged;
+    totals.removed += sections[section].removed;
+    totals.pages += sections[section].total;
+  }
+  return {
+    outDir,
+    ...totals,
+    sections,
+    phasesMs,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    posts: facts.posts,
+    draftsSkipped: facts.drafts,
+    inputsChanged: facts.inputsChanged,
+    macroCalls: facts.macroCalls,
+    workers: resolved.kind === 'inline' ? 1 : resolved.workers,
+    kind: resolved.kind,
+  };
+}

@@ -1,0 +1,23 @@
+export { build, resolveBuildOptions } from './build.js';
+export type { BuildOptions, BuildPhase, BuildResult, ProgressEvent, SectionCounts, SectionName } from './build.js';
+export { loadSiteConfig, resolveSiteConfig, configFileNames } from './config.js';
+export type {
+  FeedConfig,
+  LanguageConfig,
+  Macro,
+  MacroCall,
+  PaginationConfig,
+  PermalinkConfig,
+  ResolvedLanguage,
+  ResolvedSiteConfig,
+  SiteConfig,
+  TemplateLimits,
+} from './config.js';
+export { BlogEngineError, BuildError, InvalidOptionError } from './errors.js';
+export type { BlogEngineErrorCode, BlogEngineErrorJSON, BlogEngineErrorOptions, SourceLocation } from './errors.js';
+export { generateSite } from './generate.js';
+export type { GenerateOptions, GeneratedSite } from './generate.js';
+export { createPost } from './new-post.js';
+export type { NewPostOptions } from './new-post.js';
+export { serve } from './serve.js';
+export type { DevServer, ServeOptions } from './serve.js';

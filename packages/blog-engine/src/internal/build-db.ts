@@ -1,0 +1,157 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type Client } from '@libsql/client';
+import { BlogEngineError } from '../errors.js';
+
+/** What the database knows of one output file. */
+export interface OutputRow {
+  section: string;
+  /** The render key the file was made for; null while the file is being replaced or removed. */
+  key: string | null;
+  /** The hash of the bytes on disk; null while pending. */
+  hash: string | null;
+}
+
+/** What the database knows of one input file: its content hash and its parsed front matter. */
+export interface InputRow {
+  fingerprint: string;
+  parsed: string;
+}
+
+const schema = [
+  'CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, section TEXT NOT NULL, render_key TEXT, hash TEXT)',
+  'CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, parsed TEXT NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS macros (key TEXT PRIMARY KEY, output TEXT NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+];
+
+/**
+ * The build database: one libSQL connection on the main thread. Workers never
+ * touch it: they return hashes and the main thread commits them in batched
+ * transactions, so there is one writer and no lock contention. Bulk reads and
+ * writes go through one JSON argument (`json_each`), not one statement per row.
+ *
+ * The invariant every crash-safety argument rests on: a row holds a key and a
+ * hash only while the file on disk holds exactly those bytes. Before a file is
+ * replaced or removed its row is nulled (committed); after the rename or
+ * unlink the new row is committed.
+ */
+export class BuildDatabase {
+  readonly #client: Client;
+  readonly url: string;
+
+  private constructor(client: Client, url: string) {
+    this.#client = client;
+    this.url = url;
+  }
+
+  /** Opens (and creates) the database at a libSQL URL. @throws {BlogEngineError} `ERR_BLOG_IO` */
+  static async open(url: string): Promise<BuildDatabase> {
+    try {
+      if (url.startsWith('file:')) mkdirSync(dirname(fileURLToPath(url)), { recursive: true });
+      const client = createClient({ url });
+      if (url.startsWith('file:')) {
+        await client.execute('PRAGMA journal_mode=WAL');
+        await client.execute('PRAGMA synchronous=NORMAL');
+        await client.execute('PRAGMA busy_timeout=10000');
+      }
+      await client.batch(schema, 'write');
+      return new BuildDatabase(client, url);
+    } catch (error) {
+      throw new BlogEngineError('ERR_BLOG_IO', `could not open the build database ${url}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async outputs(): Promise<Map<string, OutputRow>> {
+    const result = await this.#client.execute(
+      'SELECT json_group_array(json_array(path, section, render_key, hash)) AS rows FROM outputs',
+    );
+    const rows = JSON.parse(String(result.rows[0]?.rows ?? '[]')) as [string, string, string | null, string | null][];
+    return new Map(rows.map(([path, section, key, hash]) => [path, { section, key, hash }]));
+  }
+
+  async inputs(): Promise<Map<string, InputRow>> {
+    const result = await this.#client.execute('SELECT json_group_array(json_array(path, fingerprint, parsed)) AS rows FROM inputs');
+    const rows = JSON.parse(String(result.rows[0]?.rows ?? '[]')) as [string, string, string][];
+    return new Map(rows.map(([path, fingerprint, parsed]) => [path, { fingerprint, parsed }]));
+  }
+
+  /** Replaces the input table with exactly these rows (deleted inputs go). */
+  async saveInputs(rows: { path: string; fingerprint: string; parsed: string }[], removed: string[]): Promise<void> {
+    if (rows.length === 0 && removed.length === 0) return;
+    await this.#client.batch(
+      [
+        {
+          sql: `INSERT OR REPLACE INTO inputs SELECT value->>'path', value->>'fingerprint', value->>'parsed' FROM json_each(?)`,
+          args: [JSON.stringify(rows)],
+        },
+        { sql: 'DELETE FROM inputs WHERE path IN (SELECT value FROM json_each(?))', args: [JSON.stringify(removed)] },
+      ],
+      'write',
+    );
+  }
+
+  /** Nulls the rows of files about to be replaced or removed (inserting rows for new paths), in one transaction. */
+  async markPending(rows: { path: string; section: string }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#client.execute({
+      sql: `INSERT OR REPLACE INTO outputs SELECT value->>'path', value->>'section', NULL, NULL FROM json_each(?)`,
+      args: [JSON.stringify(rows)],
+    });
+  }
+
+  /** Records files that are now on disk with these keys and hashes, in one transaction. */
+  async commitOutputs(rows: { path: string; section: string; key: string; hash: string }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#client.execute({
+      sql: `INSERT OR REPLACE INTO outputs SELECT value->>'path', value->>'section', value->>'key', value->>'hash' FROM json_each(?)`,
+      args: [JSON.stringify(rows)],
+    });
+  }
+
+  /** Forgets files that were removed from disk. */
+  async deleteOutputs(paths: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await this.#client.execute({ sql: 'DELETE FROM outputs WHERE path IN (SELECT value FROM json_each(?))', args: [JSON.stringify(paths)] });
+  }
+
+  async macros(): Promise<Map<string, string>> {
+    const result = await this.#client.execute('SELECT json_group_array(json_array(key, output)) AS rows FROM macros');
+    return new Map(JSON.parse(String(result.rows[0]?.rows ?? '[]')) as [string, string][]);
+  }
+
+  /** Stores new macro results and drops those no post uses any more. */
+  async saveMacros(added: { key: string; output: string }[], used: string[]): Promise<void> {
+    await this.#client.batch(
+      [
+        { sql: `INSERT OR REPLACE INTO macros SELECT value->>'key', value->>'output' FROM json_each(?)`, args: [JSON.stringify(added)] },
+        { sql: 'DELETE FROM macros WHERE key NOT IN (SELECT value FROM json_each(?))', args: [JSON.stringify(used)] },
+      ],
+      'write',
+    );
+  }
+
+  async meta(key: string): Promise<string | undefined> {
+    const result = await this.#client.execute({ sql: 'SELECT value FROM meta WHERE key = ?', args: [key] });
+    const value = result.rows[0]?.value;
+    return value === undefined || value === null ? undefined : String(value);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.#client.execute({ sql: 'INSERT OR REPLACE INTO meta VALUES (?, ?)', args: [key, value] });
+  }
+
+  async deleteMeta(key: string): Promise<void> {
+    await this.#client.execute({ sql: 'DELETE FROM meta WHERE key = ?', args: [key] });
+  }
+
+  /** Forgets every output (a clean build, or a different output folder). */
+  async resetOutputs(): Promise<void> {
+    await this.#client.batch(['DELETE FROM outputs', "DELETE FROM meta WHERE key = 'complete'"], 'write');
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+}

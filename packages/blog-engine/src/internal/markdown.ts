@@ -1,0 +1,105 @@
+import MarkdownIt from 'markdown-it';
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import c from 'highlight.js/lib/languages/c';
+import cpp from 'highlight.js/lib/languages/cpp';
+import css from 'highlight.js/lib/languages/css';
+import diff from 'highlight.js/lib/languages/diff';
+import go from 'highlight.js/lib/languages/go';
+import java from 'highlight.js/lib/languages/java';
+import javascript from 'highlight.js/lib/languages/javascript';
+import json from 'highlight.js/lib/languages/json';
+import markdown from 'highlight.js/lib/languages/markdown';
+import python from 'highlight.js/lib/languages/python';
+import ruby from 'highlight.js/lib/languages/ruby';
+import rust from 'highlight.js/lib/languages/rust';
+import sql from 'highlight.js/lib/languages/sql';
+import typescript from 'highlight.js/lib/languages/typescript';
+import xml from 'highlight.js/lib/languages/xml';
+import yaml from 'highlight.js/lib/languages/yaml';
+import { slugify } from './slugify.js';
+
+const languages = { bash, c, cpp, css, diff, go, java, javascript, json, markdown, python, ruby, rust, sql, typescript, xml, yaml };
+let registered = false;
+function registerLanguages(): void {
+  if (registered) return;
+  registered = true;
+  for (const [name, language] of Object.entries(languages)) hljs.registerLanguage(name, language);
+  hljs.registerAliases(['sh', 'shell', 'zsh'], { languageName: 'bash' });
+  hljs.registerAliases(['html', 'svg'], { languageName: 'xml' });
+}
+
+/** Options of {@link createMarkdown}. */
+export interface MarkdownOptions {
+  html: boolean;
+  linkify: boolean;
+  typographer: boolean;
+  highlight: boolean;
+}
+
+/** A Markdown renderer: markdown-it with heading anchors and highlight.js for fenced code. */
+export interface MarkdownRenderer {
+  render(source: string): string;
+}
+
+/**
+ * Creates the Markdown renderer. Headings get an `id` (their slug, made unique
+ * within the document) and a `#` link; fenced code with a known language is
+ * highlighted by highlight.js (17 languages registered), other code is escaped.
+ */
+export function createMarkdown(options: MarkdownOptions): MarkdownRenderer {
+  registerLanguages();
+  const md = new MarkdownIt({
+    html: options.html,
+    linkify: options.linkify,
+    typographer: options.typographer,
+    highlight: options.highlight
+      ? (code: string, lang: string): string => {
+          const language = lang.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+          if (language && hljs.getLanguage(language)) {
+            const html = hljs.highlight(code, { language, ignoreIllegals: true }).value;
+            return `<pre><code class="hljs language-${escapeHtml(language)}">${html}</code></pre>\n`;
+          }
+          return '';
+        }
+      : null,
+  });
+  md.core.ruler.push('heading_anchors', (state) => {
+    const seen = new Map<string, number>();
+    const tokens = state.tokens;
+    for (let i = 0; i < tokens.length; i++) {
+      const open = tokens[i]!;
+      if (open.type !== 'heading_open') continue;
+      const inline = tokens[i + 1];
+      if (!inline || inline.type !== 'inline') continue;
+      const base = slugify(textOf(inline.children ?? [])) || 'section';
+      const n = (seen.get(base) ?? 0) + 1;
+      seen.set(base, n);
+      const id = n === 1 ? base : `${base}-${n}`;
+      open.attrSet('id', id);
+      const link = new state.Token('html_inline', '', 0);
+      link.content = ` <a class="heading-anchor" href="#${escapeHtml(id)}" aria-label="Permalink">#</a>`;
+      inline.children?.push(link);
+    }
+  });
+  return { render: (source) => md.render(source) };
+}
+
+interface TokenLike {
+  type: string;
+  content: string;
+  children: TokenLike[] | null;
+}
+
+function textOf(tokens: TokenLike[]): string {
+  let text = '';
+  for (const token of tokens) {
+    if (token.type === 'text' || token.type === 'code_inline') text += token.content;
+    else if (token.children) text += textOf(token.children);
+  }
+  return text;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}

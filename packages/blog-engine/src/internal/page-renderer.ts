@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs';
+import type { Liquid, Template } from 'liquidjs';
+import { formatMonth } from './dates.js';
+import { atomFeed, rssFeed, sitemap } from './feeds.js';
+import { registerFilters, translate } from './filters.js';
+import { createMarkdown, type MarkdownRenderer } from './markdown.js';
+import { pageUrl } from './permalink.js';
+import type { ListEntry, PostEntry, Route, Snapshot } from './snapshot.js';
+import { createLiquid, templateError } from './templates.js';
+import { BlogEngineError } from '../errors.js';
+
+/** A post as list pages and neighbours show it: built once per post and worker. */
+interface PostCard {
+  title: string;
+  url: string;
+  href: string;
+  lang: string;
+  date: string;
+  dateDisplay: string;
+  updated: string | null;
+  updatedDisplay: string | null;
+  year: string;
+  month: string;
+  tags: PostEntry['tags'];
+  categories: PostEntry['categories'];
+  summary: string | null;
+  excerpt: string;
+  data: Record<string, unknown>;
+}
+
+/** The outcome of rendering one route: its bytes, or the problem. */
+export type Rendered = { ok: true; bytes: string | Buffer } | { ok: false; problem: BlogEngineError };
+
+/**
+ * Renders routes from a build snapshot: one per worker thread (or one on the
+ * main thread in inline mode). Templates are parsed once (liquidjs cache);
+ * each post's Markdown, excerpt and card are made at most once per worker.
+ */
+export class PageRenderer {
+  readonly #snapshot: Snapshot;
+  readonly #liquid: Liquid;
+  #markdown: MarkdownRenderer | undefined;
+  readonly #html = new Map<number, string>();
+  readonly #cards = new Map<number, PostCard>();
+  readonly #siteViews = new Map<string, Record<string, unknown>>();
+  readonly #layouts = new Map<string, Template[]>();
+
+  constructor(snapshot: Snapshot) {
+    this.#snapshot = snapshot;
+    this.#liquid = createLiquid(snapshot.templates, snapshot.site.limits);
+    registerFilters(this.#liquid, { ...snapshot.site, markdown: () => this.#md() });
+  }
+
+  render(route: Route, path: string): Rendered {
+    try {
+      return { ok: true, bytes: this.#render(route, path) };
+    } catch (error) {
+      return { ok: false, problem: this.#problem(error, route, path) };
+    }
+  }
+
+  #render(route: Route, path: string): string | Buffer {
+    const { posts, lists, site } = this.#snapshot;
+    switch (route.type) {
+      case 'post': {
+        const post = posts[route.post]!;
+        const content = this.#content(post);
+        const page = {
+          ...this.#card(post),
+          kind: post.kind,
+          source: post.source,
+          content,
+          prev: post.prev === null ? null : this.#card(posts[post.prev]!),
+          next: post.next === null ? null : this.#card(posts[post.next]!),
+          translations: post.translations.map((id) => ({ lang: posts[id]!.lang, url: posts[id]!.url, href: this.#href(posts[id]!.url), title: posts[id]!.title })),
+        };
+        return this.#layout(post.layout, { site: this.#site(post.lang), page, content });
+      }
+      case 'list': {
+        const list = lists[route.list]!;
+        const start = (route.page - 1) * list.pageSize;
+        const ids = list.postIds.slice(start, start + list.pageSize);
+        const url = pageUrl(list.baseUrl, route.page);
+        const newerUrl = route.page > 1 ? pageUrl(list.baseUrl, route.page - 1) : null;
+        const olderUrl = route.page < list.totalPages ? pageUrl(list.baseUrl, route.page + 1) : null;
+        const page = {
+          kind: list.kind,
+          lang: list.lang,
+          title: this.#listTitle(list),
+          url,
+          href: this.#href(url),
+          term: list.term,
+          posts: ids.map((id) => this.#card(posts[id]!)),
+          feeds: {
+            rss: list.feeds.rss,
+            atom: list.feeds.atom,
+            rssHref: list.feeds.rss === null ? null : this.#href(list.feeds.rss),
+            atomHref: list.feeds.atom === null ? null : this.#href(list.feeds.atom),
+          },
+          pagination: {
+            page: route.page,
+            totalPages: list.totalPages,
+            totalPosts: list.postIds.length,
+            newerUrl,
+            olderUrl,
+            newerHref: newerUrl === null ? null : this.#href(newerUrl),
+            olderHref: olderUrl === null ? null : this.#href(olderUrl),
+          },
+        };
+        return this.#layout(list.layout, { site: this.#site(list.lang), page });
+      }
+      case 'feed': {
+        const list = lists[route.list]!;
+        const items = list.postIds.slice(0, site.feeds.limit).map((id) => posts[id]!);
+        const title = list.kind === 'home' ? this.#languageTitle(list.lang) : `${this.#languageTitle(list.lang)}: ${list.term?.name ?? ''}`;
+        const html = (post: PostEntry) => (site.feeds.fullContent ? this.#content(post) : this.#card(post).excerpt);
+        const input = { site, list, posts: items, selfUrl: `/${path}`, title, html };
+        return route.format === 'rss' ? rssFeed(input) : atomFeed(input);
+      }
+      case 'sitemap':
+        return sitemap(site, this.#snapshot.sitemap);
+      case 'tags': {
+        const page = { kind: 'tags', lang: route.lang, title: translate(site.i18n[route.lang], 'all_tags', []), url: `/${path.replace(/index\.html$/, '')}`, tags: this.#snapshot.tagIndex[route.lang] ?? [] };
+        return this.#layout('tags', { site: this.#site(route.lang), page });
+      }
+      case 'notFound': {
+        const page = { kind: '404', lang: route.lang, title: translate(site.i18n[route.lang], 'not_found_title', []), url: `/${path}` };
+        return this.#layout('404', { site: this.#site(route.lang), page });
+      }
+      case 'asset':
+        return readFileSync(route.file);
+    }
+  }
+
+  /** Renders a layout parsed once per worker (no file lookup per page). */
+  #layout(name: string, scope: object): string {
+    let templates = this.#layouts.get(name);
+    if (!templates) {
+      templates = this.#liquid.parseFileSync(name);
+      this.#layouts.set(name, templates);
+    }
+    return this.#liquid.renderSync(templates, scope) as string;
+  }
+
+  #md(): MarkdownRenderer {
+    this.#markdown ??= createMarkdown(this.#snapshot.site.markdown);
+    return this.#markdown;
+  }
+
+  #content(post: PostEntry): string {
+    let html = this.#html.get(post.id);
+    if (html === undefined) {
+      if (post.body === null) throw new Error(`internal: the body of ${post.source} was not shipped to the worker`);
+      html = this.#md().render(post.body);
+      this.#html.set(post.id, html);
+    }
+    return html;
+  }
+
+  #card(post: PostEntry): PostCard {
+    let card = this.#cards.get(post.id);
+    if (!card) {
+      card = {
+        title: post.title,
+        url: post.url,
+        href: this.#href(post.url),
+        lang: post.lang,
+        date: post.date,
+        dateDisplay: post.dateDisplay,
+        updated: post.updated,
+        updatedDisplay: post.updatedDisplay,
+        year: post.year,
+        month: post.month,
+        tags: post.tags,
+        categories: post.categories,
+        summary: post.summary,
+        excerpt: post.summary === null ? this.#md().render(post.excerptSource) : `<p>${escapeHtml(post.summary)}</p>`,
+        data: post.data,
+      };
+      this.#cards.set(post.id, card);
+    }
+    return card;
+  }
+
+  #languageTitle(lang: string): string {
+    return this.#snapshot.site.languages.find((l) => l.code === lang)?.title ?? this.#snapshot.site.title;
+  }
+
+  #listTitle(list: ListEntry): string {
+    const strings = this.#snapshot.site.i18n[list.lang];
+    switch (list.kind) {
+      case 'home':
+        return this.#languageTitle(list.lang);
+      case 'tag':
+        return translate(strings, 'posts_tagged', [list.term?.name]);
+      case 'category':
+        return translate(strings, 'posts_in_category', [list.term?.name]);
+      case 'year':
+        return translate(strings, 'archive_year', [list.term?.name]);
+      case 'month': {
+        const [year, month] = (list.term?.slug ?? '0-0').split('-').map(Number);
+        return translate(strings, 'archive_month', [formatMonth(year!, month!, list.lang)]);
+      }
+    }
+  }
+
+  #site(lang: string): Record<string, unknown> {
+    let view = this.#siteViews.get(lang);
+    if (!view) {
+      const { site } = this.#snapshot;
+      const language = site.languages.find((l) => l.code === lang);
+      const prefix = language?.prefix ?? '';
+      const rss = site.feeds.rss ? `${prefix}/${site.feeds.rss}` : null;
+      const atom = site.feeds.atom ? `${prefix}/${site.feeds.atom}` : null;
+      view = {
+        title: language?.title ?? site.title,
+        description: language?.description ?? site.description,
+        baseUrl: site.baseUrl,
+        basePath: site.basePath,
+        lang,
+        home: `${prefix}/`,
+        homeHref: this.#href(`${prefix}/`),
+        author: site.author,
+        languages: site.languages.map((l) => ({ code: l.code, title: l.title, url: `${l.prefix}/`, href: this.#href(`${l.prefix}/`) })),
+        data: site.data,
+        feeds: { rss, atom, rssHref: rss === null ? null : this.#href(rss), atomHref: atom === null ? null : this.#href(atom) },
+      };
+      this.#siteViews.set(lang, view);
+    }
+    return view;
+  }
+
+  #href(url: string): string {
+    return this.#snapshot.site.basePath + url.slice(1);
+  }
+
+  #problem(error: unknown, route: Route, path: string): BlogEngineError {
+    if (route.type === 'asset') {
+      return new BlogEngineError('ERR_BLOG_IO', `could not read asset ${route.file}: ${(error as Error).message}`, { cause: error });
+    }
+    const what = route.type === 'post' ? this.#snapshot.posts[route.post]!.source : path;
+    return templateError(error, this.#snapshot.templateFiles, what);
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}

@@ -1,0 +1,205 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serialize } from 'node:v8';
+import { createPool, type Pool } from '@drove/pool';
+import { BlogEngineError, BuildError } from '../errors.js';
+import type { BuildDatabase, OutputRow } from './build-db.js';
+import { crashPoint } from './crash-point.js';
+import { removeOutputs, stagingFolderName } from './file-stager.js';
+import type { PlannedRoute } from './route-planner.js';
+import { sectionNames, type RenderJob, type RenderOutcome, type SectionName, type Snapshot } from './snapshot.js';
+import type RenderWorker from '../entry/render-worker.js';
+import type { RenderBuild } from '../entry/render-worker.js';
+
+/** The pool a build renders with. */
+export type RenderPool = Pool<(typeof RenderWorker)['handlers']>;
+
+let buildCount = 0;
+
+/**
+ * Starts the render pool. Called before the site is indexed, so that the first
+ * worker loads its modules (liquidjs, markdown-it, highlight.js) while the main
+ * thread indexes. The pool grows to `workers` only when tasks queue up: a small
+ * incremental build renders on one worker and pays for one start-up.
+ */
+export function startRenderPool(kind: 'thread' | 'inline', workers: number): RenderPool {
+  return createPool<(typeof RenderWorker)['handlers']>({
+    worker: new URL('./entry/render-worker.js', import.meta.url),
+    kind,
+    minWorkers: 1,
+    maxWorkers: kind === 'inline' ? 1 : workers,
+    idleTimeoutMs: Number.POSITIVE_INFINITY,
+  });
+}
+
+/** Pages written, unchanged and removed in one section. */
+export interface SectionCounts {
+  total: number;
+  written: number;
+  unchanged: number;
+  removed: number;
+}
+
+/** Progress of the render and commit phases. */
+export interface ProgressEvent {
+  phase: 'render' | 'commit';
+  section: SectionName;
+  done: number;
+  total: number;
+}
+
+/** What the render phase needs. */
+export interface RenderPhaseInput {
+  routes: PlannedRoute[];
+  stored: Map<string, OutputRow>;
+  snapshot: Snapshot;
+  outDir: string;
+  db: BuildDatabase;
+  /** Made by {@link startRenderPool}; the caller destroys it. */
+  pool: RenderPool;
+  workers: number;
+  /** The output folder held files when the build began (see `RenderWorkerInit.probeDisk`). */
+  probeDisk: boolean;
+  onProgress?: (event: ProgressEvent) => void;
+  signal?: AbortSignal;
+  /** Called when rendering starts and when it ends, for phase timing. */
+  onPhase?: (phase: 'render' | 'commit') => void;
+}
+
+/** Routes per task: large enough to amortize a message, small enough to spread the work. */
+function chunkSize(count: number, workers: number): number {
+  return Math.max(4, Math.min(64, Math.ceil(count / (workers * 8))));
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * Renders the routes whose key changed in the pool's workers, then moves the
+ * changed files into place and removes stale ones, committing each step to the
+ * database only after it is on disk. Nothing reaches the output folder when any
+ * page fails: all problems are collected and thrown together.
+ *
+ * @throws {BuildError} with every page's problem; `ERR_BLOG_IO` when a file cannot be written.
+ */
+export async function renderPhase(input: RenderPhaseInput): Promise<Record<SectionName, SectionCounts>> {
+  const { routes, stored, snapshot, outDir, db, pool, workers, onProgress, signal } = input;
+  const counts = Object.fromEntries(sectionNames.map((s) => [s, { total: 0, written: 0, unchanged: 0, removed: 0 }])) as Record<SectionName, SectionCounts>;
+  const planned = new Set<string>();
+  const toRender: PlannedRoute[] = [];
+  for (const route of routes) {
+    planned.add(route.path);
+    counts[route.section].total++;
+    const row = stored.get(route.path);
+    if (row && row.key === route.key && row.hash !== null) counts[route.section].unchanged++;
+    else toRender.push(route);
+  }
+  const stale = [...stored.entries()].filter(([path]) => !planned.has(path)).map(([path, row]) => ({ path, section: row.section as SectionName }));
+  if (toRender.length === 0 && stale.length === 0) return counts;
+
+  const stagingDir = join(outDir, stagingFolderName);
+  await rm(stagingDir, { recursive: true, force: true });
+  const bySection = new Map<string, SectionName>(toRender.map((r) => [r.path, r.section]));
+  const keyOf = new Map<string, string>(toRender.map((r) => [r.path, r.key]));
+  try {
+    const staged: { path: string; staged: string; hash: string }[] = [];
+    const same: { path: string; section: string; key: string; hash: string }[] = [];
+    if (toRender.length > 0) {
+      input.onPhase?.('render');
+      const shipped = shipOnlyNeededBodies(snapshot, toRender);
+      const bytes = serialize(shipped);
+      const shared = new SharedArrayBuffer(bytes.length);
+      new Uint8Array(shared).set(bytes);
+      // Every task carries the (shared, never copied) snapshot; each worker deserializes it on its first task.
+      const build: RenderBuild = { id: `${process.pid}-${Date.now()}-${++buildCount}`, snapshot: shared, outDir, stagingDir, probeDisk: input.probeDisk };
+      const problems: BlogEngineError[] = [];
+      const done = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;
+      const totals = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;
+      for (const route of toRender) totals[route.section]++;
+      const ordered = sectionNames.flatMap((section) => toRender.filter((r) => r.section === section));
+      const jobs = chunk(
+        ordered.map((r): RenderJob => ({ path: r.path, route: r.route, storedHash: stored.get(r.path)?.hash ?? null })),
+        chunkSize(ordered.length, workers),
+      ).map((batch) => ({ build, jobs: batch }));
+      const results = pool.map(jobs, { handler: 'render', concurrency: workers * 3, ordered: false, ...(signal ? { signal } : {}) });
+      for await (const outcomes of results as AsyncIterable<RenderOutcome[]>) {
+        for (const outcome of outcomes) {
+          const section = bySection.get(outcome.path)!;
+          done[section]++;
+          if (outcome.status === 'failed') problems.push(BlogEngineError.fromJSON(outcome.problem));
+          else if (outcome.status === 'same') same.push({ path: outcome.path, section, key: keyOf.get(outcome.path)!, hash: outcome.hash });
+          else staged.push({ path: outcome.path, staged: outcome.staged, hash: outcome.hash });
+        }
+        const section = bySection.get(outcomes[0]!.path)!;
+        onProgress?.({ phase: 'render', section, done: done[section], total: totals[section] });
+      }
+      if (problems.length > 0) throw new BuildError(problems);
+    }
+    crashPoint('after-render');
+
+    input.onPhase?.('commit');
+    // Rows of files about to be replaced or removed are nulled first: a crash from here on leaves no row claiming bytes that are not on disk.
+    await db.markPending([...staged.map((s) => ({ path: s.path, section: bySection.get(s.path)! })), ...stale]);
+    crashPoint('after-pending');
+    await db.commitOutputs(same);
+    for (const { section } of same) counts[section as SectionName].unchanged++;
+
+    if (staged.length > 0) {
+      // Small enough that a big build commits as it goes, large enough to batch the database.
+      const moves = chunk(staged, Math.min(512, Math.max(8, Math.ceil(staged.length / (workers * 8)))));
+      let moved = 0;
+      for await (const batchIndex of commitInOrder(pool, outDir, moves, workers)) {
+        crashPoint('commit-chunk');
+        const batch = moves[batchIndex]!;
+        await db.commitOutputs(batch.map((s) => ({ path: s.path, section: bySection.get(s.path)!, key: keyOf.get(s.path)!, hash: s.hash })));
+        crashPoint('after-commit-chunk');
+        for (const s of batch) counts[bySection.get(s.path)!].written++;
+        moved += batch.length;
+        onProgress?.({ phase: 'commit', section: bySection.get(batch[0]!.path)!, done: moved, total: staged.length });
+      }
+    }
+
+    if (stale.length > 0) {
+      await removeOutputs(outDir, stale.map((s) => s.path));
+      crashPoint('after-remove');
+      await db.deleteOutputs(stale.map((s) => s.path));
+      for (const { section } of stale) if (counts[section]) counts[section].removed++;
+    }
+    return counts;
+  } finally {
+    // Stop the workers first: one still finishing an aborted task could stage a file after the folder is gone.
+    await pool.destroy();
+    await rm(stagingDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the commit tasks (moves into place) over the pool, yielding each batch's index once its files are on disk. */
+async function* commitInOrder(pool: RenderPool, outDir: string, moves: { path: string; staged: string }[][], workers: number): AsyncGenerator<number> {
+  const indexed = moves.map((batch, index) => ({ batch, index }));
+  const pending = new Map<number, Promise<number>>();
+  let next = 0;
+  const start = () => {
+    const item = indexed[next++]!;
+    pending.set(item.index, pool.run({ outDir, moves: item.batch.map(({ path, staged }) => ({ path, staged })) }, { handler: 'commit' }).then(() => item.index));
+  };
+  while (next < indexed.length && pending.size < workers * 2) start();
+  while (pending.size > 0) {
+    const index = await Promise.race(pending.values());
+    pending.delete(index);
+    if (next < indexed.length) start();
+    yield index;
+  }
+}
+
+/** A copy of the snapshot that carries only the bodies this build renders (a post's own page, full-content feeds). */
+function shipOnlyNeededBodies(snapshot: Snapshot, toRender: PlannedRoute[]): Snapshot {
+  const needed = new Set<number>();
+  for (const { route } of toRender) {
+    if (route.type === 'post') needed.add(route.post);
+    else if (route.type === 'feed') for (const id of snapshot.lists[route.list]!.postIds.slice(0, snapshot.site.feeds.limit)) needed.add(id);
+  }
+  return { ...snapshot, posts: snapshot.posts.map((post) => (needed.has(post.id) ? post : { ...post, body: null })) };
+}

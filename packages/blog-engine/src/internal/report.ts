@@ -1,0 +1,47 @@
+import type { BuildResult } from '../build.js';
+import type { BlogEngineError } from '../errors.js';
+import type { ProgressEvent } from './render-phase.js';
+import { sectionNames } from './snapshot.js';
+
+const pad = (value: string | number, width: number) => String(value).padStart(width);
+
+/** The summary table the CLI prints after a build. */
+export function formatSummary(result: BuildResult): string {
+  const lines = [
+    `built ${result.outDir} in ${(result.phasesMs.total / 1000).toFixed(2)} s (${result.kind === 'inline' ? 'inline' : `${result.workers} worker${result.workers === 1 ? '' : 's'}`})`,
+    `${'section'.padEnd(10)}${pad('written', 9)}${pad('unchanged', 11)}${pad('removed', 9)}${pad('pages', 8)}`,
+  ];
+  for (const section of sectionNames) {
+    const c = result.sections[section];
+    lines.push(`${section.padEnd(10)}${pad(c.written, 9)}${pad(c.unchanged, 11)}${pad(c.removed, 9)}${pad(c.total, 8)}`);
+  }
+  lines.push(`${'total'.padEnd(10)}${pad(result.written, 9)}${pad(result.unchanged, 11)}${pad(result.removed, 9)}${pad(result.pages, 8)}`);
+  const phases = (['config', 'load', 'macros', 'index', 'plan', 'render', 'commit'] as const).map((p) => `${p} ${result.phasesMs[p]} ms`).join(' · ');
+  lines.push(`phases: ${phases}`);
+  lines.push(
+    `${result.posts} posts and pages · ${result.inputsChanged} inputs changed · ${result.draftsSkipped} drafts left out · ${result.macroCalls} macro calls · peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
+  return lines.join('\n');
+}
+
+/** Every problem, one per line: `posts/a.md:3: ERR_BLOG_FRONT_MATTER invalid YAML: …`. */
+export function formatProblems(problems: readonly BlogEngineError[]): string {
+  const lines = problems.map((p) => `${p.file === undefined ? '' : `${p.file}${p.line === undefined ? '' : `:${p.line}`}: `}${p.code} ${p.reason}`);
+  lines.push(`build failed: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}`);
+  return lines.join('\n');
+}
+
+/** A progress line per section on a TTY: rewritten in place, ended when the section is done. */
+export function progressPrinter(stream: NodeJS.WriteStream): (event: ProgressEvent) => void {
+  let current = '';
+  return (event) => {
+    const label = `${event.phase} ${event.section}`;
+    if (current && current !== label) stream.write('\n');
+    current = label;
+    stream.write(`\r${event.phase.padEnd(7)}${event.section.padEnd(9)}${pad(event.done, 7)}/${event.total}`);
+    if (event.done === event.total) {
+      stream.write('\n');
+      current = '';
+    }
+  };
+}

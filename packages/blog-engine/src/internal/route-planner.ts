@@ -1,0 +1,121 @@
+import { BlogEngineError } from '../errors.js';
+import type { ResolvedSiteConfig } from '../config.js';
+import { hashOf } from './hash.js';
+import { outputPathOf, pageUrl } from './permalink.js';
+import type { Route, SectionName, Snapshot } from './snapshot.js';
+import type { SiteIndex } from './site-index.js';
+import type { LoadedSite } from './site-loader.js';
+
+/** One output file of the build, with the key of everything it is made from. */
+export interface PlannedRoute {
+  /** Relative to the output folder. */
+  path: string;
+  section: SectionName;
+  route: Route;
+  /** The render key: equal keys render equal bytes. */
+  key: string;
+}
+
+/** The routes of a build, the snapshot workers render from, and the problems found while planning. */
+export interface RoutePlan {
+  routes: PlannedRoute[];
+  snapshot: Snapshot;
+  problems: BlogEngineError[];
+}
+
+/**
+ * Plans every output file and its render key. A key hashes exactly what the
+ * page shows: the site-wide inputs (configuration, templates, data, engine
+ * version) and the hashes of the posts on it (their card for lists, their
+ * whole page for a post and for full-content feeds, neighbours' cards). Two
+ * routes writing one file are a duplicate permalink.
+ */
+export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index: SiteIndex, engineVersion: string): RoutePlan {
+  const problems: BlogEngineError[] = [];
+  const routes: PlannedRoute[] = [];
+  const owners = new Map<string, string>();
+  const sitemap: Snapshot['sitemap'] = [];
+  const { posts, lists, cardHashes, pageHashes } = index;
+  const globalHash = hashOf(engineVersion, JSON.stringify(index.site), JSON.stringify(loaded.templates));
+
+  const add = (url: string, section: SectionName, route: Route, key: string, owner: string, where: { file?: string; line?: number } = {}): boolean => {
+    let path: string;
+    try {
+      path = outputPathOf(url, where);
+    } catch (error) {
+      problems.push(error as BlogEngineError);
+      return false;
+    }
+    const previous = owners.get(path);
+    if (previous !== undefined) {
+      problems.push(
+        new BlogEngineError('ERR_BLOG_DUPLICATE_PERMALINK', `permalink ${url} of ${owner} is already the permalink of ${previous}`, {
+          file: where.file ?? owner,
+          ...(where.line === undefined ? {} : { line: where.line }),
+        }),
+      );
+      return false;
+    }
+    owners.set(path, owner);
+    routes.push({ path, section, route, key });
+    return true;
+  };
+
+  for (const post of posts) {
+    const origin = index.origins[post.id]!;
+    const neighbours = [post.prev, post.next].map((id) => (id === null ? '' : cardHashes[id]!));
+    const translations = post.translations.map((id) => `${posts[id]!.lang}|${posts[id]!.url}|${posts[id]!.title}`);
+    const key = hashOf(globalHash, 'post', pageHashes[post.id]!, ...neighbours, ...translations);
+    const where = { file: origin.source, ...(origin.line === undefined ? {} : { line: origin.line }) };
+    if (add(post.url, 'single', { type: 'post', post: post.id }, key, post.source, where)) {
+      sitemap.push({ url: post.url, lastmod: post.updated ?? (post.date || null) });
+    }
+  }
+
+  for (const list of lists) {
+    const owner = list.kind === 'home' ? `the ${list.lang} home index` : `the ${list.kind} "${list.term?.name}" (${list.lang})`;
+    const listKey = hashOf(globalHash, 'list', JSON.stringify([list.kind, list.lang, list.term, list.baseUrl, list.layout, list.feeds, list.totalPages, list.postIds.length]));
+    for (let page = 1; page <= list.totalPages; page++) {
+      const ids = list.postIds.slice((page - 1) * list.pageSize, page * list.pageSize);
+      const url = pageUrl(list.baseUrl, page);
+      const key = hashOf(listKey, String(page), ...ids.map((id) => cardHashes[id]!));
+      if (add(url, list.section, { type: 'list', list: list.id, page }, key, page === 1 ? owner : `page ${page} of ${owner}`)) {
+        sitemap.push({ url, lastmod: null });
+      }
+    }
+    for (const format of ['rss', 'atom'] as const) {
+      const url = list.feeds[format];
+      if (url === null) continue;
+      const items = list.postIds.slice(0, config.feeds.limit).map((id) => (config.feeds.fullContent ? pageHashes[id]! : cardHashes[id]!));
+      add(url, list.section, { type: 'feed', list: list.id, format }, hashOf(listKey, format, url, ...items), `the ${format} feed of ${owner}`);
+    }
+  }
+
+  for (const language of config.languages) {
+    const tagsBase = /^(.*\/):tag\//.exec(config.permalinks.tag)?.[1];
+    const tags = index.tagIndex[language.code] ?? [];
+    if (tagsBase && tagsBase !== '/' && tags.length > 0) {
+      const url = language.prefix + tagsBase;
+      if (add(url, 'tag', { type: 'tags', lang: language.code }, hashOf(globalHash, 'tags', language.code, JSON.stringify(tags)), `the ${language.code} tag index`)) {
+        sitemap.push({ url, lastmod: null });
+      }
+    }
+    add(`${language.prefix}/404.html`, 'core', { type: 'notFound', lang: language.code }, hashOf(globalHash, '404', language.code), `the ${language.code} 404 page`);
+  }
+
+  for (const asset of loaded.assets) {
+    add(`/${asset.path}`, 'core', { type: 'asset', file: asset.file }, hashOf('asset', asset.file, asset.fingerprint), asset.path, { file: asset.path });
+  }
+  add('/sitemap.xml', 'core', { type: 'sitemap' }, hashOf(globalHash, 'sitemap', JSON.stringify(sitemap)), 'the sitemap');
+
+  const snapshot: Snapshot = {
+    site: index.site,
+    templates: loaded.templates,
+    templateFiles: loaded.templateFiles,
+    posts,
+    lists,
+    tagIndex: index.tagIndex,
+    sitemap,
+  };
+  return { routes, snapshot, problems };
+}

@@ -1,0 +1,361 @@
+import { BlogEngineError } from '../errors.js';
+import type { ResolvedSiteConfig } from '../config.js';
+import { formatDate, parseDate } from './dates.js';
+import type { FrontMatter } from './front-matter.js';
+import { hashOf } from './hash.js';
+import { expandPermalink, unsafeUrlReason } from './permalink.js';
+import type { ListEntry, PostEntry, SiteView, TermRef } from './snapshot.js';
+import { slugify } from './slugify.js';
+import type { LoadedSite, SourceDoc } from './site-loader.js';
+
+/** The engine's own front-matter keys; the others reach templates as `page.data`. */
+const reservedKeys = new Set(['title', 'date', 'updated', 'tags', 'categories', 'lang', 'slug', 'draft', 'summary', 'permalink', 'layout', 'translationKey']);
+
+/** The site's content, indexed once on the main thread. */
+export interface SiteIndex {
+  site: SiteView;
+  posts: PostEntry[];
+  lists: ListEntry[];
+  tagIndex: Record<string, (TermRef & { count: number })[]>;
+  /** Per post: where its permalink came from, for duplicate reports. */
+  origins: { source: string; line: number | undefined }[];
+  /** Per post: the hash of what a list shows of it, and of everything its own page shows. */
+  cardHashes: string[];
+  pageHashes: string[];
+  drafts: number;
+  problems: BlogEngineError[];
+}
+
+/** Everything a post needs before it gets an id. */
+interface Draft {
+  doc: SourceDoc;
+  frontMatter: FrontMatter;
+  body: string;
+  entry: Omit<PostEntry, 'id' | 'prev' | 'next' | 'translations'>;
+  translationKey: string;
+  origin: { source: string; line: number | undefined };
+}
+
+const langSuffix = /\.([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)$/;
+
+function stringList(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.map(String);
+  return undefined;
+}
+
+/** The excerpt's Markdown: what comes before `<!-- more -->`, else the first paragraph of prose. */
+export function excerptSource(body: string): string {
+  const more = body.includes('more') ? /<!--\s*more\s*-->/.exec(body) : null;
+  if (more) return body.slice(0, more.index).trim();
+  // Walk blank-line-separated blocks without splitting the whole body.
+  let start = 0;
+  while (start < body.length) {
+    const match = /\n[ \t]*\n/g;
+    match.lastIndex = start;
+    const end = match.exec(body);
+    const text = body.slice(start, end ? end.index : body.length).trim();
+    if (text && !/^(#|```|~~~|\||<|[-*+] |\d+\. |>|\{\{<)/.test(text)) return text;
+    if (!end) break;
+    start = end.index + end[0].length;
+  }
+  return '';
+}
+
+function readDoc(doc: SourceDoc, body: string, config: ResolvedSiteConfig, templates: Record<string, string>, problems: BlogEngineError[]): Draft | undefined {
+  const frontMatter = doc.frontMatter!;
+  const { data, keyLines } = frontMatter;
+  const file = doc.source;
+  const before = problems.length;
+  const fail = (key: string, reason: string, code: 'ERR_BLOG_FRONT_MATTER' | 'ERR_BLOG_PATH_ESCAPES' | 'ERR_BLOG_UNKNOWN_LAYOUT' = 'ERR_BLOG_FRONT_MATTER') =>
+    problems.push(new BlogEngineError(code, reason, { file, line: keyLines[key] ?? 1 }));
+
+  const languages = config.languages.map((l) => l.code);
+  let name = file.slice(file.indexOf('/') + 1, -'.md'.length);
+  let lang: string = config.defaultLanguage;
+  const suffix = langSuffix.exec(name);
+  if (suffix && languages.includes(suffix[1]!)) {
+    lang = suffix[1]!;
+    name = name.slice(0, -suffix[0].length);
+  }
+  const translationKey = typeof data.translationKey === 'string' ? data.translationKey : `${doc.kind}:${name}`;
+  if (data.lang !== undefined) {
+    if (typeof data.lang !== 'string' || !languages.includes(data.lang)) fail('lang', `\`lang\` must be one of the site's languages (${languages.join(', ')}), got ${JSON.stringify(data.lang)}`);
+    else lang = data.lang;
+  }
+
+  let title = '';
+  if (typeof data.title === 'string' || typeof data.title === 'number') title = String(data.title);
+  else fail('title', data.title === undefined ? 'missing `title`' : `\`title\` must be a string, got ${JSON.stringify(data.title)}`);
+
+  const base = name.split('/').pop()!;
+  const datePrefix = /^(\d{4}-\d{2}-\d{2})-(.+)$/.exec(base);
+  let date: Date | undefined;
+  if (data.date !== undefined) {
+    date = parseDate(data.date);
+    if (!date) fail('date', `\`date\` is not a valid date: ${JSON.stringify(data.date)} (expected YYYY-MM-DD, optionally with a time)`);
+  } else if (datePrefix) date = parseDate(datePrefix[1]);
+  else if (doc.kind === 'post') fail('date', 'missing `date` (or a YYYY-MM-DD- prefix in the file name)');
+  let updated: Date | undefined;
+  if (data.updated !== undefined) {
+    updated = parseDate(data.updated);
+    if (!updated) fail('updated', `\`updated\` is not a valid date: ${JSON.stringify(data.updated)}`);
+  }
+
+  let slug: string;
+  if (data.slug !== undefined) {
+    slug = typeof data.slug === 'string' ? data.slug : '';
+    if (typeof data.slug !== 'string' || slug === '') fail('slug', `\`slug\` must be a non-empty string, got ${JSON.stringify(data.slug)}`);
+    else if (/[/\\]|^\.\.?$/.test(slug) || slug.includes('\u0000')) fail('slug', `\`slug\` ${JSON.stringify(slug)} could leave the output folder`, 'ERR_BLOG_PATH_ESCAPES');
+    else if (!/^[\p{L}\p{N}][\p{L}\p{N}._~-]*$/u.test(slug)) fail('slug', `\`slug\` ${JSON.stringify(slug)} may hold only letters, digits, ".", "_", "~" and "-"`);
+  } else if (doc.kind === 'page') slug = name.split('/').map(slugify).filter(Boolean).join('/');
+  else slug = slugify(datePrefix ? datePrefix[2]! : base) || slugify(title) || 'post';
+
+  const terms = (key: 'tags' | 'categories'): string[] => {
+    const list = stringList(data[key]);
+    if (!list) {
+      fail(key, `\`${key}\` must be a string or a list of strings, got ${JSON.stringify(data[key])}`);
+      return [];
+    }
+    for (const term of list) if (!slugify(term)) fail(key, `${key === 'tags' ? 'tag' : 'category'} ${JSON.stringify(term)} has no letters or digits to make a URL of`);
+    return list.filter((term) => slugify(term));
+  };
+  const tags = terms('tags');
+  const categories = terms('categories');
+
+  if (data.draft !== undefined && typeof data.draft !== 'boolean') fail('draft', `\`draft\` must be true or false, got ${JSON.stringify(data.draft)}`);
+  if (data.summary !== undefined && typeof data.summary !== 'string') fail('summary', `\`summary\` must be a string, got ${JSON.stringify(data.summary)}`);
+
+  const layout = data.layout === undefined ? (doc.kind === 'post' ? 'post' : 'page') : data.layout;
+  if (typeof layout !== 'string' || layout === '') fail('layout', `\`layout\` must be a string, got ${JSON.stringify(layout)}`);
+  else if (!Object.hasOwn(templates, `layouts/${layout}.liquid`)) {
+    const known = Object.keys(templates).filter((k) => k.startsWith('layouts/')).map((k) => k.slice('layouts/'.length, -'.liquid'.length));
+    fail('layout', `unknown layout \`${layout}\` (no layouts/${layout}.liquid; known: ${known.join(', ')})`, 'ERR_BLOG_UNKNOWN_LAYOUT');
+  }
+
+  // A broken date or slug would only make a second, confusing permalink problem.
+  if (problems.length > before) return undefined;
+  const prefix = config.languages.find((l) => l.code === lang)?.prefix ?? '';
+  const iso = date?.toISOString() ?? '';
+  const [year = '', month = '', day = ''] = iso.slice(0, 10).split('-');
+  let url: string;
+  if (data.permalink !== undefined) {
+    url = typeof data.permalink === 'string' ? data.permalink : '';
+    const why = unsafeUrlReason(url);
+    if (why) fail('permalink', `\`permalink\` ${JSON.stringify(data.permalink)} is refused: ${why}`, 'ERR_BLOG_PATH_ESCAPES');
+  } else {
+    url = prefix + expandPermalink(doc.kind === 'post' ? config.permalinks.post : config.permalinks.page, { year, month, day, slug });
+    const why = unsafeUrlReason(url);
+    if (why) fail('slug', `the permalink ${JSON.stringify(url)} is refused: ${why}`, 'ERR_BLOG_PATH_ESCAPES');
+  }
+  if (problems.length > before) return undefined;
+
+  const custom: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) if (!reservedKeys.has(key)) custom[key] = value;
+  const termRefs = (names: string[], pattern: string, token: string): TermRef[] => {
+    const seen = new Set<string>();
+    const refs: TermRef[] = [];
+    for (const termName of names) {
+      const termSlug = slugify(termName);
+      if (seen.has(termSlug)) continue;
+      seen.add(termSlug);
+      const termUrl = prefix + expandPermalink(pattern, { [token]: termSlug });
+      refs.push({ name: termName, slug: termSlug, url: termUrl, href: config.basePath + termUrl.slice(1) });
+    }
+    return refs;
+  };
+  return {
+    doc,
+    frontMatter,
+    body,
+    translationKey,
+    origin: { source: file, line: keyLines.permalink ?? keyLines.slug },
+    entry: {
+      kind: doc.kind,
+      source: file,
+      lang,
+      title,
+      slug,
+      url,
+      date: iso,
+      updated: updated?.toISOString() ?? null,
+      dateDisplay: date ? formatDate(date, lang, config.dateStyle) : '',
+      updatedDisplay: updated ? formatDate(updated, lang, config.dateStyle) : null,
+      year,
+      month,
+      day,
+      tags: termRefs(tags, config.permalinks.tag, 'tag'),
+      categories: termRefs(categories, config.permalinks.category, 'category'),
+      summary: typeof data.summary === 'string' ? data.summary : null,
+      layout: layout as string,
+      data: custom,
+      excerptSource: excerptSource(body),
+      body,
+    },
+  };
+}
+
+function compareNewestFirst(a: { entry: { date: string; source: string } }, b: { entry: { date: string; source: string } }): number {
+  return a.entry.date < b.entry.date ? 1 : a.entry.date > b.entry.date ? -1 : a.entry.source < b.entry.source ? -1 : a.entry.source > b.entry.source ? 1 : 0;
+}
+
+/**
+ * Indexes the site once: validates every post's front matter (collecting all
+ * problems), assigns permalinks, links translations and neighbours, and builds
+ * the home, tag, category, year and month lists of each language.
+ */
+export function indexSite(
+  config: ResolvedSiteConfig,
+  loaded: LoadedSite,
+  bodies: Map<string, string>,
+  includeDrafts: boolean,
+): SiteIndex {
+  const problems: BlogEngineError[] = [];
+  const drafts: Draft[] = [];
+  let draftCount = 0;
+  for (const doc of loaded.docs) {
+    if (!doc.frontMatter) continue;
+    const body = bodies.get(doc.source) ?? doc.text.slice(doc.frontMatter.bodyOffset);
+    const draft = readDoc(doc, body, config, loaded.templates, problems);
+    if (!draft) continue;
+    if (doc.frontMatter.data.draft === true && !includeDrafts) {
+      draftCount++;
+      continue;
+    }
+    drafts.push(draft);
+  }
+  // Posts newest first per language, then pages: ids follow this order, so every list is already sorted.
+  drafts.sort((a, b) => (a.entry.kind === b.entry.kind ? compareNewestFirst(a, b) : a.entry.kind === 'post' ? -1 : 1));
+  const posts: PostEntry[] = drafts.map((draft, id) => ({ ...draft.entry, id, prev: null, next: null, translations: [] }));
+
+  const byKey = new Map<string, number[]>();
+  for (const [id, draft] of drafts.entries()) {
+    const ids = byKey.get(draft.translationKey);
+    if (ids) ids.push(id);
+    else byKey.set(draft.translationKey, [id]);
+  }
+  for (const ids of byKey.values()) {
+    if (ids.length < 2) continue;
+    for (const id of ids) posts[id]!.translations = ids.filter((other) => other !== id && posts[other]!.lang !== posts[id]!.lang);
+  }
+
+  const lists: ListEntry[] = [];
+  const tagIndex: SiteIndex['tagIndex'] = {};
+  const feedUrls = (base: string, withFeeds: boolean) => ({
+    rss: withFeeds && config.feeds.rss ? `${base}${config.feeds.rss}` : null,
+    atom: withFeeds && config.feeds.atom ? `${base}${config.feeds.atom}` : null,
+  });
+  for (const language of config.languages) {
+    const ids = posts.filter((p) => p.kind === 'post' && p.lang === language.code).map((p) => p.id);
+    for (const [index, id] of ids.entries()) {
+      posts[id]!.prev = ids[index + 1] ?? null;
+      posts[id]!.next = index > 0 ? ids[index - 1]! : null;
+    }
+    const add = (kind: ListEntry['kind'], section: ListEntry['section'], term: TermRef | null, baseUrl: string, postIds: number[], pageSize: number, layout: string, withFeeds: boolean) => {
+      lists.push({
+        id: lists.length,
+        kind,
+        section,
+        lang: language.code,
+        term,
+        baseUrl,
+        postIds,
+        pageSize,
+        totalPages: Math.max(1, Math.ceil(postIds.length / pageSize)),
+        layout,
+        feeds: feedUrls(baseUrl, withFeeds),
+      });
+    };
+    add('home', 'core', null, `${language.prefix}/`, ids, config.paginate.home, 'home', true);
+
+    const group = (pick: (post: PostEntry) => TermRef[]) => {
+      const terms = new Map<string, { ref: TermRef; ids: number[] }>();
+      for (const id of ids) for (const ref of pick(posts[id]!)) {
+        const entry = terms.get(ref.slug);
+        if (entry) entry.ids.push(id);
+        else terms.set(ref.slug, { ref, ids: [id] });
+      }
+      return [...terms.values()].sort((a, b) => (a.ref.slug < b.ref.slug ? -1 : a.ref.slug > b.ref.slug ? 1 : 0));
+    };
+    const tags = group((post) => post.tags);
+    canonicalize(tags, ids, posts, (post) => post.tags);
+    for (const { ref, ids: tagIds } of tags) add('tag', 'tag', ref, ref.url, tagIds, config.paginate.tag, 'tag', config.feeds.perTag);
+    tagIndex[language.code] = tags.map(({ ref, ids: tagIds }) => ({ ...ref, count: tagIds.length }));
+    const categories = group((post) => post.categories);
+    canonicalize(categories, ids, posts, (post) => post.categories);
+    for (const { ref, ids: catIds } of categories) add('category', 'category', ref, ref.url, catIds, config.paginate.category, 'category', false);
+
+    const years = new Map<string, number[]>();
+    const months = new Map<string, number[]>();
+    for (const id of ids) {
+      const post = posts[id]!;
+      const key = `${post.year}-${post.month}`;
+      const inYear = years.get(post.year);
+      if (inYear) inYear.push(id);
+      else years.set(post.year, [id]);
+      const inMonth = months.get(key);
+      if (inMonth) inMonth.push(id);
+      else months.set(key, [id]);
+    }
+    for (const [year, yearIds] of years) {
+      const url = language.prefix + expandPermalink(config.permalinks.year, { year });
+      add('year', 'date', { name: year, slug: year, url, href: config.basePath + url.slice(1) }, url, yearIds, config.paginate.archive, 'archive', false);
+    }
+    for (const [key, monthIds] of months) {
+      const [year, month] = key.split('-') as [string, string];
+      const url = language.prefix + expandPermalink(config.permalinks.month, { year, month });
+      add('month', 'date', { name: key, slug: key, url, href: config.basePath + url.slice(1) }, url, monthIds, config.paginate.archive, 'archive', false);
+    }
+  }
+
+  const cardHashes = posts.map((post) =>
+    hashOf(JSON.stringify([post.title, post.url, post.lang, post.date, post.updated, post.dateDisplay, post.tags, post.categories, post.summary, post.excerptSource, post.data])),
+  );
+  // A body that macros left alone is the file's own text: its fingerprint stands for it, no second hash needed.
+  const pageHashes = posts.map((post, id) => {
+    const draft = drafts[id]!;
+    const bodyHash = draft.body === draft.doc.text.slice(draft.frontMatter.bodyOffset) ? draft.doc.fingerprint : hashOf(post.body ?? '');
+    return hashOf(cardHashes[id]!, post.kind, post.source, post.layout, bodyHash);
+  });
+
+  return {
+    site: siteView(config, loaded.data),
+    posts,
+    lists,
+    tagIndex,
+    origins: drafts.map((d) => d.origin),
+    cardHashes,
+    pageHashes,
+    drafts: draftCount,
+    problems,
+  };
+}
+
+/** One spelling per tag or category (the newest post's), so `Node` and `node` show alike everywhere. */
+function canonicalize(terms: { ref: TermRef }[], ids: number[], posts: PostEntry[], pick: (post: PostEntry) => TermRef[]): void {
+  const canonical = new Map(terms.map(({ ref }) => [ref.slug, ref]));
+  for (const id of ids) {
+    const refs = pick(posts[id]!);
+    for (const [index, ref] of refs.entries()) refs[index] = canonical.get(ref.slug) ?? ref;
+  }
+}
+
+/** The site as templates see it. */
+export function siteView(config: ResolvedSiteConfig, data: Record<string, unknown>): SiteView {
+  return {
+    title: config.title,
+    description: config.description,
+    baseUrl: config.baseUrl,
+    basePath: config.basePath,
+    author: config.author ?? null,
+    languages: config.languages,
+    defaultLanguage: config.defaultLanguage,
+    data,
+    i18n: config.i18n,
+    dateStyle: config.dateStyle,
+    feeds: { limit: config.feeds.limit, fullContent: config.feeds.fullContent, rss: config.feeds.rss, atom: config.feeds.atom },
+    markdown: config.markdown,
+    limits: config.limits,
+  };
+}

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { build, generateSite } from '@drove/blog-engine';
+import { tempDir, tree } from './helpers.js';
+
+describe('output does not depend on how it was rendered', () => {
+  let site: string;
+  let reference: Map<string, string>;
+
+  beforeAll(async () => {
+    site = tempDir();
+    await generateSite({ out: site, posts: 150, seed: 11 });
+    const out = join(tempDir(), 'out');
+    const result = await build({ site, out, workers: 1, database: `file:${join(out, '..', 'one.db')}` });
+    expect(result.written).toBeGreaterThan(200);
+    reference = tree(out);
+  });
+
+  it.each([
+    ['2 workers', { workers: 2 }],
+    ['4 workers', { workers: 4 }],
+    ['inline', { kind: 'inline' as const }],
+  ])('is byte-identical with %s', async (_label, options) => {
+    const out = join(tempDir(), 'out');
+    await build({ site, out, ...options, database: `file:${join(out, '..', 'build.db')}` });
+    const files = tree(out);
+    expect([...files.keys()]).toEqual([...reference.keys()]);
+    expect(files).toEqual(reference);
+  });
+
+  it('generates the same corpus for the same seed, and another for another seed', async () => {
+    const again = tempDir();
+    await generateSite({ out: again, posts: 150, seed: 11 });
+    const strip = (m: Map<string, string>) => new Map([...m].filter(([p]) => !p.startsWith('_site') && !p.startsWith('.drove-cache')));
+    expect(strip(tree(again))).toEqual(strip(tree(site)));
+    const other = tempDir();
+    await generateSite({ out: other, posts: 150, seed: 12 });
+    expect(strip(tree(other))).not.toEqual(strip(tree(site)));
+  });
+});
