@@ -23,7 +23,7 @@ import {
 } from './events.js';
 import { BackoffBook } from './internal/backoff-book.js';
 import { MemoryLimit } from './internal/memory-limit.js';
-import { Slots } from './internal/slots.js';
+import { Slots, type SlotPlace } from './internal/slots.js';
 import { Sweeper } from './internal/sweeper.js';
 import { TenantProcess } from './internal/tenant-process.js';
 import { tenantSpawnSpec } from './internal/spawn-spec.js';
@@ -299,13 +299,18 @@ export class TenantRuntime {
     const { key } = entry;
     const signal = entry.abort.signal;
     let slot = false;
+    let place: SlotPlace | undefined;
     try {
       // The key's previous process must be gone first: two copies of one tenant never run at once.
       if (prior) await prior;
       this.#throwIfStopped(entry);
+      // The place in line for a slot is taken now, before the directory is resolved: starts get their slots
+      // in the order they began (synchronously in ensure() when nothing is exiting), not in the order their
+      // file-system calls happen to finish.
+      place = this.#slots.reserve(signal);
       const directory = await resolveTenantDirectory(await this.#root(), key);
       this.#throwIfStopped(entry);
-      await this.#slots.acquire(signal);
+      await place.acquire();
       slot = true;
       this.#throwIfStopped(entry);
       const spawnedAt = performance.now();
@@ -345,6 +350,7 @@ export class TenantRuntime {
       // A tenant became evictable: starts waiting for a slot may use it.
       this.#slots.pump();
     } catch (error) {
+      place?.cancel(); // a no-op once the slot was taken
       if (slot) this.#slots.release();
       if (this.#entries.get(key) === entry) this.#entries.delete(key);
       const failure = stoppedStartError(entry.key, entry.stopReason, entry.process?.pid, error);
