@@ -17,6 +17,9 @@ export function packageConfig(entry: Record<string, string>, overrides: Options 
     platform: 'node',
     splitting: true,
     treeshake: true,
+    // Keep `node:` on built-in imports: without it a bundler or test runner may resolve
+    // `string_decoder` or `events` to an npm package of the same name.
+    removeNodeProtocol: false,
     ...overrides,
   });
 }

@@ -397,6 +397,21 @@ describe('pool behaviour', () => {
     expect(p.stats().workers).toBe(1);
   });
 
+  it('maps with more than ten items in flight without a listener-leak warning', async () => {
+    const p = pool();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const results: number[] = [];
+    for await (const value of p.map(Array.from({ length: 200 }, (_, i) => i), { handler: 'double', concurrency: 32 })) {
+      results.push(value as number);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(results).toEqual(Array.from({ length: 200 }, (_, i) => i * 2));
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('disposes with await using', async () => {
     let outer: Pool | undefined;
     {
