@@ -1,21 +1,8 @@
+import { describeValue as describe } from '@drove/pool/validate';
 import { InvalidOptionError } from '../errors.js';
 
-/** Describes a value the way option errors quote it: `0` (number). */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return `\`${JSON.stringify(value)}\` (string)`;
-  if (typeof value === 'function') return '`[function]` (function)';
-  if (value === null) return '`null`';
-  if (typeof value === 'object') {
-    let text: string;
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-    return `\`${text.length > 60 ? `${text.slice(0, 57)}...` : text}\` (${Array.isArray(value) ? 'array' : 'object'})`;
-  }
-  return `\`${String(value)}\` (${typeof value})`;
-}
+// Values are described by pool's describer, so every package words its option errors alike.
+export { describe };
 
 /** The message every option check uses, shaped like p-queue's. */
 export function expected(name: string, what: string, value: unknown): string {
