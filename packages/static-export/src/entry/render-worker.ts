@@ -1,0 +1,81 @@
+// The render child: a pool worker module. Its init imports the user's
+// renderer and runs its setup; its handler renders one path, writes that
+// path's files itself and answers with their names, sizes and hashes.
+import { defineWorker } from '@drove/pool/worker';
+import { StaticExportError } from '../errors.js';
+import { FileCommitter } from '../internal/file-committer.js';
+import { PreviousHashes } from '../internal/previous-hashes.js';
+import { renderPath, type LoadedRenderer } from '../internal/render-task.js';
+import type { Renderer } from '../renderer.js';
+
+/** What the coordinator gives every render child (the pool's `initData`). */
+export interface RenderWorkerInit {
+  /** The renderer module, a `file:` URL. */
+  renderer: string;
+  rendererOptions: unknown;
+  /** Absolute. */
+  outDir: string;
+  kind: 'process' | 'thread' | 'inline';
+  /** The previous manifest to compare against, for incremental exports. */
+  previousManifest: string | undefined;
+  /** Names no artifact may take (the manifest's). */
+  reserved: string[];
+}
+
+/** A render child's state: its renderer and where it writes. */
+export interface RenderWorkerState {
+  renderer: LoadedRenderer;
+  committer: FileCommitter;
+}
+
+/** Committers of this thread or process (inline pools may hold several), cleaned up on exit. */
+const committers = new Set<FileCommitter>();
+let exitWatched = false;
+
+function cleanUpOnExit(committer: FileCommitter): void {
+  // A renderer that calls process.exit() must not leave a temporary file behind. One listener for all.
+  if (!exitWatched) process.once('exit', () => committers.forEach((each) => each.discardPending()));
+  exitWatched = true;
+  committers.add(committer);
+}
+
+async function loadRenderer(init: RenderWorkerInit): Promise<LoadedRenderer> {
+  const module = (await import(init.renderer)) as Partial<Renderer> & { default?: Partial<Renderer> };
+  const source = typeof module.render === 'function' ? module : module.default;
+  if (typeof source?.render !== 'function') {
+    throw new StaticExportError(
+      'ERR_EXPORT_INVALID_OPTION',
+      `The renderer module ${init.renderer} exports no \`render\` function (export \`render\` and optionally \`setup\`, or a default made with defineRenderer)`,
+    );
+  }
+  const state = typeof source.setup === 'function' ? await source.setup(init.rendererOptions) : undefined;
+  return { render: source.render.bind(source), teardown: source.teardown?.bind(source), state };
+}
+
+export default defineWorker({
+  async init(initData): Promise<RenderWorkerState> {
+    const init = initData as RenderWorkerInit;
+    if (init.kind === 'process') {
+      // Ctrl-C in a terminal signals the whole process group. The coordinator
+      // decides how the export stops; a child finishes its path and leaves
+      // when the pool tells it to.
+      process.on('SIGINT', () => {});
+    }
+    const previous = init.previousManifest === undefined ? undefined : await PreviousHashes.load(init.previousManifest);
+    const committer = new FileCommitter(init.outDir, previous, init.reserved);
+    const renderer = await loadRenderer(init);
+    cleanUpOnExit(committer);
+    return { renderer, committer };
+  },
+  handlers: {
+    default: (path: string, ctx) => {
+      const { renderer, committer } = ctx.state as RenderWorkerState;
+      return renderPath(renderer, committer, path, ctx);
+    },
+  },
+  async destroy(state) {
+    const { renderer, committer } = state as RenderWorkerState;
+    committers.delete(committer);
+    await renderer.teardown?.(renderer.state);
+  },
+});

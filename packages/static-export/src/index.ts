@@ -1,0 +1,13 @@
+export { exportStatic } from './export-static.js';
+export { resolveExportOptions } from './options.js';
+export type { ExportKind, ExportOptions, ResolvedExportOptions } from './options.js';
+export type { ExportFailure, ExportLogEntry, ExportProgress, ExportSummary } from './report.js';
+export { defineRenderer } from './renderer.js';
+export type { Artifact, LogLevel, RenderContext, Renderer, RenderResult } from './renderer.js';
+export { resolveArtifactName, resolveOutputFile } from './output-path.js';
+export { parseShard, shardOf } from './shard.js';
+export type { Shard } from './shard.js';
+export { defaultManifestName, parseManifestLine, readManifest } from './manifest.js';
+export type { ManifestEntry, ManifestFile } from './manifest.js';
+export { ExportAbortedError, StaticExportError } from './errors.js';
+export type { StaticExportErrorCode, StaticExportErrorOptions } from './errors.js';

@@ -1,0 +1,170 @@
+import { join } from 'node:path';
+import { createPool } from '@drove/pool';
+import type renderWorker from '../entry/render-worker.js';
+import type { RenderWorkerInit } from '../entry/render-worker.js';
+import { ExportAbortedError, StaticExportError } from '../errors.js';
+import type { ResolvedExportOptions } from '../options.js';
+import type { ExportSummary } from '../report.js';
+import { ExportRun } from './export-run.js';
+import { ManifestWriter } from './manifest-writer.js';
+import { admittedPaths, type SourceEnd } from './path-source.js';
+
+const renderWorkerUrl = new URL('./entry/render-worker.js', import.meta.url);
+
+type RenderPool = ReturnType<typeof createPool<typeof renderWorker>>;
+
+/**
+ * One export from start to end: starts the render children (a pool) and
+ * waits for their setup, streams the admitted paths through `pool.map`,
+ * and decides how it ends — finished, aborted, or stopped by a setup that
+ * failed — then stops the children and commits or drops the manifest.
+ */
+export class ExportSession {
+  readonly #config: ResolvedExportOptions;
+  readonly #pool: RenderPool;
+  /** Aborts the path stream: no further path is dispatched. */
+  readonly #stop = new AbortController();
+  #started = false;
+  #fatal: StaticExportError | undefined;
+  #lastInitError: unknown;
+  #graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(config: ResolvedExportOptions) {
+    this.#config = config;
+    this.#pool = startPool(config);
+    this.#pool.on('workerExit', (event) => {
+      if (event.reason !== 'init-failed') return;
+      this.#lastInitError = event.error ?? this.#lastInitError;
+      // Ctrl-C reaches the whole process group: a child killed by it while starting is not the renderer's fault.
+      if (this.#stop.signal.aborted || (event.error === undefined && event.signal === 'SIGINT')) return;
+      this.#fail(setupFailed(config, event.workerId, event.error));
+    });
+    // A child that died with no path in flight is replaced by the pool; nothing was lost.
+    this.#pool.on('error', () => {});
+  }
+
+  async run(): Promise<ExportSummary> {
+    const signal = this.#config.signal;
+    const onAbort = () => this.#abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.#run();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(this.#graceTimer);
+    }
+  }
+
+  async #run(): Promise<ExportSummary> {
+    const config = this.#config;
+    try {
+      await this.#pool.ready();
+    } catch (error) {
+      await this.#pool.destroy();
+      if (this.#fatal) throw this.#fatal;
+      if (config.signal?.aborted) throw new ExportAbortedError(new ExportRun(config, undefined).summary(true), { cause: config.signal.reason });
+      throw setupFailed(config, undefined, (error as Error).cause ?? error);
+    }
+    this.#started = true;
+    if (config.signal?.aborted) this.#abort();
+
+    const manifest = config.manifest === undefined ? undefined : new ManifestWriter(config.outDir, config.manifest);
+    const run = new ExportRun(config, manifest);
+    const end: SourceEnd = { error: undefined };
+    let thrown: { error: unknown } | undefined;
+    try {
+      const source = admittedPaths(config.paths, run, this.#stop.signal, end);
+      for await (const settled of this.#pool.map(source, { settle: true, concurrency: config.concurrency, ordered: true })) {
+        run.record(settled);
+      }
+    } catch (error) {
+      // Only the caller's own code (onLog, onProgress) throws here.
+      thrown = { error };
+    }
+    const aborted = config.signal?.aborted === true && !this.#fatal;
+    // Paths cut short with no abort and no setup failure: the pool could not start a child any more.
+    if (!this.#fatal && !aborted && !thrown && run.interrupted > 0) this.#fatal = setupFailed(config, undefined, this.#lastInitError);
+    if (thrown || this.#fatal) await this.#pool.destroy();
+    else await this.#pool.close();
+
+    if (manifest) {
+      // Nothing rendered in an export that did not finish: the previous manifest is still true.
+      const finished = !thrown && !this.#fatal && !aborted && end.error === undefined;
+      if (finished || run.rendered > 0) commitManifest(manifest);
+      else manifest.discard();
+    }
+    if (this.#fatal) throw this.#fatal;
+    if (thrown) throw thrown.error;
+    if (end.error !== undefined) {
+      const message = end.error instanceof Error ? end.error.message : String(end.error);
+      throw new StaticExportError('ERR_EXPORT_SOURCE_FAILED', `Reading \`paths\` failed after ${run.seen} paths: ${message}`, {
+        cause: end.error,
+      });
+    }
+    const summary = run.summary(aborted);
+    if (aborted) throw new ExportAbortedError(summary, { cause: config.signal?.reason });
+    return summary;
+  }
+
+  /** The caller's signal: no new path; those rendering may finish within `abortGraceMs`. */
+  #abort(): void {
+    this.#stop.abort();
+    if (!this.#started) {
+      void this.#pool.destroy();
+      return;
+    }
+    this.#graceTimer ??= setTimeout(() => void this.#pool.destroy(), this.#config.abortGraceMs);
+  }
+
+  /** A setup failed: the export stops at once. */
+  #fail(error: StaticExportError): void {
+    this.#fatal ??= error;
+    this.#stop.abort();
+    void this.#pool.destroy();
+  }
+}
+
+function startPool(config: ResolvedExportOptions): RenderPool {
+  const initData: RenderWorkerInit = {
+    renderer: config.rendererUrl,
+    rendererOptions: config.rendererOptions,
+    outDir: config.outDir,
+    kind: config.kind,
+    previousManifest: config.incremental && config.manifest !== undefined ? join(config.outDir, config.manifest) : undefined,
+    reserved: config.manifest === undefined ? [] : [config.manifest],
+  };
+  return createPool<typeof renderWorker>({
+    worker: renderWorkerUrl,
+    kind: config.kind,
+    minWorkers: config.workers,
+    maxWorkers: config.workers,
+    concurrentTasksPerWorker: config.rendersPerWorker,
+    idleTimeoutMs: Number.POSITIVE_INFINITY,
+    taskTimeoutMs: config.timeoutMs,
+    retries: config.retries,
+    maxTasksPerWorker: config.maxPathsPerWorker,
+    stdio: config.stdio,
+    initData,
+    // A setup that fails stops the export at once; there is no point trying again and again.
+    spawnBackoff: { baseMs: 50, maxMs: 1000, maxFailures: 3 },
+  });
+}
+
+function setupFailed(config: ResolvedExportOptions, workerId: number | undefined, cause: unknown): StaticExportError {
+  const message = cause instanceof Error ? cause.message : cause === undefined ? 'a render child could not start' : String(cause);
+  const where = workerId === undefined ? 'a render child' : `render child ${workerId}`;
+  return new StaticExportError('ERR_EXPORT_SETUP_FAILED', `The renderer's setup failed in ${where} (${config.rendererUrl}): ${message}`, {
+    cause,
+  });
+}
+
+function commitManifest(manifest: ManifestWriter): void {
+  try {
+    manifest.commit();
+  } catch (error) {
+    manifest.discard();
+    throw new StaticExportError('ERR_EXPORT_MANIFEST', `Could not write the manifest ${manifest.file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}

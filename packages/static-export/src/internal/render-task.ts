@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { StaticExportError } from '../errors.js';
+import { resolveArtifactName, resolveOutputFile } from '../output-path.js';
+import type { Artifact, LogLevel, RenderContext, Renderer, RenderResult } from '../renderer.js';
+import type { FileCommitter, FileRecord } from './file-committer.js';
+
+/** A line a renderer logged with `ctx.log()`. */
+export interface RenderLog {
+  level: LogLevel;
+  message: string;
+}
+
+/** What a render child sends back for one path: names, sizes and hashes, never content. */
+export interface RenderReply {
+  files: FileRecord[];
+  /** SHA-256 over the files' names and hashes. */
+  hash: string;
+  logs: RenderLog[] | undefined;
+}
+
+/** A renderer module loaded and set up in this child. */
+export interface LoadedRenderer {
+  render: Renderer['render'];
+  teardown: Renderer['teardown'];
+  state: unknown;
+}
+
+const LOGS_KEPT = 100;
+
+/** The render child's side of one path: render, collect what it staged, commit, report. */
+export function renderPath(
+  renderer: LoadedRenderer,
+  committer: FileCommitter,
+  path: string,
+  task: { workerId: number; readonly signal: AbortSignal },
+): RenderReply | Promise<RenderReply> {
+  const file = resolveOutputFile(path);
+  const staged = new Map<string, string | Uint8Array>();
+  let refused: StaticExportError | undefined;
+  let logs: RenderLog[] | undefined;
+  const ctx: RenderContext = {
+    path,
+    file,
+    state: renderer.state,
+    workerId: task.workerId,
+    get signal() {
+      return task.signal;
+    },
+    write(name, data) {
+      try {
+        stage(staged, resolveArtifactName(name, path), data, path);
+      } catch (error) {
+        // A renderer that catches this still fails its path: an unsafe name is a bug to see.
+        refused ??= error as StaticExportError;
+        throw error;
+      }
+    },
+    log(message, level = 'info') {
+      logs ??= [];
+      if (logs.length < LOGS_KEPT) logs.push({ level, message: String(message) });
+    },
+  };
+  let outcome: RenderResult | Promise<RenderResult>;
+  try {
+    outcome = renderer.render(path, ctx);
+  } catch (error) {
+    throw renderFailed(path, error);
+  }
+  const finish = (result: RenderResult): RenderReply => {
+    if (refused) throw refused;
+    collect(staged, result, file, path);
+    const files = committer.commit(path, staged);
+    return { files, hash: pathHash(files), logs };
+  };
+  if (isPromiseLike(outcome)) {
+    return Promise.resolve(outcome).then(finish, (error: unknown) => {
+      throw renderFailed(path, error);
+    });
+  }
+  return finish(outcome);
+}
+
+function collect(staged: Map<string, string | Uint8Array>, result: RenderResult, file: string, path: string): void {
+  if (result === undefined || result === null) return;
+  if (typeof result === 'string' || result instanceof Uint8Array) {
+    staged.set(file, result);
+    return;
+  }
+  if (Array.isArray(result)) {
+    // Check every name before staging any, so a bad one publishes nothing.
+    const named = (result as readonly Artifact[]).map((artifact, index) => {
+      if (typeof artifact !== 'object' || artifact === null) {
+        throw new StaticExportError('ERR_EXPORT_INVALID_ARTIFACT', `render(${JSON.stringify(path)}) returned a list whose item ${index} is not an artifact { file, data }`, { path });
+      }
+      return [resolveArtifactName(artifact.file, path), artifact.data] as const;
+    });
+    for (const [name, data] of named) stage(staged, name, data, path);
+    return;
+  }
+  throw new StaticExportError(
+    'ERR_EXPORT_INVALID_ARTIFACT',
+    `render(${JSON.stringify(path)}) returned ${typeof result === 'object' ? 'an object' : typeof result}; expected a string, bytes, a list of { file, data } or nothing`,
+    { path },
+  );
+}
+
+function stage(staged: Map<string, string | Uint8Array>, name: string, data: unknown, path: string): void {
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+    throw new StaticExportError('ERR_EXPORT_INVALID_ARTIFACT', `The artifact ${JSON.stringify(name)} (rendering ${path}) has ${typeof data} data; expected a string or a Uint8Array`, { path });
+  }
+  staged.set(name, data);
+}
+
+function renderFailed(path: string, error: unknown): StaticExportError {
+  if (error instanceof StaticExportError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new StaticExportError('ERR_EXPORT_RENDER_FAILED', `Could not render ${path}: ${message}`, { cause: error, path });
+}
+
+function pathHash(files: readonly FileRecord[]): string {
+  const hash = createHash('sha256');
+  for (const record of files) hash.update(`${record.file}\0${record.hash}\n`);
+  return hash.digest('hex');
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<RenderResult> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}

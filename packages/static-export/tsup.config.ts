@@ -1,0 +1,10 @@
+import { packageConfig } from '../../tools/tsup.js';
+
+// Keep `node:` on built-in imports: a bare `string_decoder` would resolve to the npm package of that name in some tools.
+const keepNodeProtocol = { removeNodeProtocol: false };
+
+export default [
+  packageConfig({ index: 'src/index.ts', cli: 'src/cli.ts' }, keepNodeProtocol),
+  // The render worker is a pool worker module: one ES module file, so a child loads no chunk graph.
+  packageConfig({ 'entry/render-worker': 'src/entry/render-worker.ts' }, { ...keepNodeProtocol, splitting: false, clean: false, dts: false }),
+];
