@@ -141,6 +141,18 @@ export class Problems {
     return value instanceof AbortSignal || this.fail(name, 'an AbortSignal', value);
   }
 
+  /** A clock: an object with `now()`, `setTimeout()` and `clearTimeout()` (see `@drove/pool/clock`). */
+  clock(name: string, value: unknown): boolean {
+    const clock = value as Record<string, unknown> | null;
+    const ok =
+      typeof clock === 'object' &&
+      clock !== null &&
+      typeof clock.now === 'function' &&
+      typeof clock.setTimeout === 'function' &&
+      typeof clock.clearTimeout === 'function';
+    return ok || this.fail(name, 'an object with now(), setTimeout() and clearTimeout()', value);
+  }
+
   /** An object with only these keys: an unknown one is most often a typo. */
   keys(name: string, value: unknown, allowed: readonly string[]): value is Record<string, unknown> {
     if (!isObject(value)) return this.fail(name, 'an object', value);

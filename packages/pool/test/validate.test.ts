@@ -16,6 +16,7 @@ describe('Problems', () => {
     expect(problems.keys('spec', { name: 'web', nmae: 'x' }, ['name'])).toBe(false);
     expect(problems.stringRecord('env', { A: 'x', B: 2 })).toBe(false);
     expect(problems.string('name', 'web')).toBe(true);
+    expect(problems.clock('clock', { now: () => 0, setTimeout: () => 1, clearTimeout: () => undefined })).toBe(true);
     expect(problems.list).toEqual([
       'Expected `replicas` to be an integer >= 1, got `0` (number)',
       'Expected `restart` to be one of `permanent`, `transient`, got `"sometimes"` (string)',
@@ -37,6 +38,9 @@ describe('createCheck', () => {
     expect(() => check.fail('worker', 'a path', 3)).toThrow(RangeError);
     expect(() => check.duration('idleTimeoutMs', Number.POSITIVE_INFINITY, { infinite: true })).not.toThrow();
     expect(() => check.signal('signal', new AbortController().signal)).not.toThrow();
+    expect(() => check.clock('clock', { now: () => 0 })).toThrow(
+      new RangeError('Expected `clock` to be an object with now(), setTimeout() and clearTimeout(), got `{}` (object)'),
+    );
   });
 
   it('describes values the same way everywhere', () => {

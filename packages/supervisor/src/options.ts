@@ -139,15 +139,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     }
   }
   const clock = options.clock ?? systemClock;
-  if (
-    typeof clock !== 'object' ||
-    clock === null ||
-    typeof clock.now !== 'function' ||
-    typeof clock.setTimeout !== 'function' ||
-    typeof clock.clearTimeout !== 'function'
-  ) {
-    problems.fail('clock', 'an object with now(), setTimeout() and clearTimeout()', clock);
-  }
+  problems.clock('clock', clock);
   const handleSignals = options.handleSignals ?? false;
   problems.boolean('handleSignals', handleSignals);
   const output = options.output ?? 'inherit';

@@ -256,16 +256,7 @@ export function resolveTenantRuntimeOptions(options: TenantRuntimeOptions): Reso
   }
   check.oneOf('stdio', resolved.stdio, ['pipe', 'inherit', 'ignore']);
   check.count('maxLogLineLength', resolved.maxLogLineLength, { min: 1, max: 1 << 24 });
-  const clock = resolved.clock as Partial<Clock> | null;
-  if (
-    typeof clock !== 'object' ||
-    clock === null ||
-    typeof clock.now !== 'function' ||
-    typeof clock.setTimeout !== 'function' ||
-    typeof clock.clearTimeout !== 'function'
-  ) {
-    check.fail('clock', 'an object with `now`, `setTimeout` and `clearTimeout` functions', clock);
-  }
+  check.clock('clock', resolved.clock);
   for (const hook of ['onLog', 'onMetrics', 'onTransition'] as const) {
     if (resolved[hook] !== undefined) check.function(hook, resolved[hook]);
   }

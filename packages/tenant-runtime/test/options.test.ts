@@ -47,7 +47,7 @@ describe('resolveTenantRuntimeOptions', () => {
     [{ source, limits: { cpu: 1 } }, 'Unknown option `limits.cpu` (known: maxOldSpaceSizeMb, memoryMaxBytes, cgroupParent)'],
     [{ source, backoff: { baseMs: -5 } }, 'Expected `backoff.baseMs` to be a number of milliseconds >= 0 and <= 2147483647, got `-5` (number)'],
     [{ source, backoff: { baseMs: 5000, maxMs: 1000 } }, 'Expected `backoff.maxMs` (1000) to be >= `backoff.baseMs` (5000)'],
-    [{ source, clock: { now: () => 1 } }, 'Expected `clock` to be an object with `now`, `setTimeout` and `clearTimeout` functions'],
+    [{ source, clock: { now: () => 1 } }, 'Expected `clock` to be an object with now(), setTimeout() and clearTimeout()'],
     [{ source, onLog: 'console' }, 'Expected `onLog` to be a function, got `"console"` (string)'],
     [{ source, maxConcurent: 3 }, 'Unknown option `maxConcurent`'],
   ])('refuses %j naming the option, the expected form and the value', (options, message) => {
