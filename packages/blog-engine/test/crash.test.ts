@@ -70,7 +70,7 @@ describe('a build killed at any moment, then run again, gives exactly the output
     const site = tempDir();
     await generateSite({ out: site, posts: 200, seed: 5 });
     await build({ site, workers: 2 });
-    // Delays are where the kills land, not expectations: any of them may fall before or after any phase.
+    // Delays are where the kills land, not expectations; each of them may fall before or after any phase.
     for (const [round, delayMs] of [60, 200, 400, 650, 900].entries()) {
       await generateSite({ out: site, posts: 200 - round * 9, seed: 5 + round });
       const { child, ended } = spawnCli(['build', site, '--workers', '2']);

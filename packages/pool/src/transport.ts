@@ -99,7 +99,7 @@ export interface StopOptions {
   graceMs?: number;
   /**
    * The signal sent first; `null` sends none and only waits, for a child
-   * already told to stop by a message. A thread has no signals: any signal
+   * already told to stop by a message. A thread has no signals, so every signal
    * terminates it at once. @default 'SIGTERM'
    */
   signal?: NodeJS.Signals | null;

@@ -16,7 +16,7 @@ export type ExportKind = 'process' | 'thread' | 'inline';
 export interface ExportOptions {
   /** The renderer module (a `file:` URL or a path): it exports `render(path, ctx)` and optionally `setup(options)`. */
   renderer: URL | string;
-  /** The paths to export: any iterable or async iterable of strings, pulled only as fast as children take them. */
+  /** The paths to export, as an iterable or async iterable of strings, pulled only as fast as children take them. */
   paths: Iterable<string> | AsyncIterable<string>;
   /** The directory files are written to (created if missing). */
   outDir: URL | string;

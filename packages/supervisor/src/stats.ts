@@ -20,7 +20,7 @@ export type ChildState = 'starting' | 'running' | 'restarting' | 'stopping' | 's
 /**
  * Why a child's run ended:
  * - `normal`: it exited with code 0 by itself;
- * - `crashed`: any other exit (a code, a signal, an uncaught error);
+ * - `crashed`: every other exit (a code, a signal, an uncaught error);
  * - `exited-before-ready`: it ended before it was ready;
  * - `readiness-timeout`: it was not ready within `readinessTimeoutMs` and was stopped;
  * - `heartbeat-timeout`: it answered no ping within `heartbeat.timeoutMs` and was killed;

@@ -1,4 +1,4 @@
-// A tenant: any Node HTTP server, made to listen by the runtime's helper.
+// A tenant is a plain Node HTTP server, made to listen by the runtime's helper.
 import { createServer } from 'node:http';
 import { listen } from '@drove/tenant-runtime/tenant';
 
