@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { WorkerTelemetry } from '@drove/pool';
+import { MAX_TIMER_MS } from '@drove/pool/validate';
 import { loadSiteConfig, type ResolvedSiteConfig } from './config.js';
 import { BlogEngineError, BuildError, InvalidOptionError } from './errors.js';
 import { BuildDatabase } from './internal/build-db.js';
@@ -42,6 +44,10 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Progress of the render and commit phases, per section. */
   onProgress?: (event: ProgressEvent) => void;
+  /** Telemetry of the render workers (CPU, heap, event-loop use, tasks), every `telemetryIntervalMs` while they run. */
+  onTelemetry?: (workers: WorkerTelemetry[]) => void;
+  /** How often `onTelemetry` is called. @default 1000 */
+  telemetryIntervalMs?: number;
 }
 
 /** The phases of a build, timed. */
@@ -81,12 +87,13 @@ interface ResolvedBuildOptions {
   drafts: boolean;
   clean: boolean;
   database: string | undefined;
+  telemetryIntervalMs: number;
 }
 
 /** Checks {@link BuildOptions} eagerly. @throws {InvalidOptionError} `ERR_BLOG_INVALID_OPTION` */
 export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
-  checkKeys('', options, ['site', 'out', 'workers', 'kind', 'drafts', 'clean', 'database', 'signal', 'onProgress']);
+  checkKeys('', options, ['site', 'out', 'workers', 'kind', 'drafts', 'clean', 'database', 'signal', 'onProgress', 'onTelemetry', 'telemetryIntervalMs']);
   const workers = options.workers ?? 'auto';
   if (workers !== 'auto' && (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1)) fail('workers', "an integer >= 1 or 'auto'", workers);
   const kind = options.kind ?? 'thread';
@@ -96,7 +103,11 @@ export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOp
     if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) fail(key, 'a non-empty string', options[key]);
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', options.signal);
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') fail('onProgress', 'a function', options.onProgress);
+  for (const key of ['onProgress', 'onTelemetry'] as const) if (options[key] !== undefined && typeof options[key] !== 'function') fail(key, 'a function', options[key]);
+  const telemetryIntervalMs = options.telemetryIntervalMs ?? 1000;
+  if (typeof telemetryIntervalMs !== 'number' || !Number.isInteger(telemetryIntervalMs) || telemetryIntervalMs < 10 || telemetryIntervalMs > MAX_TIMER_MS) {
+    fail('telemetryIntervalMs', `an integer >= 10 and <= ${MAX_TIMER_MS}`, telemetryIntervalMs);
+  }
   const site = resolve(options.site ?? process.cwd());
   if (!existsSync(site)) throw new InvalidOptionError(`Expected \`site\` to be an existing folder, got \`${site}\` (not found)`);
   return {
@@ -107,6 +118,7 @@ export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOp
     drafts: options.drafts ?? false,
     clean: options.clean ?? false,
     database: options.database,
+    telemetryIntervalMs,
   };
 }
 
@@ -195,7 +207,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     checkAbort();
 
     // From here on the build renders something (or finds it has nothing to render): start the workers now.
-    pool = startRenderPool(resolved.kind, resolved.workers);
+    pool = startRenderPool(resolved.kind, resolved.workers, options.onTelemetry ? resolved.telemetryIntervalMs : 0);
+    const { onTelemetry } = options;
+    if (onTelemetry) pool.on('telemetry', ({ workers }) => onTelemetry(workers));
 
     enter('macros');
     const bodies = new Map<string, string>();

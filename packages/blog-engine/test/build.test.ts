@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { build, generateSite, type BuildResult } from '@drove/blog-engine';
+import { build, generateSite, type BuildResult, type WorkerTelemetry } from '@drove/blog-engine';
 import { post, read, tempDir, tree, writeSite } from './helpers.js';
 
 describe('a generated site', () => {
@@ -169,5 +169,47 @@ describe('pages in detail', () => {
     const result = await build({ site, out: drafts, drafts: true, workers: 1, database: `file:${join(drafts, '..', `${Date.now()}.db`)}` });
     expect(result.draftsSkipped).toBe(0);
     expect(existsSync(join(drafts, '2020/05/draft/index.html'))).toBe(true);
+  });
+});
+
+describe('telemetry', () => {
+  it('reports the render workers to onTelemetry while they run', async () => {
+    // A macro that waits for the first sample keeps the build (and its pool) alive until one arrived.
+    const site = writeSite({
+      'site.config.mjs': `export default {
+        title: 'Telemetry',
+        baseUrl: 'https://example.com/',
+        macros: { wait: () => globalThis.telemetrySeen.then(() => 'seen') },
+      };\n`,
+      'posts/a.md': post({ title: 'A', date: '2021-01-01' }, 'Before {{< wait >}}.\n'),
+    });
+    const samples: WorkerTelemetry[][] = [];
+    let release!: () => void;
+    (globalThis as { telemetrySeen?: Promise<void> }).telemetrySeen = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const result = await build({
+      site,
+      workers: 2,
+      telemetryIntervalMs: 20,
+      onTelemetry: (workers) => {
+        samples.push(workers);
+        if (workers.length > 0) release();
+      },
+    });
+    expect(result.written).toBeGreaterThan(0);
+    expect(read(join(site, '_site'), '2021/01/a/index.html')).toContain('Before seen.');
+    const sample = samples.find((workers) => workers.length > 0)!;
+    expect(sample[0]).toMatchObject({ kind: 'thread', pid: process.pid });
+    expect(sample[0]!.heapUsedBytes).toBeGreaterThan(0);
+    const count = samples.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(samples.length).toBe(count);
+  });
+
+  it('refuses a telemetry interval that is not a whole number of milliseconds >= 10', async () => {
+    await expect(build({ site: tempDir(), telemetryIntervalMs: 1 })).rejects.toThrow(
+      'Expected `telemetryIntervalMs` to be an integer >= 10 and <= 2147483647, got `1` (number)',
+    );
   });
 });

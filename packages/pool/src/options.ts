@@ -54,6 +54,12 @@ export interface PoolOptions {
   abortGraceMs?: number;
   /** The workers' stdout and stderr. @default 'inherit' */
   stdio?: 'inherit' | 'pipe' | 'ignore';
+  /**
+   * Samples every worker's telemetry this often and emits it as the pool's
+   * `telemetry` event (for dashboards); 0 for never. The timer never holds
+   * the process open. @default 0
+   */
+  telemetryIntervalMs?: number;
 }
 
 /** {@link PoolOptions} checked and filled in. */
@@ -77,12 +83,13 @@ export interface ResolvedPoolOptions {
   shutdownTimeoutMs: number;
   abortGraceMs: number;
   stdio: 'inherit' | 'pipe' | 'ignore';
+  telemetryIntervalMs: number;
 }
 
 const known = new Set<string>([
   'worker', 'kind', 'minWorkers', 'maxWorkers', 'concurrentTasksPerWorker', 'maxQueue', 'idleTimeoutMs',
   'taskTimeoutMs', 'maxTasksPerWorker', 'maxHeapUsedMb', 'resourceLimits', 'env', 'execArgv', 'initData',
-  'retries', 'spawnBackoff', 'shutdownTimeoutMs', 'abortGraceMs', 'stdio',
+  'retries', 'spawnBackoff', 'shutdownTimeoutMs', 'abortGraceMs', 'stdio', 'telemetryIntervalMs',
 ]);
 
 /**
@@ -125,6 +132,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5000,
     abortGraceMs: options.abortGraceMs ?? 1000,
     stdio: options.stdio ?? 'inherit',
+    telemetryIntervalMs: options.telemetryIntervalMs ?? 0,
   };
   check.count('concurrentTasksPerWorker', resolved.concurrentTasksPerWorker, { min: 1 });
   check.count('maxQueue', resolved.maxQueue, { min: 0, infinite: true });
@@ -136,6 +144,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   check.duration('shutdownTimeoutMs', resolved.shutdownTimeoutMs);
   check.duration('abortGraceMs', resolved.abortGraceMs);
   check.oneOf('stdio', resolved.stdio, ['inherit', 'pipe', 'ignore'] as const);
+  check.duration('telemetryIntervalMs', resolved.telemetryIntervalMs);
   if (resolved.resourceLimits !== undefined) {
     check.object('resourceLimits', resolved.resourceLimits);
     for (const [key, value] of Object.entries(resolved.resourceLimits)) check.number(`resourceLimits.${key}`, value, { min: 0 });

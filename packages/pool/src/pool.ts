@@ -24,11 +24,35 @@ import type { HandlerMap, HandlersOf } from './worker.js';
 export class Pool<H extends HandlerMap = HandlerMap> extends EventEmitter<PoolEvents> {
   readonly options: ResolvedPoolOptions;
   readonly #scheduler: Scheduler;
+  #telemetryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: PoolOptions) {
     super();
     this.options = resolvePoolOptions(options);
     this.#scheduler = new Scheduler(this.options, this.emit.bind(this));
+    if (this.options.telemetryIntervalMs > 0) this.#sampleTelemetry(this.options.telemetryIntervalMs);
+  }
+
+  #sampleTelemetry(intervalMs: number): void {
+    let sampling = false;
+    this.#telemetryTimer = setInterval(() => {
+      // A slow probe (workers busy in long tasks) skips a tick rather than piling probes up.
+      if (sampling) return;
+      sampling = true;
+      this.telemetry({ timeoutMs: Math.min(1000, intervalMs) })
+        .then((workers) => {
+          if (this.#telemetryTimer) this.emit('telemetry', { workers, at: Date.now() });
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          sampling = false;
+        });
+    }, intervalMs).unref();
+  }
+
+  #stopTelemetry(): void {
+    clearInterval(this.#telemetryTimer);
+    this.#telemetryTimer = undefined;
   }
 
   /** Resolves when `max(1, minWorkers)` workers are ready; rejects with the worker's error if they cannot start. */
@@ -109,11 +133,13 @@ export class Pool<H extends HandlerMap = HandlerMap> extends EventEmitter<PoolEv
 
   /** Finishes what is queued and running, then stops every worker. Idempotent. */
   close(): Promise<void> {
+    this.#stopTelemetry();
     return this.#scheduler.close();
   }
 
   /** Rejects everything queued and running with `ERR_POOL_DESTROYED` and stops every worker now. Idempotent. */
   destroy(): Promise<void> {
+    this.#stopTelemetry();
     return this.#scheduler.destroy();
   }
 

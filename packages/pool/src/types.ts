@@ -4,6 +4,7 @@ import type { ProgressListener } from './internal/task.js';
 import type { WorkerExitReason } from './internal/pool-worker.js';
 import type { WorkerKind } from './options.js';
 import type { Moved } from './worker.js';
+import type { WorkerTelemetry } from './telemetry.js';
 
 export type { WorkerExitReason } from './internal/pool-worker.js';
 export type { DurationSummary } from './internal/stats-recorder.js';
@@ -77,4 +78,6 @@ export interface PoolEvents {
   error: (error: Error) => void;
   /** A message of the worker's own (`ctx.send()`) from a worker no lease holds. */
   message: (event: { workerId: number; message: unknown }) => void;
+  /** Every `telemetryIntervalMs`: what `telemetry()` resolves to, and when it was sampled (epoch ms). */
+  telemetry: (event: { workers: WorkerTelemetry[]; at: number }) => void;
 }

@@ -48,6 +48,7 @@ describe('resolvePoolOptions: refusals', () => {
     ['negative taskTimeoutMs', { taskTimeoutMs: -1 }, 'Expected `taskTimeoutMs` to be a number of milliseconds >= 0 and <= 2147483647, got `-1` (number)'],
     ['negative idleTimeoutMs', { idleTimeoutMs: -10 }, 'Expected `idleTimeoutMs` to be a number of milliseconds >= 0 and <= 2147483647 (or Infinity), got `-10` (number)'],
     ['negative shutdownTimeoutMs', { shutdownTimeoutMs: -5 }, 'Expected `shutdownTimeoutMs` to be a number of milliseconds >= 0 and <= 2147483647, got `-5` (number)'],
+    ['negative telemetryIntervalMs', { telemetryIntervalMs: -5 }, 'Expected `telemetryIntervalMs` to be a number of milliseconds >= 0 and <= 2147483647, got `-5` (number)'],
     ['negative abortGraceMs', { abortGraceMs: -1 }, 'Expected `abortGraceMs` to be a number of milliseconds >= 0 and <= 2147483647, got `-1` (number)'],
     ['NaN taskTimeoutMs', { taskTimeoutMs: Number.NaN }, 'Expected `taskTimeoutMs` to be a number of milliseconds >= 0 and <= 2147483647, got `NaN` (number)'],
     ['concurrentTasksPerWorker 0', { concurrentTasksPerWorker: 0 }, 'Expected `concurrentTasksPerWorker` to be an integer >= 1, got `0` (number)'],
@@ -138,6 +139,7 @@ describe('resolvePoolOptions: defaults and forms of `worker`', () => {
       shutdownTimeoutMs: 5000,
       abortGraceMs: 1000,
       stdio: 'inherit',
+      telemetryIntervalMs: 0,
     });
     expect(resolved.spawnBackoff).toMatchObject({ baseMs: 100, maxMs: 5000, maxFailures: 5, factor: 2, jitter: 0.2 });
   });

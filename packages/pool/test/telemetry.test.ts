@@ -122,6 +122,23 @@ describe.each<WorkerKind>(['thread', 'process'])('pool.telemetry() of %s workers
     expect(answered!.activeTasks).toBe(0);
   });
 
+  it('emits the telemetry event every telemetryIntervalMs, and no more once closed', async () => {
+    const p = createPool<Handlers>({ worker, kind, maxWorkers: 2, minWorkers: 2, telemetryIntervalMs: 50 });
+    pool = p;
+    await p.ready();
+    const samples: { workers: WorkerTelemetry[]; at: number }[] = [];
+    p.on('telemetry', (sample) => samples.push(sample));
+    await expect.poll(() => samples.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    const [first, second] = samples;
+    expect(first!.workers).toHaveLength(2);
+    for (const entry of first!.workers) checkShape(entry, kind);
+    expect(second!.at).toBeGreaterThan(first!.at);
+    await p.close();
+    const count = samples.length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(samples.length).toBe(count);
+  });
+
   it('reports a leased worker as leased', async () => {
     const p = createPool<Handlers>({ worker, kind, maxWorkers: 1, minWorkers: 1 });
     pool = p;

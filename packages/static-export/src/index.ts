@@ -7,6 +7,7 @@ export type { Artifact, LogLevel, RenderContext, Renderer, RenderResult } from '
 export { resolveArtifactName, resolveOutputFile } from './output-path.js';
 export { parseShard, shardOf } from './shard.js';
 export type { Shard } from './shard.js';
+export type { WorkerTelemetry } from '@drove/pool';
 export { defaultManifestName, parseManifestLine, readManifest } from './manifest.js';
 export type { ManifestEntry, ManifestFile } from './manifest.js';
 export { ExportAbortedError, StaticExportError } from './errors.js';

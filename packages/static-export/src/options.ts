@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { WorkerTelemetry } from '@drove/pool';
 import type { ExportLogEntry, ExportProgress } from './report.js';
 import { StaticExportError } from './errors.js';
 import { findUncloneable } from './internal/cloneable.js';
@@ -52,6 +53,10 @@ export interface ExportOptions {
   onLog?: (entry: ExportLogEntry) => void;
   /** After each path is finished (rendered or failed). */
   onProgress?: (progress: ExportProgress) => void;
+  /** The render children's telemetry (pool's `WorkerTelemetry`: pid, CPU %, heap, event-loop use, tasks), every `telemetryIntervalMs` while they run. */
+  onTelemetry?: (workers: WorkerTelemetry[]) => void;
+  /** How often `onTelemetry` is called. @default 1000 */
+  telemetryIntervalMs?: number;
   /** Stops the export: no further path is dispatched, paths rendering finish (see `abortGraceMs`), and it rejects with `ERR_EXPORT_ABORTED` carrying the summary. */
   signal?: AbortSignal;
 }
@@ -77,13 +82,15 @@ export interface ResolvedExportOptions {
   stdio: 'inherit' | 'pipe' | 'ignore';
   onLog: ((entry: ExportLogEntry) => void) | undefined;
   onProgress: ((progress: ExportProgress) => void) | undefined;
+  onTelemetry: ((workers: WorkerTelemetry[]) => void) | undefined;
+  telemetryIntervalMs: number;
   signal: AbortSignal | undefined;
 }
 
 const known = [
   'renderer', 'paths', 'outDir', 'workers', 'kind', 'rendererOptions', 'timeoutMs', 'retries', 'incremental', 'shard',
   'manifest', 'concurrency', 'rendersPerWorker', 'maxPathsPerWorker', 'abortGraceMs', 'maxFailuresKept', 'stdio', 'onLog',
-  'onProgress', 'signal',
+  'onProgress', 'onTelemetry', 'telemetryIntervalMs', 'signal',
 ];
 
 /**
@@ -131,6 +138,8 @@ export function resolveExportOptions(options: ExportOptions): ResolvedExportOpti
     stdio: options.stdio ?? 'inherit',
     onLog: options.onLog,
     onProgress: options.onProgress,
+    onTelemetry: options.onTelemetry,
+    telemetryIntervalMs: options.telemetryIntervalMs ?? 1000,
     signal: options.signal,
   };
   const paths = resolved.paths as unknown;
@@ -152,6 +161,8 @@ export function resolveExportOptions(options: ExportOptions): ResolvedExportOpti
   check.oneOf('stdio', resolved.stdio, ['inherit', 'pipe', 'ignore'] as const);
   if (resolved.onLog !== undefined) check.function('onLog', resolved.onLog);
   if (resolved.onProgress !== undefined) check.function('onProgress', resolved.onProgress);
+  if (resolved.onTelemetry !== undefined) check.function('onTelemetry', resolved.onTelemetry);
+  check.duration('telemetryIntervalMs', resolved.telemetryIntervalMs, { min: 10 });
   if (resolved.signal !== undefined) check.signal('signal', resolved.signal);
   if (resolved.incremental && resolved.manifest === undefined) {
     throw new StaticExportError('ERR_EXPORT_INVALID_OPTION', 'Expected `manifest` to name a file with `incremental: true` (it reads the previous one), got `false`');

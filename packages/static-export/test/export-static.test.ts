@@ -9,6 +9,7 @@ import {
   type ExportLogEntry,
   type ExportProgress,
   type ManifestEntry,
+  type WorkerTelemetry,
 } from '@drove/static-export';
 import { fixture, leftovers, removeTempDirs, sitePaths, tempDir, treeOf } from './helpers.js';
 
@@ -109,6 +110,38 @@ describe('output', () => {
     const summary = await exportStatic({ renderer: site, paths: paths(), outDir, workers: 2, kind: 'thread', manifest: false });
     expect(summary).toMatchObject({ rendered: 20, manifestFile: undefined });
     expect(Object.keys(treeOf(outDir))).toHaveLength(20);
+  });
+
+  it('reports the render children to onTelemetry while they run', async () => {
+    const samples: WorkerTelemetry[][] = [];
+    let sampled!: () => void;
+    const firstSample = new Promise<void>((resolve) => {
+      sampled = resolve;
+    });
+    async function* paths() {
+      yield '/before';
+      await firstSample; // the export (and its children) stays alive until a sample arrived
+      yield '/after';
+    }
+    const summary = await exportStatic({
+      renderer: site,
+      paths: paths(),
+      outDir: tempDir(),
+      workers: 2,
+      telemetryIntervalMs: 20,
+      onTelemetry: (workers) => {
+        samples.push(workers);
+        if (workers.length === 2) sampled();
+      },
+    });
+    expect(summary.rendered).toBe(2);
+    const sample = samples.find((workers) => workers.length === 2)!;
+    for (const worker of sample) {
+      expect(worker.kind).toBe('process');
+      expect(worker.pid).not.toBe(process.pid);
+      expect(worker.heapUsedBytes).toBeGreaterThan(0);
+    }
+    expect(new Set(sample.map((worker) => worker.pid)).size).toBe(2);
   });
 
   it('rejects ERR_EXPORT_SOURCE_FAILED when the path stream throws, after recording what it gave', async () => {

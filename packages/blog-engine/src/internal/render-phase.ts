@@ -22,13 +22,14 @@ let buildCount = 0;
  * thread indexes. The pool grows to `workers` only when tasks queue up: a small
  * incremental build renders on one worker and pays for one start-up.
  */
-export function startRenderPool(kind: 'thread' | 'inline', workers: number): RenderPool {
+export function startRenderPool(kind: 'thread' | 'inline', workers: number, telemetryIntervalMs = 0): RenderPool {
   return createPool<(typeof RenderWorker)['handlers']>({
     worker: new URL('./entry/render-worker.js', import.meta.url),
     kind,
     minWorkers: 1,
     maxWorkers: kind === 'inline' ? 1 : workers,
     idleTimeoutMs: Number.POSITIVE_INFINITY,
+    telemetryIntervalMs,
   });
 }
 

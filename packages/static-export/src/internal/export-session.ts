@@ -41,6 +41,8 @@ export class ExportSession {
     });
     // A child that died with no path in flight is replaced by the pool; nothing was lost.
     this.#pool.on('error', () => {});
+    const { onTelemetry } = config;
+    if (onTelemetry) this.#pool.on('telemetry', ({ workers }) => onTelemetry(workers));
   }
 
   async run(): Promise<ExportSummary> {
@@ -147,6 +149,7 @@ function startPool(config: ResolvedExportOptions): RenderPool {
     initData,
     // A setup that fails stops the export at once; there is no point trying again and again.
     spawnBackoff: { baseMs: 50, maxMs: 1000, maxFailures: 3 },
+    telemetryIntervalMs: config.onTelemetry ? config.telemetryIntervalMs : 0,
   });
 }
 
