@@ -24,6 +24,12 @@ export interface TenantProxyOptions {
   agent?: Agent;
   /** Called with every error answered as a 5xx (or that broke a response under way), for logs. */
   onError?: (error: unknown, request: IncomingMessage) => void;
+  /**
+   * Answers the requests `resolveKey` routes to no tenant (the host's own
+   * pages, a health check, an admin API) instead of the 404.
+   * @default a 404 "no such tenant"
+   */
+  fallback?: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
 // Connection-level headers (RFC 9110 §7.6.1) are the proxy's own on each side, never forwarded.
@@ -58,13 +64,14 @@ const HOP_BY_HOP = new Set([
  * ```
  */
 export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOptions): Server {
-  check.keys('options', options, ['resolveKey', 'drainingRetryAfterSeconds', 'agent', 'onError']);
+  check.keys('options', options, ['resolveKey', 'drainingRetryAfterSeconds', 'agent', 'onError', 'fallback']);
   check.function('resolveKey', options.resolveKey);
   const drainingRetryAfter = options.drainingRetryAfterSeconds ?? 5;
   check.count('drainingRetryAfterSeconds', drainingRetryAfter, { min: 0 });
   if (options.onError !== undefined) check.function('onError', options.onError);
+  if (options.fallback !== undefined) check.function('fallback', options.fallback);
   const agent = options.agent ?? new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
-  const { resolveKey, onError } = options;
+  const { resolveKey, onError, fallback } = options;
 
   const server = createServer((request, response) => {
     let route: TenantRoute;
@@ -77,7 +84,8 @@ export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOp
     }
     const key = typeof route === 'string' ? route : route?.key;
     if (typeof key !== 'string') {
-      answer(response, 404, 'no such tenant');
+      if (fallback) fallback(request, response);
+      else answer(response, 404, 'no such tenant');
       return;
     }
     const path = typeof route === 'object' && route.path !== undefined ? route.path : (request.url ?? '/');

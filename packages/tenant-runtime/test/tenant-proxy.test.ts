@@ -95,6 +95,21 @@ describe('createTenantProxy', () => {
     expect(transitions).toEqual([]);
   });
 
+  it('hands requests routed to no tenant to fallback, and starts nothing for them', async () => {
+    const { runtime: rt, transitions } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt, {
+      resolveKey: (request) => (request.url?.startsWith('/_host') ? undefined : keyFromPathPrefix()(request)),
+      fallback: (request, response) => response.end(`host page for ${request.method} ${request.url}`),
+    });
+    const own = await httpGet(port, '/_host/status');
+    expect(own).toMatchObject({ status: 200, body: 'host page for GET /_host/status' });
+    expect(transitions).toEqual([]);
+    expect(JSON.parse((await httpGet(port, '/acme/x')).body)).toMatchObject({ key: 'acme', path: '/x' });
+    expect(() => createTenantProxy(rt, { resolveKey: () => undefined, fallback: 'nope' as never })).toThrow(
+      'Expected `fallback` to be a function',
+    );
+  });
+
   it('answers 503 with Retry-After while a tenant backs off after failed starts', async () => {
     const clock = new ManualClock();
     const { runtime: rt } = runtime(tenantsRoot({ broken: { start: 'crash' } }), { clock });

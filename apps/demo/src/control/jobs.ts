@@ -1,0 +1,212 @@
+/**
+ * The demo's main job, run at start and again on demand: generate the blog's
+ * content, build it with @drove/blog-engine on worker threads, then export
+ * the catalogue with @drove/static-export in render processes. Progress and
+ * the pools' telemetry are kept for the dashboard.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build, generateSite, type ProgressEvent, type WorkerTelemetry } from '@drove/blog-engine';
+import { exportStatic } from '@drove/static-export';
+import { cataloguePaths, countPaths, makeProducts } from '../catalogue/products.js';
+import type { CatalogueRendererOptions } from '../catalogue/renderer.js';
+import type { DataLayout } from '../shared/layout.js';
+import type { JobView } from '../shared/state.js';
+
+export interface JobsOptions {
+  layout: DataLayout;
+  /** Blog posts to generate. */
+  posts: number;
+  /** Products in the catalogue. */
+  products: number;
+  /** Simulated price paths per product page. */
+  forecastPaths: number;
+  workers: number | 'auto';
+  /** The blog's absolute URL (its path prefixes every link): `http://127.0.0.1:8080/blog/`. */
+  blogUrl: string;
+  /** The module the catalogue's render children run. */
+  renderer: URL;
+  /** Called with a line worth printing. */
+  log: (line: string) => void;
+}
+
+const blank = (name: JobView['name'], workerKind: JobView['workerKind']): JobView => ({
+  name,
+  status: 'waiting',
+  phase: '',
+  done: 0,
+  total: 0,
+  workerKind,
+  workers: [],
+  startedAt: undefined,
+  durationMs: undefined,
+  summary: '',
+  error: undefined,
+  killedWorkers: 0,
+});
+
+/** Prints a job's progress at every quarter, not at every event. */
+function quarterly(log: (line: string) => void, label: string): (done: number, total: number) => void {
+  let printed = -1;
+  return (done, total) => {
+    const quarter = total === 0 ? 4 : Math.floor((done / total) * 4);
+    if (quarter > printed) {
+      printed = quarter;
+      log(`${label} ${done}/${total}`);
+    }
+  };
+}
+
+export class Jobs {
+  readonly blog = blank('blog', 'thread');
+  readonly catalogue = blank('catalogue', 'process');
+  #run = 0;
+  #running: Promise<void> | undefined;
+  #abort = new AbortController();
+
+  constructor(private readonly options: JobsOptions) {}
+
+  get run(): number {
+    return this.#run;
+  }
+
+  get running(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /** Starts a run, or returns the one under way (one at a time). Never rejects: failures are in the jobs' views. */
+  start(): Promise<void> {
+    this.#running ??= this.#runBoth().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /** Stops the run under way (the blog build and the export stop cleanly) and waits for it. */
+  async stop(): Promise<void> {
+    this.#abort.abort(new Error('the demo is stopping'));
+    await this.#running;
+  }
+
+  /**
+   * Kills a render process of the catalogue export with SIGKILL, as a crash
+   * would: the pool replaces it and renders its path again. Only pids of the
+   * running export's children are accepted (a thread cannot be killed alone).
+   * Answers why not, or `undefined` once killed.
+   */
+  killWorker(pid: number): string | undefined {
+    const ours = this.catalogue.status === 'running' && this.catalogue.workers.some((w) => w.pid === pid && w.kind === 'process');
+    if (!ours || pid === process.pid) return `no render process with pid ${pid} is running (only the catalogue export's processes can be killed)`;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (error) {
+      return `could not kill ${pid}: ${(error as Error).message}`;
+    }
+    this.catalogue.killedWorkers += 1;
+    return undefined;
+  }
+
+  async #runBoth(): Promise<void> {
+    this.#run += 1;
+    this.#abort = new AbortController();
+    for (const job of [this.blog, this.catalogue]) Object.assign(job, blank(job.name, job.workerKind));
+    await this.#job(this.blog, () => this.#buildBlog());
+    if (!this.#abort.signal.aborted) await this.#job(this.catalogue, () => this.#exportCatalogue());
+  }
+
+  async #job(job: JobView, work: () => Promise<string>): Promise<void> {
+    job.status = 'running';
+    job.startedAt = Date.now();
+    try {
+      job.summary = await work();
+      job.status = 'done';
+      this.options.log(`${job.name}: ${job.summary}`);
+    } catch (error) {
+      job.status = 'failed';
+      job.error = error instanceof Error ? error.message : String(error);
+      this.options.log(`${job.name} failed: ${job.error}`);
+    } finally {
+      job.durationMs = Date.now() - job.startedAt;
+      job.workers = [];
+    }
+  }
+
+  /** The blog's content: generated once, and again with the next seed on every later run (new posts to build). */
+  async #generate(): Promise<void> {
+    const { layout, posts, blogUrl } = this.options;
+    const marker = join(layout.blogSite, '.demo-content.json');
+    const wanted = { posts, seed: this.#run };
+    const have = existsSync(marker) ? (JSON.parse(await readFile(marker, 'utf8')) as typeof wanted) : undefined;
+    if (this.#run > 1 || have?.posts !== posts) {
+      this.blog.phase = 'generate';
+      await generateSite({ out: layout.blogSite, posts, seed: this.#run });
+      await writeFile(marker, JSON.stringify(wanted));
+    }
+    // The generator writes an example URL; the blog is served under the front door's /blog/.
+    const configFile = join(layout.blogSite, 'site.config.json');
+    const config = JSON.parse(await readFile(configFile, 'utf8')) as { baseUrl: string };
+    if (config.baseUrl !== blogUrl) await writeFile(configFile, `${JSON.stringify({ ...config, baseUrl: blogUrl }, null, 2)}\n`);
+  }
+
+  async #buildBlog(): Promise<string> {
+    await this.#generate();
+    this.blog.phase = 'build';
+    const sections = new Map<string, ProgressEvent>();
+    const print = quarterly(this.options.log, 'blog: rendered');
+    const result = await build({
+      site: this.options.layout.blogSite,
+      workers: this.options.workers,
+      signal: this.#abort.signal,
+      telemetryIntervalMs: 500,
+      onTelemetry: (workers: WorkerTelemetry[]) => {
+        if (this.blog.status === 'running') this.blog.workers = workers;
+      },
+      onProgress: (event) => {
+        sections.set(`${event.phase}:${event.section}`, event);
+        const current = [...sections.values()].filter((e) => e.phase === event.phase);
+        this.blog.phase = event.phase;
+        this.blog.done = current.reduce((sum, e) => sum + e.done, 0);
+        this.blog.total = current.reduce((sum, e) => sum + e.total, 0);
+        if (event.phase === 'render') print(this.blog.done, this.blog.total);
+      },
+    });
+    this.blog.done = this.blog.total = result.pages;
+    return `${result.pages} files: ${result.written} written, ${result.unchanged} unchanged, ${result.removed} removed, on ${result.workers} threads in ${result.phasesMs.total} ms`;
+  }
+
+  async #exportCatalogue(): Promise<string> {
+    const rendererOptions: CatalogueRendererOptions = {
+      products: this.options.products,
+      seed: this.#run,
+      basePath: '/catalogue/',
+      forecastPaths: this.options.forecastPaths,
+    };
+    const products = makeProducts(rendererOptions);
+    this.catalogue.phase = 'export';
+    this.catalogue.total = countPaths(products);
+    const print = quarterly(this.options.log, 'catalogue: exported');
+    const summary = await exportStatic({
+      renderer: this.options.renderer,
+      paths: cataloguePaths(products),
+      outDir: this.options.layout.catalogueOut,
+      workers: this.options.workers,
+      kind: 'process',
+      rendererOptions,
+      // A render process killed mid-page (from the dashboard) has its page rendered again on a fresh one.
+      retries: 2,
+      incremental: true,
+      signal: this.#abort.signal,
+      telemetryIntervalMs: 500,
+      onTelemetry: (workers) => {
+        if (this.catalogue.status === 'running') this.catalogue.workers = workers;
+      },
+      onProgress: ({ done }) => {
+        this.catalogue.done = done;
+        print(done, this.catalogue.total);
+      },
+    });
+    if (summary.failed > 0) throw new Error(`${summary.failed} of ${summary.paths} paths failed: ${summary.failures[0]?.message ?? ''}`);
+    return `${summary.rendered} pages: ${summary.artifacts} files written, ${summary.unchanged} unchanged, on ${summary.workers} processes in ${Math.round(summary.durationMs)} ms`;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The shapes the demo's processes exchange as JSON: the coordinator's state
+ * (builds, pools, supervisor), the front door's (tenants) and the dashboard's
+ * snapshot of both, which the page renders.
+ */
+import type { WorkerTelemetry } from '@drove/pool';
+import type { SupervisorStats } from '@drove/supervisor';
+import type { RuntimeMetrics } from '@drove/tenant-runtime';
+
+/** One job of a run: building the blog, or exporting the catalogue. */
+export interface JobView {
+  name: 'blog' | 'catalogue';
+  status: 'waiting' | 'running' | 'done' | 'failed';
+  /** What the job is doing now: `generate`, `build`, `render`, `commit`, `export`. */
+  phase: string;
+  done: number;
+  total: number;
+  /** Where its workers run: `thread` (blog) or `process` (catalogue). */
+  workerKind: 'thread' | 'process';
+  /** The latest telemetry of its pool; empty once the pool is gone. */
+  workers: WorkerTelemetry[];
+  startedAt: number | undefined;
+  durationMs: number | undefined;
+  /** One line saying what it did, once done. */
+  summary: string;
+  error: string | undefined;
+  /** Workers killed from the dashboard during this job, and paths the pool rendered again after a kill. */
+  killedWorkers: number;
+}
+
+/** A supervisor event, as the dashboard's log shows it. */
+export interface FleetEvent {
+  at: number;
+  type: 'spawn' | 'ready' | 'exit' | 'restart' | 'backoff' | 'giveUp';
+  name: string;
+  text: string;
+}
+
+/** What the coordinator (`drove-demo`) reports on its control API. */
+export interface CoordinatorState {
+  urls: DemoUrls;
+  run: number;
+  running: boolean;
+  jobs: JobView[];
+  supervisor: SupervisorStats;
+  events: FleetEvent[];
+}
+
+/** Where the demo answers. */
+export interface DemoUrls {
+  frontDoor: string;
+  dashboard: string;
+  blog: string;
+  catalogue: string;
+  api: string;
+}
+
+/** The states a tenant is shown in. */
+export type TenantState = 'cold' | 'starting' | 'ready' | 'idle-killed' | 'stopped' | 'backing-off';
+
+/** One tenant, as the front door tracks it from the runtime's hooks. */
+export interface TenantView {
+  key: string;
+  state: TenantState;
+  pid: number | undefined;
+  port: number | undefined;
+  /** When it entered its state (epoch ms). */
+  since: number;
+  /** Spawn to ready of its last start. */
+  readyMs: number | undefined;
+  spawns: number;
+  lastExit: { reason: string; exitCode: number | null; signal: string | null } | undefined;
+  /** When a start is allowed again, while backing off (epoch ms), if known. */
+  retryAt: number | undefined;
+  cpuPercent: number | undefined;
+  rssBytes: number | undefined;
+}
+
+/** What the front door reports on `/_drove/state`. */
+export interface FrontDoorState {
+  pid: number;
+  tenants: TenantView[];
+  metrics: RuntimeMetrics;
+  draining: boolean;
+}
+
+/** What the dashboard pushes to the page every second. */
+export interface DashboardSnapshot {
+  at: number;
+  coordinator: CoordinatorState | undefined;
+  frontDoor: FrontDoorState | undefined;
+  /** Why a part is missing (its process is restarting). */
+  problems: string[];
+}
+
+/** A request from the page over the WebSocket. */
+export type DashboardAction =
+  | { type: 'rebuild' }
+  | { type: 'kill-worker'; pid: number }
+  | { type: 'kill-child'; name: string }
+  | { type: 'kill-tenant'; key: string }
+  | { type: 'clear-backoff'; key: string }
+  | { type: 'drain' };
+
+/** The header that carries the demo's per-run token on its internal APIs. */
+export const TOKEN_HEADER = 'x-drove-demo-token';

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { cataloguePaths, countPaths, makeProducts } from '../src/catalogue/products.js';
+import { parseDemoArgs } from '../src/control/demo-options.js';
+import { TenantBoard } from '../src/services/tenant-board.js';
+import { safeSegments } from '../src/shared/static-files.js';
+
+describe('the command line', () => {
+  it('fills in defaults and reads every flag', () => {
+    const defaults = parseDemoArgs([]);
+    expect(defaults).toMatchObject({ host: '127.0.0.1', port: 8080, dashboardPort: 8081, posts: 3000, products: 2000, idleSeconds: 20, json: false });
+    expect(parseDemoArgs(['--large'])).toMatchObject({ posts: 10_000 });
+    expect(parseDemoArgs(['--port', '0', '--dashboard-port', '0', '--posts', '50', '--workers', '3', '--data-dir', '/tmp/x'])).toMatchObject({
+      port: 0,
+      dashboardPort: 0,
+      posts: 50,
+      workers: 3,
+      dataDir: '/tmp/x',
+    });
+    expect(parseDemoArgs(['--help'])).toBe('help');
+  });
+
+  it('refuses bad values with a message naming the flag', () => {
+    expect(parseDemoArgs(['--posts', '0'])).toBe('Expected --posts to be an integer from 1 to 1000000, got `0`');
+    expect(parseDemoArgs(['--port', '70000'])).toBe('Expected --port to be an integer from 0 to 65535, got `70000`');
+    expect(parseDemoArgs(['--workers', 'many'])).toBe('Expected --workers to be an integer from 1 to 256, got `many`');
+    expect(parseDemoArgs(['--port', '9000', '--dashboard-port', '9000'])).toBe('Expected --port and --dashboard-port to differ, both are 9000');
+    expect(parseDemoArgs(['--large', '--posts', '5'])).toBe('Use either --large or --posts, not both');
+    expect(parseDemoArgs(['--nope'])).toMatch(/Unknown option '--nope'/);
+  });
+});
+
+describe('safeSegments', () => {
+  it('keeps plain segments and drops empty and dot ones', () => {
+    expect(safeSegments('/2024/03/hello/')).toEqual(['2024', '03', 'hello']);
+    expect(safeSegments('/./a//b')).toEqual(['a', 'b']);
+    expect(safeSegments('/caf%C3%A9/')).toEqual(['café']);
+  });
+
+  it('refuses paths that leave the root or are malformed', () => {
+    for (const path of ['/../etc/passwd', '/a/%2e%2e/b', '/a%2F..%2F..%2Fx', '/a%5Cb', '/a%00b', '/%E0%A4%A']) expect(safeSegments(path)).toBeUndefined();
+  });
+});
+
+describe('the catalogue', () => {
+  it('is the same for the same seed, and its paths are counted right', () => {
+    const options = { products: 50, seed: 7, basePath: '/catalogue/' };
+    expect(makeProducts(options)).toEqual(makeProducts(options));
+    expect(makeProducts({ ...options, seed: 8 })).not.toEqual(makeProducts(options));
+    const products = makeProducts(options);
+    const paths = [...cataloguePaths(products)];
+    expect(paths).toHaveLength(countPaths(products));
+    expect(new Set(paths).size).toBe(paths.length);
+  });
+});
+
+describe('TenantBoard', () => {
+  const now = () => 1000;
+
+  it('follows a tenant from cold to ready, and to idle-killed or stopped', () => {
+    const board = new TenantBoard(['a'], now);
+    expect(board.list()[0]).toMatchObject({ key: 'a', state: 'cold', spawns: 0 });
+    board.transition({ type: 'spawn', key: 'a', pid: 11, port: null });
+    expect(board.list()[0]).toMatchObject({ state: 'starting', pid: 11, spawns: 1 });
+    board.transition({ type: 'ready', key: 'a', pid: 11, port: 4000, durationMs: 31.6 });
+    expect(board.list()[0]).toMatchObject({ state: 'ready', port: 4000, readyMs: 32 });
+    board.metrics({ type: 'observation', key: 'a', pid: 11, cpuMs: 100, rssBytes: 5e7, at: 10_000 });
+    board.metrics({ type: 'observation', key: 'a', pid: 11, cpuMs: 350, rssBytes: 6e7, at: 11_000 });
+    expect(board.list()[0]).toMatchObject({ cpuPercent: 25, rssBytes: 6e7 });
+    board.transition({ type: 'exit', key: 'a', pid: 11, exitCode: 0, signal: 'SIGTERM', reason: 'idle-killed' });
+    expect(board.list()[0]).toMatchObject({ state: 'idle-killed', pid: undefined, lastExit: { reason: 'idle-killed' } });
+    board.transition({ type: 'spawn', key: 'a', pid: 12, port: null });
+    board.transition({ type: 'ready', key: 'a', pid: 12, port: 4001, durationMs: 20 });
+    board.transition({ type: 'exit', key: 'a', pid: 12, exitCode: null, signal: 'SIGTERM', reason: 'killed' });
+    expect(board.list()[0]).toMatchObject({ state: 'stopped', spawns: 2, lastExit: { reason: 'killed' } });
+  });
+
+  it('shows a failed start as backing off, with the retry time once known, until cleared', () => {
+    const board = new TenantBoard(['b'], now);
+    board.transition({ type: 'spawn', key: 'b', pid: 21, port: null });
+    board.transition({ type: 'exit', key: 'b', pid: 21, exitCode: 1, signal: null, reason: 'crashed' });
+    expect(board.list()[0]).toMatchObject({ state: 'backing-off', retryAt: undefined });
+    board.transition({ type: 'backoff', key: 'b', attempt: 1, retryAfterMs: 1500 });
+    expect(board.list()[0]).toMatchObject({ state: 'backing-off', retryAt: 2500 });
+    board.cleared('b');
+    expect(board.list()[0]).toMatchObject({ state: 'cold', retryAt: undefined });
+  });
+
+  it('ignores an exit reported after the key already spawned its next process', () => {
+    const board = new TenantBoard(['c'], now);
+    board.transition({ type: 'spawn', key: 'c', pid: 31, port: null });
+    board.transition({ type: 'ready', key: 'c', pid: 31, port: 4000, durationMs: 10 });
+    board.transition({ type: 'spawn', key: 'c', pid: 32, port: null });
+    board.transition({ type: 'exit', key: 'c', pid: 31, exitCode: null, signal: 'SIGTERM', reason: 'restarted' });
+    expect(board.list()[0]).toMatchObject({ state: 'starting', pid: 32, lastExit: { reason: 'restarted' } });
+  });
+});
