@@ -113,7 +113,8 @@ function childRows(supervisor) {
 function tenantRows(frontDoor) {
   const rows = frontDoor.tenants
     .map((t) => {
-      const retry = t.state === 'backing-off' && t.retryAt ? ` · retry in ${Math.max(0, Math.ceil((t.retryAt - Date.now()) / 1000))} s` : '';
+      const wait = t.retryAt ? Math.ceil((t.retryAt - Date.now()) / 1000) : 0;
+      const retry = t.state === 'backing-off' && t.retryAt ? (wait > 0 ? ` · retry in ${wait} s` : ' · next request retries') : '';
       const exit = t.lastExit ? `${esc(t.lastExit.reason)}${t.lastExit.exitCode ? ` (code ${t.lastExit.exitCode})` : ''}` : '—';
       return `<tr data-tenant="${esc(t.key)}"><td><a href="${esc(state.coordinator?.urls.frontDoor ?? '/')}${esc(t.key)}/" target="_blank">/${esc(t.key)}/</a></td>
         <td><span class="badge state ${esc(t.state)}">${esc(t.state)}</span><span class="muted">${retry}</span></td>
@@ -122,7 +123,7 @@ function tenantRows(frontDoor) {
         ${t.state === 'backing-off' ? `<button data-action="clear-backoff" data-key="${esc(t.key)}">clear back-off</button>` : ''}</td></tr>`;
     })
     .join('');
-  return `<table><thead><tr><th>tenant</th><th>state</th><th>pid</th><th>ready in</th><th>CPU</th><th>RSS</th><th>spawns</th><th>last exit</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table class="tenants"><thead><tr><th>tenant</th><th>state</th><th>pid</th><th>ready in</th><th>CPU</th><th>RSS</th><th>spawns</th><th>last exit</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 let state = { coordinator: undefined, frontDoor: undefined, problems: [] };
@@ -168,7 +169,15 @@ function render() {
   const rssLegend = drawChart($('#rss-chart'), 'rss', ' MiB', 64);
   put('#cpu-legend', cpuLegend);
   put('#rss-legend', rssLegend);
-  if (problems.length > 0) $('#notice').textContent = problems.join(' · ');
+  // Problems (a process restarting) show until they clear; an action's result stays.
+  const notice = $('#notice');
+  if (problems.length > 0) {
+    notice.textContent = problems.join(' · ');
+    notice.dataset.problem = 'yes';
+  } else if (notice.dataset.problem) {
+    notice.textContent = '';
+    delete notice.dataset.problem;
+  }
 }
 
 // Legends under the charts.
@@ -194,6 +203,7 @@ function connect() {
       render();
     } else if (message.type === 'result') {
       $('#notice').textContent = `${message.ok ? '✓' : '✗'} ${message.message}`;
+      delete $('#notice').dataset.problem;
     }
   });
   // The dashboard process may be killed from this very page: reconnect to its successor.
