@@ -1,8 +1,15 @@
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cataloguePaths, countPaths, makeProducts } from '../src/catalogue/products.js';
 import { parseDemoArgs } from '../src/control/demo-options.js';
 import { TenantBoard } from '../src/services/tenant-board.js';
-import { safeSegments } from '../src/shared/static-files.js';
+import { serveStatic } from '../src/shared/static-files.js';
+import { getText } from './helpers.js';
 
 describe('the command line', () => {
   it('fills in defaults and reads every flag', () => {
@@ -29,15 +36,31 @@ describe('the command line', () => {
   });
 });
 
-describe('safeSegments', () => {
-  it('keeps plain segments and drops empty and dot ones', () => {
-    expect(safeSegments('/2024/03/hello/')).toEqual(['2024', '03', 'hello']);
-    expect(safeSegments('/./a//b')).toEqual(['a', 'b']);
-    expect(safeSegments('/caf%C3%A9/')).toEqual(['café']);
-  });
-
-  it('refuses paths that leave the root or are malformed', () => {
-    for (const path of ['/../etc/passwd', '/a/%2e%2e/b', '/a%2F..%2F..%2Fx', '/a%5Cb', '/a%00b', '/%E0%A4%A']) expect(safeSegments(path)).toBeUndefined();
+describe('serveStatic', () => {
+  it('serves files and index files, answers the 404 page, and refuses paths that leave the root', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'drove-static-'));
+    mkdirSync(join(root, '2024/hello'), { recursive: true });
+    writeFileSync(join(root, '2024/hello/index.html'), '<p>hello</p>');
+    writeFileSync(join(root, 'feed.xml'), '<rss/>');
+    writeFileSync(join(root, '404.html'), '<p>lost</p>');
+    writeFileSync(join(tmpdir(), 'drove-static-secret.txt'), 'secret');
+    const server = createServer(serveStatic(() => root)).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect(await getText(`${base}/2024/hello/`)).toEqual({ status: 200, body: '<p>hello</p>' });
+      expect(await getText(`${base}/2024/hello`)).toEqual({ status: 200, body: '<p>hello</p>' });
+      expect(await getText(`${base}/feed.xml`)).toEqual({ status: 200, body: '<rss/>' });
+      expect(await getText(`${base}/nothing/`)).toEqual({ status: 404, body: '<p>lost</p>' });
+      for (const path of ['/%2e%2e/drove-static-secret.txt', '/a%2F..%2F..%2Fdrove-static-secret.txt', '/a%00b', '/%E0%A4%A']) {
+        const answer = await getText(`${base}${path}`);
+        expect(answer.body).not.toContain('secret');
+        expect([400, 404]).toContain(answer.status);
+      }
+    } finally {
+      server.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 
 export interface DemoOptions {
   host: string;
-  /** The front door's port (0: any free port). */
+  /** The front door's port (0 picks a free one). */
   port: number;
   dashboardPort: number;
   posts: number;

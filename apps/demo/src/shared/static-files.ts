@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
+import { resolveOutputFile } from '@drove/static-export';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,26 +16,6 @@ const contentTypes: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
 };
-
-/**
- * The file segments of a URL path, or `undefined` when the path is malformed
- * or tries to leave the root (`..`, encoded slashes, NUL bytes).
- */
-export function safeSegments(urlPath: string): string[] | undefined {
-  const segments: string[] = [];
-  for (const raw of urlPath.split('/')) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return undefined;
-    }
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..' || /[/\\\0]/.test(segment)) return undefined;
-    segments.push(segment);
-  }
-  return segments;
-}
 
 async function fileAt(path: string): Promise<{ path: string; size: number; mtimeMs: number } | undefined> {
   const found = await stat(path).catch(() => undefined);
@@ -51,13 +32,16 @@ export function serveStatic(root: () => string): (request: IncomingMessage, resp
         response.writeHead(405, { allow: 'GET, HEAD' }).end();
         return;
       }
-      const segments = safeSegments(new URL(request.url ?? '/', 'http://x').pathname);
-      if (!segments) {
+      // static-export's own mapping of a URL path to its file: `/a/` → a/index.html, and no path leaves the root.
+      let relative: string;
+      try {
+        relative = resolveOutputFile(new URL(request.url ?? '/', 'http://x').pathname);
+      } catch {
         response.writeHead(400, { 'content-type': 'text/plain' }).end('bad path\n');
         return;
       }
       const dir = root();
-      const file = await fileAt(join(dir, ...segments));
+      const file = await fileAt(join(dir, relative));
       const missing = file ? undefined : await fileAt(join(dir, '404.html'));
       const found = file ?? missing;
       if (!found) {
