@@ -127,3 +127,24 @@ describe('drove-demo, end to end', () => {
     expect(demo.output.join('\n')).toContain('demo | stopped');
   });
 });
+
+describe('drove-demo with a short idle time', () => {
+  it('stops a tenant left idle, and starts it again on the next request', async () => {
+    const quick = await startDemo(['--idle-seconds', '1', '--posts', '20', '--products', '20']);
+    try {
+      await quick.built;
+      const first = JSON.parse((await getText(`${quick.urls.frontDoor}api/health`)).body) as { pid: number };
+      const idle = await waitFor('the api tenant idle-killed', async () =>
+        (await snapshot(quick.urls)).frontDoor?.tenants.find((t) => t.key === 'api' && t.state === 'idle-killed'),
+      );
+      expect(idle.lastExit?.reason).toBe('idle-killed');
+      expect(isAlive(first.pid)).toBe(false);
+      const second = JSON.parse((await getText(`${quick.urls.frontDoor}api/health`)).body) as { pid: number };
+      expect(second.pid).not.toBe(first.pid);
+      quick.interrupt();
+      expect(await quick.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      quick.cleanup();
+    }
+  });
+});
