@@ -128,9 +128,10 @@ describe.each<WorkerKind>(['thread', 'process'])('pool.telemetry() of %s workers
     await p.ready();
     const samples: { workers: WorkerTelemetry[]; at: number }[] = [];
     p.on('telemetry', (sample) => samples.push(sample));
-    await expect.poll(() => samples.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
-    const [first, second] = samples;
-    expect(first!.workers).toHaveLength(2);
+    // ready() waits for one worker: samples list the workers started so far, so wait for two with both.
+    const full = () => samples.filter((sample) => sample.workers.length === 2);
+    await expect.poll(() => full().length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    const [first, second] = full();
     for (const entry of first!.workers) checkShape(entry, kind);
     expect(second!.at).toBeGreaterThan(first!.at);
     await p.close();

@@ -4,7 +4,7 @@
 //   warm  — ensure() of a running tenant, per call, with many tenants alive;
 //   proxy — requests per second through the front door vs straight to the tenant.
 // Usage: node bench/run.mjs [--quick] [--tenants N] [--only cold,warm,proxy]
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -144,11 +144,13 @@ async function warm() {
     idleAfterMs: 0,
     stdio: 'ignore',
   });
+  const availableBefore = memAvailable();
   const startAt = performance.now();
   // Started a few at a time: 2 cores.
   for (let i = 0; i < keys.length; i += 8) await Promise.all(keys.slice(i, i + 8).map((key) => runtime.ensure(key)));
   const startSeconds = (performance.now() - startAt) / 1000;
-  const rss = await totalTenantRss(runtime, keys);
+  const { rss, uss } = await totalTenantMemory(runtime, keys);
+  const availableDrop = availableBefore - memAvailable();
   const calls = quick ? 200_000 : 2_000_000;
   const perCall = [];
   for (let round = 0; round < 5; round++) {
@@ -166,21 +168,36 @@ async function warm() {
   }
   const { running } = runtime.stats();
   await runtime.dispose();
-  console.log(`\n## Warm ensure, ${running} live tenants (started in ${fmt(startSeconds)} s, ${fmt(rss / 2 ** 20, 0)} MB RSS in all)\n`);
+  console.log(`\n## Warm ensure, ${running} live tenants (started in ${fmt(startSeconds)} s)\n`);
+  console.log(
+    `Memory of the ${running} tenants: ${fmt(uss / 2 ** 20, 0)} MiB private (USS, ${fmt(uss / running / 2 ** 20, 1)} MiB each); ` +
+      `their RSS summed is ${fmt(rss / 2 ** 20, 0)} MiB, counting the shared Node binary in every process; ` +
+      `the host's MemAvailable fell by ${fmt(availableDrop / 2 ** 20, 0)} MiB.\n`,
+  );
   console.log('| loop | median ns per call |');
   console.log('| --- | ---: |');
   console.log(`| \`await runtime.ensure(key)\` over ${running} keys | ${fmt(median(perCall), 0)} |`);
   console.log(`| \`await\` of a resolved promise (the floor) | ${fmt(median(floor), 0)} |`);
 }
 
-async function totalTenantRss(runtime, tenantKeys) {
-  const { readProcStat } = await import('@drove/pool/telemetry');
-  let total = 0;
+/** RSS (shared pages counted in every process) and USS (pages of its own) summed over the tenants, from /proc. */
+async function totalTenantMemory(runtime, tenantKeys) {
+  const { readFile } = await import('node:fs/promises');
+  let rss = 0;
+  let uss = 0;
   for (const key of tenantKeys) {
     const tenant = await runtime.ensure(key);
-    total += (await readProcStat(tenant.pid))?.rssBytes ?? 0;
+    const rollup = await readFile(`/proc/${tenant.pid}/smaps_rollup`, 'utf8').catch(() => '');
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0) * 1024;
+    rss += kb('Rss');
+    uss += kb('Private_Clean') + kb('Private_Dirty');
   }
-  return total;
+  return { rss, uss };
+}
+
+function memAvailable() {
+  const match = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return match ? Number(match[1]) * 1024 : 0;
 }
 
 // ─── proxy ──────────────────────────────────────────────────────────────────
