@@ -114,7 +114,7 @@ function tenantRows(frontDoor) {
   const rows = frontDoor.tenants
     .map((t) => {
       const wait = t.retryAt ? Math.ceil((t.retryAt - Date.now()) / 1000) : 0;
-      const retry = t.state === 'backing-off' && t.retryAt ? (wait > 0 ? ` · retry in ${wait} s` : ' · next request retries') : '';
+      const retry = t.state === 'backing-off' && t.retryAt ? (wait > 0 ? ` · retry in ${wait} s` : ' · retries next request') : '';
       const exit = t.lastExit ? `${esc(t.lastExit.reason)}${t.lastExit.exitCode ? ` (code ${t.lastExit.exitCode})` : ''}` : '—';
       return `<tr data-tenant="${esc(t.key)}"><td><a href="${esc(state.coordinator?.urls.frontDoor ?? '/')}${esc(t.key)}/" target="_blank">/${esc(t.key)}/</a></td>
         <td><span class="badge state ${esc(t.state)}">${esc(t.state)}</span><span class="muted">${retry}</span></td>
