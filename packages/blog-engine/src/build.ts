@@ -212,12 +212,14 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     if (onTelemetry) pool.on('telemetry', ({ workers }) => onTelemetry(workers));
 
     enter('macros');
+    // Bodies that macros changed; every other body is the file's own text after its front matter.
     const bodies = new Map<string, string>();
-    const expander = new MacroExpander(config.macros, loaded.docs.some((d) => MacroExpander.mentions(d.text)) ? await db.macros() : new Map());
-    for (const doc of loaded.docs) {
-      if (!doc.frontMatter) continue;
-      const body = doc.text.slice(doc.frontMatter.bodyOffset);
-      bodies.set(doc.source, await expander.expand(body, doc.source, doc.frontMatter.bodyLine, problems));
+    const callers = loaded.docs.filter((d) => d.frontMatter && d.body?.mentionsMacros);
+    const expander = new MacroExpander(config.macros, callers.length > 0 ? await db.macros() : new Map());
+    for (const doc of callers) {
+      const body = doc.text().slice(doc.frontMatter!.bodyOffset);
+      const expanded = await expander.expand(body, doc.source, doc.frontMatter!.bodyLine, problems);
+      if (expanded !== body) bodies.set(doc.source, expanded);
     }
     checkAbort();
 
@@ -242,6 +244,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         routes: plan.routes,
         stored,
         snapshot: plan.snapshot,
+        bodyOf: index.bodyOf,
         outDir,
         db,
         pool,

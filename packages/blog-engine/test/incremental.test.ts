@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { build, type BuildResult } from '@drove/blog-engine';
-import { folders, mtimes, post, tempDir, tree, writeSite } from './helpers.js';
+import { folders, mtimes, post, read, tempDir, tree, writeSite } from './helpers.js';
 
 function blog(): string {
   const files: Record<string, string> = {
@@ -47,6 +47,24 @@ describe('incremental builds', () => {
     const again = await build({ site, workers: 2 });
     expect(again).toMatchObject({ written: 0, removed: 0, unchanged: first.pages, inputsChanged: 0 });
     expect(mtimes(out)).toEqual(times);
+  });
+
+  it('notices an edit that keeps the size and restores the modification time (files are not read when their stat is unchanged)', async () => {
+    const file = join(site, 'posts/p2.md');
+    const stamp = new Date('2021-06-01T10:00:00.000Z');
+    utimesSync(file, stamp, stamp);
+    // Long enough after the last change that this build's reads count as settled, so the next build trusts unchanged stat data.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const settled = await build({ site, workers: 2 });
+    expect(settled.written).toBe(0);
+    const size = statSync(file).size;
+    writeFileSync(file, readFileSync(file, 'utf8').replace('Rest of 2.', 'Rest of 9.'));
+    utimesSync(file, stamp, stamp);
+    expect(statSync(file)).toMatchObject({ size, mtimeMs: stamp.getTime() });
+    const result = await build({ site, workers: 2 });
+    expect(result).toMatchObject({ written: 1, inputsChanged: 1 });
+    expect(read(out, '2021/02/p2/index.html')).toContain('Rest of 9.');
+    expect(tree(out)).toEqual(await cleanTree(site));
   });
 
   it('rewrites only the page of a post whose body changed below its excerpt, when it is in no feed', async () => {

@@ -13,15 +13,17 @@ export interface OutputRow {
   hash: string | null;
 }
 
-/** What the database knows of one input file: its content hash and its parsed front matter. */
+/** What the database knows of one input file: its content hash, its parsed front matter, and facts about its body. */
 export interface InputRow {
   fingerprint: string;
   parsed: string;
+  /** JSON of the loader's `InputFacts` (stat data when read, excerpt source, macro mention); null in rows of older builds. */
+  facts: string | null;
 }
 
 const schema = [
   'CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, section TEXT NOT NULL, render_key TEXT, hash TEXT)',
-  'CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, parsed TEXT NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, parsed TEXT NOT NULL, facts TEXT)',
   'CREATE TABLE IF NOT EXISTS macros (key TEXT PRIMARY KEY, output TEXT NOT NULL)',
   'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
 ];
@@ -57,6 +59,9 @@ export class BuildDatabase {
         await client.execute('PRAGMA busy_timeout=10000');
       }
       await client.batch(schema, 'write');
+      // A database made before `inputs.facts` existed gains the column (its rows read as null: not trusted, read again).
+      const columns = await client.execute("SELECT name FROM pragma_table_info('inputs')");
+      if (!columns.rows.some((row) => row.name === 'facts')) await client.execute('ALTER TABLE inputs ADD COLUMN facts TEXT');
       return new BuildDatabase(client, url);
     } catch (error) {
       throw new BlogEngineError('ERR_BLOG_IO', `could not open the build database ${url}: ${(error as Error).message}`, { cause: error });
@@ -72,18 +77,18 @@ export class BuildDatabase {
   }
 
   async inputs(): Promise<Map<string, InputRow>> {
-    const result = await this.#client.execute('SELECT json_group_array(json_array(path, fingerprint, parsed)) AS rows FROM inputs');
-    const rows = JSON.parse(String(result.rows[0]?.rows ?? '[]')) as [string, string, string][];
-    return new Map(rows.map(([path, fingerprint, parsed]) => [path, { fingerprint, parsed }]));
+    const result = await this.#client.execute('SELECT json_group_array(json_array(path, fingerprint, parsed, facts)) AS rows FROM inputs');
+    const rows = JSON.parse(String(result.rows[0]?.rows ?? '[]')) as [string, string, string, string | null][];
+    return new Map(rows.map(([path, fingerprint, parsed, facts]) => [path, { fingerprint, parsed, facts }]));
   }
 
   /** Replaces the input table with exactly these rows (deleted inputs go). */
-  async saveInputs(rows: { path: string; fingerprint: string; parsed: string }[], removed: string[]): Promise<void> {
+  async saveInputs(rows: { path: string; fingerprint: string; parsed: string; facts: string }[], removed: string[]): Promise<void> {
     if (rows.length === 0 && removed.length === 0) return;
     await this.#client.batch(
       [
         {
-          sql: `INSERT OR REPLACE INTO inputs SELECT value->>'path', value->>'fingerprint', value->>'parsed' FROM json_each(?)`,
+          sql: `INSERT OR REPLACE INTO inputs SELECT value->>'path', value->>'fingerprint', value->>'parsed', value->>'facts' FROM json_each(?)`,
           args: [JSON.stringify(rows)],
         },
         { sql: 'DELETE FROM inputs WHERE path IN (SELECT value FROM json_each(?))', args: [JSON.stringify(removed)] },

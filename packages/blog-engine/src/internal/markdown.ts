@@ -49,6 +49,7 @@ export interface MarkdownRenderer {
  */
 export function createMarkdown(options: MarkdownOptions): MarkdownRenderer {
   registerLanguages();
+  const highlighted = new HighlightCache();
   const md = new MarkdownIt({
     html: options.html,
     linkify: options.linkify,
@@ -56,11 +57,14 @@ export function createMarkdown(options: MarkdownOptions): MarkdownRenderer {
     highlight: options.highlight
       ? (code: string, lang: string): string => {
           const language = lang.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-          if (language && hljs.getLanguage(language)) {
-            const html = hljs.highlight(code, { language, ignoreIllegals: true }).value;
-            return `<pre><code class="hljs language-${escapeHtml(language)}">${html}</code></pre>\n`;
+          if (!language || !hljs.getLanguage(language)) return '';
+          const key = `${language}\u0000${code}`;
+          let html = highlighted.get(key);
+          if (html === undefined) {
+            html = `<pre><code class="hljs language-${escapeHtml(language)}">${hljs.highlight(code, { language, ignoreIllegals: true }).value}</code></pre>\n`;
+            highlighted.set(key, html);
           }
-          return '';
+          return html;
         }
       : null,
   });
@@ -83,6 +87,33 @@ export function createMarkdown(options: MarkdownOptions): MarkdownRenderer {
     }
   });
   return { render: (source) => md.render(source) };
+}
+
+/**
+ * highlight.js output by language and code. Highlighting is a pure function of
+ * the two and costs about as much as parsing the rest of a post, and the same
+ * block recurs: a translation repeats its original's code, a series its
+ * snippets. Bounded, so a site of unique blocks pays only the lookups.
+ */
+class HighlightCache {
+  static readonly maxChars = 16 * 2 ** 20;
+  readonly #entries = new Map<string, string>();
+  #chars = 0;
+
+  get(key: string): string | undefined {
+    return this.#entries.get(key);
+  }
+
+  set(key: string, html: string): void {
+    const size = key.length + html.length;
+    if (size > HighlightCache.maxChars / 64) return;
+    if (this.#chars + size > HighlightCache.maxChars) {
+      this.#entries.clear();
+      this.#chars = 0;
+    }
+    this.#entries.set(key, html);
+    this.#chars += size;
+  }
 }
 
 interface TokenLike {

@@ -59,6 +59,8 @@ export interface RenderPhaseInput {
   /** Made by {@link startRenderPool}; the caller destroys it. */
   pool: RenderPool;
   workers: number;
+  /** A post's Markdown body (the snapshot's posts carry none). */
+  bodyOf: (id: number) => string;
   /** The output folder held files when the build began (see `RenderWorkerInit.probeDisk`). */
   probeDisk: boolean;
   onProgress?: (event: ProgressEvent) => void;
@@ -110,7 +112,7 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
     const same: { path: string; section: string; key: string; hash: string }[] = [];
     if (toRender.length > 0) {
       input.onPhase?.('render');
-      const shipped = shipOnlyNeededBodies(snapshot, toRender);
+      const shipped = shipOnlyNeededBodies(snapshot, toRender, input.bodyOf);
       const bytes = serialize(shipped);
       const shared = new SharedArrayBuffer(bytes.length);
       new Uint8Array(shared).set(bytes);
@@ -196,11 +198,11 @@ async function* commitInOrder(pool: RenderPool, outDir: string, moves: { path: s
 }
 
 /** A copy of the snapshot that carries only the bodies this build renders (a post's own page, full-content feeds). */
-function shipOnlyNeededBodies(snapshot: Snapshot, toRender: PlannedRoute[]): Snapshot {
+function shipOnlyNeededBodies(snapshot: Snapshot, toRender: PlannedRoute[], bodyOf: (id: number) => string): Snapshot {
   const needed = new Set<number>();
   for (const { route } of toRender) {
     if (route.type === 'post') needed.add(route.post);
     else if (route.type === 'feed') for (const id of snapshot.lists[route.list]!.postIds.slice(0, snapshot.site.feeds.limit)) needed.add(id);
   }
-  return { ...snapshot, posts: snapshot.posts.map((post) => (needed.has(post.id) ? post : { ...post, body: null })) };
+  return { ...snapshot, posts: snapshot.posts.map((post) => (needed.has(post.id) ? { ...post, body: bodyOf(post.id) } : post)) };
 }

@@ -6,6 +6,7 @@ import { hashOf } from './hash.js';
 import { expandPermalink, unsafeUrlReason } from './permalink.js';
 import type { ListEntry, PostEntry, SiteView, TermRef } from './snapshot.js';
 import { slugify } from './slugify.js';
+import { excerptSource } from './excerpt-source.js';
 import type { LoadedSite, SourceDoc } from './site-loader.js';
 
 /** The engine's own front-matter keys; the others reach templates as `page.data`. */
@@ -22,6 +23,8 @@ export interface SiteIndex {
   /** Per post: the hash of what a list shows of it, and of everything its own page shows. */
   cardHashes: string[];
   pageHashes: string[];
+  /** A post's Markdown body after macros (posts' `body` is null: reading every file is left to the posts a build renders). @throws {BlogEngineError} `ERR_BLOG_IO` */
+  bodyOf: (id: number) => string;
   drafts: number;
   problems: BlogEngineError[];
 }
@@ -30,7 +33,8 @@ export interface SiteIndex {
 interface Draft {
   doc: SourceDoc;
   frontMatter: FrontMatter;
-  body: string;
+  /** The body after macros, when they changed it. */
+  expanded: string | undefined;
   entry: Omit<PostEntry, 'id' | 'prev' | 'next' | 'translations'>;
   translationKey: string;
   origin: { source: string; line: number | undefined };
@@ -45,25 +49,7 @@ function stringList(value: unknown): string[] | undefined {
   return undefined;
 }
 
-/** The excerpt's Markdown: what comes before `<!-- more -->`, else the first paragraph of prose. */
-export function excerptSource(body: string): string {
-  const more = body.includes('more') ? /<!--\s*more\s*-->/.exec(body) : null;
-  if (more) return body.slice(0, more.index).trim();
-  // Walk blank-line-separated blocks without splitting the whole body.
-  let start = 0;
-  while (start < body.length) {
-    const match = /\n[ \t]*\n/g;
-    match.lastIndex = start;
-    const end = match.exec(body);
-    const text = body.slice(start, end ? end.index : body.length).trim();
-    if (text && !/^(#|```|~~~|\||<|[-*+] |\d+\. |>|\{\{<)/.test(text)) return text;
-    if (!end) break;
-    start = end.index + end[0].length;
-  }
-  return '';
-}
-
-function readDoc(doc: SourceDoc, body: string, config: ResolvedSiteConfig, templates: Record<string, string>, problems: BlogEngineError[]): Draft | undefined {
+function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedSiteConfig, templates: Record<string, string>, problems: BlogEngineError[]): Draft | undefined {
   const frontMatter = doc.frontMatter!;
   const { data, keyLines } = frontMatter;
   const file = doc.source;
@@ -168,7 +154,7 @@ function readDoc(doc: SourceDoc, body: string, config: ResolvedSiteConfig, templ
   return {
     doc,
     frontMatter,
-    body,
+    expanded,
     translationKey,
     origin: { source: file, line: keyLines.permalink ?? keyLines.slug },
     entry: {
@@ -190,8 +176,8 @@ function readDoc(doc: SourceDoc, body: string, config: ResolvedSiteConfig, templ
       summary: typeof data.summary === 'string' ? data.summary : null,
       layout: layout as string,
       data: custom,
-      excerptSource: excerptSource(body),
-      body,
+      excerptSource: expanded === undefined ? doc.body!.excerptSource : excerptSource(expanded),
+      body: null,
     },
   };
 }
@@ -216,8 +202,7 @@ export function indexSite(
   let draftCount = 0;
   for (const doc of loaded.docs) {
     if (!doc.frontMatter) continue;
-    const body = bodies.get(doc.source) ?? doc.text.slice(doc.frontMatter.bodyOffset);
-    const draft = readDoc(doc, body, config, loaded.templates, problems);
+    const draft = readDoc(doc, bodies.get(doc.source), config, loaded.templates, problems);
     if (!draft) continue;
     if (doc.frontMatter.data.draft === true && !includeDrafts) {
       draftCount++;
@@ -315,9 +300,13 @@ export function indexSite(
   // A body that macros left alone is the file's own text: its fingerprint stands for it, no second hash needed.
   const pageHashes = posts.map((post, id) => {
     const draft = drafts[id]!;
-    const bodyHash = draft.body === draft.doc.text.slice(draft.frontMatter.bodyOffset) ? draft.doc.fingerprint : hashOf(post.body ?? '');
+    const bodyHash = draft.expanded === undefined ? draft.doc.fingerprint : hashOf(draft.expanded);
     return hashOf(cardHashes[id]!, post.kind, post.source, post.layout, bodyHash);
   });
+  const bodyOf = (id: number): string => {
+    const draft = drafts[id]!;
+    return draft.expanded ?? draft.doc.text().slice(draft.frontMatter.bodyOffset);
+  };
 
   return {
     site: siteView(config, loaded.data),
@@ -327,6 +316,7 @@ export function indexSite(
     origins: drafts.map((d) => d.origin),
     cardHashes,
     pageHashes,
+    bodyOf,
     drafts: draftCount,
     problems,
   };

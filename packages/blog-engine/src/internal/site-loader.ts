@@ -1,12 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BlogEngineError } from '../errors.js';
+import { BlogEngineError } from '../errors.js';
 import { parseJson } from '../config.js';
 import type { BuildDatabase } from './build-db.js';
 import { parseFrontMatter, type FrontMatter } from './front-matter.js';
+import { excerptSource } from './excerpt-source.js';
 import { hashOf } from './hash.js';
+import { MacroExpander } from './macros.js';
 
 /** The default theme that ships with the package (layouts, includes, assets). */
 export const themeDir = fileURLToPath(new URL('../theme/', import.meta.url));
@@ -16,11 +18,40 @@ export interface SourceDoc {
   /** Relative to the site folder, with `/`. */
   source: string;
   kind: 'post' | 'page';
-  text: string;
+  /** The file's text. A file unchanged since the last build is read only when this is first called. @throws {BlogEngineError} `ERR_BLOG_IO` */
+  text(): string;
   /** The content hash: the input's fingerprint. */
   fingerprint: string;
   /** Undefined when the front matter is broken (the problem is listed). */
   frontMatter: FrontMatter | undefined;
+  /** The body's excerpt Markdown (before macros) and whether it calls macros; undefined when the front matter is broken. */
+  body: { excerptSource: string; mentionsMacros: boolean } | undefined;
+}
+
+/**
+ * What the database keeps of a post file besides its hash: the stat data it
+ * had when read and when that was, and facts about its body, so that a file
+ * whose stat is unchanged is not read again.
+ */
+interface InputFacts {
+  /** `size:mtimeNs:ctimeNs:ino` */
+  stat: string;
+  /** When the file was read (ms since the epoch). */
+  readAtMs: number;
+  excerptSource: string;
+  mentionsMacros: boolean;
+}
+
+/**
+ * Whether a file changed so shortly before it was read that a later change in
+ * the same clock tick could leave size, mtime and ctime as they were (git's
+ * "racily clean" files): such a file is read again by the next build. The tick
+ * is a few milliseconds where timestamps have sub-second digits (ext4, APFS,
+ * NTFS), up to two seconds where they are whole seconds (HFS+, FAT).
+ */
+function racy(ctimeNs: bigint, readAtMs: number): boolean {
+  const windowMs = ctimeNs % 1_000_000_000n === 0n ? 2000 : 100;
+  return Number(ctimeNs / 1_000_000n) >= readAtMs - windowMs;
 }
 
 /** A file copied to the output as it is. */
@@ -52,15 +83,29 @@ async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+/** Reads a file the database vouches for; a hash that no longer matches means it changed during the build. */
+function readUnchanged(file: string, source: string, fingerprint: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new BlogEngineError('ERR_BLOG_IO', `could not read ${source}: ${(error as Error).message}`, { file: source, cause: error });
+  }
+  if (hashOf(text) !== fingerprint) throw new BlogEngineError('ERR_BLOG_IO', `${source} changed during the build: build again`, { file: source });
+  return text;
+}
+
 /**
  * Reads a site folder: posts and pages (front matter parsed, or taken from the
- * database's cache when the file's content hash is unchanged), layouts and
- * includes over the default theme's, data files, and the assets to copy.
+ * database's cache when the file's content hash is unchanged; a file whose stat
+ * data is unchanged is not even read), layouts and includes over the default
+ * theme's, data files, and the assets to copy.
  */
 export async function loadSite(siteDir: string, db: BuildDatabase): Promise<LoadedSite> {
   const problems: BlogEngineError[] = [];
   const cached = await db.inputs();
-  const saved: { path: string; fingerprint: string; parsed: string }[] = [];
+  const saved: { path: string; fingerprint: string; parsed: string; facts: string }[] = [];
+  let changed = 0;
   const seen = new Set<string>();
 
   const docFiles = [
@@ -69,22 +114,56 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
   ];
   // Synchronous reads: for ten thousand small files one sync call each beats four
   // thread-pool round trips each (open, stat, read, close) by a wide margin.
+  // Synchronous reads: for ten thousand small files one sync call each beats four
+  // thread-pool round trips each (open, stat, read, close) by a wide margin.
+  // A file whose stat data is what it was when an earlier build read it (and
+  // that read came well after its last change) is not read: its hash, front
+  // matter and body facts come from the database, its text only if needed.
   const docs = docFiles.map(({ source, kind }): SourceDoc => {
-    const text = readFileSync(join(siteDir, source), 'utf8');
-    const fingerprint = hashOf(text);
+    const file = join(siteDir, source);
     seen.add(source);
     const hit = cached.get(source);
+    const readAtMs = Date.now();
+    let stat: string;
+    let ctimeNs: bigint;
+    try {
+      const st = statSync(file, { bigint: true });
+      stat = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+      ctimeNs = st.ctimeNs;
+    } catch (error) {
+      throw new BlogEngineError('ERR_BLOG_IO', `could not read ${source}: ${(error as Error).message}`, { file: source, cause: error });
+    }
+    const known = hit?.facts ? (JSON.parse(hit.facts) as InputFacts) : undefined;
+    if (hit && known && known.stat === stat && !racy(ctimeNs, known.readAtMs)) {
+      const fingerprint = hit.fingerprint;
+      let text: string | undefined;
+      return {
+        source,
+        kind,
+        fingerprint,
+        frontMatter: JSON.parse(hit.parsed) as FrontMatter,
+        body: { excerptSource: known.excerptSource, mentionsMacros: known.mentionsMacros },
+        text: () => (text ??= readUnchanged(file, source, fingerprint)),
+      };
+    }
+    const text = readFileSync(file, 'utf8');
+    const fingerprint = hashOf(text);
     let frontMatter: FrontMatter | undefined;
     if (hit && hit.fingerprint === fingerprint) frontMatter = JSON.parse(hit.parsed) as FrontMatter;
     else {
       try {
         frontMatter = parseFrontMatter(text, source);
-        saved.push({ path: source, fingerprint, parsed: JSON.stringify(frontMatter) });
       } catch (error) {
         problems.push(error as BlogEngineError);
       }
     }
-    return { source, kind, text, fingerprint, frontMatter };
+    if (!hit || hit.fingerprint !== fingerprint) changed++;
+    const body = frontMatter && { excerptSource: excerptSource(text.slice(frontMatter.bodyOffset)), mentionsMacros: MacroExpander.mentions(text) };
+    if (frontMatter && body) {
+      const facts: InputFacts = { stat, readAtMs, ...body };
+      saved.push({ path: source, fingerprint, parsed: JSON.stringify(frontMatter), facts: JSON.stringify(facts) });
+    }
+    return { source, kind, text: () => text, fingerprint, frontMatter, body };
   });
 
   const templates: Record<string, string> = {};
@@ -128,6 +207,6 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
     data,
     assets: [...assetsByPath.values()],
     problems,
-    changedInputs: saved.length + removed.length,
+    changedInputs: changed + removed.length,
   };
 }

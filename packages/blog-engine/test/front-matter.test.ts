@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { generateSite } from '@drove/blog-engine';
+import { parseSimpleYaml } from '../src/internal/front-matter.js';
+import { tempDir } from './helpers.js';
+
+/** What the YAML parser makes of front matter: the reference the fast path must equal. */
+function viaParser(text: string): { data: unknown; keyLines: Record<string, number> } | 'error' {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) return 'error';
+  const keyLines: Record<string, number> = {};
+  if (isMap(document.contents)) {
+    for (const item of document.contents.items) {
+      if (isScalar(item.key) && item.key.range) keyLines[String(item.key.value)] = lineCounter.linePos(item.key.range[0]).line + 1;
+    }
+  }
+  return { data: document.toJS({ maxAliasCount: 100 }), keyLines };
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)]));
+}
+
+describe('front matter without the YAML parser', () => {
+  it('reads exactly what the YAML parser reads, or declines', () => {
+    const cases = [
+      'title: yes\n', 'title: No\n', 'title: null\n', 'title: ~\n', 'title: 12\n', 'title: 1.5\n', 'title: .inf\n', 'title: a # c\n', 'title: a: b\n',
+      'title: "a\\"b"\n', "title: 'a'\n", 'tags: [a, b]\n', 'tags: [a, true]\n', 'tags: [a, 1]\n', 'tags: [a,b ,c]\n', 'tags: []\n', 'a: 2024-03-01 10:30\n',
+      'a: 2024-03-01\n', 'a: 2024-3-1\n', 'a: x\na: y\n', 'a: Hello, workers\n', 'a: Hello (x)\n', 'a: -x\n', 'a: x.\n', 'a: x \n', 'a:  x\n', 'a:\n',
+      'a: true\n', 'a: True\n', 'a: on\n', 'a: "x # y"\n', 'a: ""\n', 'a: "é ü"\n', 'a: Ünïcode\n', 'a: x,y\n', 'a: x, y\n', 'a: 0x1\n', 'a: e\n', 'a: E1\n',
+      'a: x\r\n', 'a: b\nc: "d"\ne: [f, g-h]\ndraft: false\n', '  a: b\n', 'a: b # c\n', '- a\n', '',
+    ];
+    let fast = 0;
+    for (const text of cases) {
+      const simple = parseSimpleYaml(text);
+      if (simple === undefined) continue;
+      fast++;
+      expect({ text, ...simple }).toEqual({ text, ...(viaParser(text) as object) });
+    }
+    expect(fast).toBeGreaterThan(15);
+  });
+
+  it('reads every generated post as the YAML parser does', async () => {
+    const dir = tempDir();
+    await generateSite({ out: dir, posts: 400, seed: 3 });
+    let fast = 0;
+    for (const file of files(join(dir, 'posts'))) {
+      const yamlText = /^---\n([\s\S]*?\n)---\n/.exec(readFileSync(file, 'utf8'))![1]!;
+      const simple = parseSimpleYaml(yamlText);
+      if (simple === undefined) continue;
+      fast++;
+      expect(simple).toEqual(viaParser(yamlText));
+    }
+    expect(fast).toBeGreaterThan(350);
+  });
+});
