@@ -194,14 +194,14 @@ describe('telemetry', () => {
       telemetryIntervalMs: 20,
       onTelemetry: (workers) => {
         samples.push(workers);
-        if (workers.length > 0) release();
+        if (workers.some((worker) => !worker.stale)) release();
       },
     });
     expect(result.written).toBeGreaterThan(0);
     expect(read(join(site, '_site'), '2021/01/a/index.html')).toContain('Before seen.');
-    const sample = samples.find((workers) => workers.length > 0)!;
-    expect(sample[0]).toMatchObject({ kind: 'thread', pid: process.pid });
-    expect(sample[0]!.heapUsedBytes).toBeGreaterThan(0);
+    const answered = samples.flat().find((worker) => !worker.stale)!;
+    expect(answered).toMatchObject({ kind: 'thread', pid: process.pid });
+    expect(answered.heapUsedBytes).toBeGreaterThan(0);
     const count = samples.length;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(samples.length).toBe(count);

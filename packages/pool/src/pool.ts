@@ -39,7 +39,8 @@ export class Pool<H extends HandlerMap = HandlerMap> extends EventEmitter<PoolEv
       // A slow probe (workers busy in long tasks) skips a tick rather than piling probes up.
       if (sampling) return;
       sampling = true;
-      this.telemetry({ timeoutMs: Math.min(1000, intervalMs) })
+      // The probe's usual grace, even for short intervals: a worker still loading its modules answers late, not never.
+      this.telemetry({ timeoutMs: 1000 })
         .then((workers) => {
           if (this.#telemetryTimer) this.emit('telemetry', { workers, at: Date.now() });
         })

@@ -95,7 +95,7 @@ export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOp
     );
   });
 
-  function forward(request: IncomingMessage, response: ServerResponse, tenant: Tenant, path: string): void {
+  function forward(request: IncomingMessage, response: ServerResponse, tenant: Tenant, path: string, retried = false): void {
     const upstream = httpRequest({
       host: '127.0.0.1',
       port: tenant.port,
@@ -117,6 +117,18 @@ export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOp
       });
     });
     upstream.on('error', (error) => {
+      // The tenant died a moment ago and the runtime has not seen its exit yet: a request that
+      // carries no body (so nothing of it was consumed) waits for the exit and goes to a new process.
+      if (!retried && !response.headersSent && !hasBody(request) && isClosedPort(error, upstream.reusedSocket)) {
+        const bound = new Promise<void>((resolve) => setTimeout(resolve, EXIT_WAIT_MS).unref());
+        void Promise.race([runtime.exited(tenant), bound])
+          .then(() => runtime.ensure(tenant.key))
+          .then(
+            (next) => (next === tenant ? answer(response, 502, `tenant "${tenant.key}" failed to answer`) : forward(request, response, next, path, true)),
+            (startError: unknown) => refuse(request, response, startError),
+          );
+        return;
+      }
       onError?.(error, request);
       // The tenant died mid-answer: the client must see a broken response, not a short one.
       if (response.headersSent) response.destroy(error);
@@ -170,6 +182,20 @@ export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOp
 
   if (options.agent === undefined) server.once('close', () => agent.destroy());
   return server;
+}
+
+/** How long a request that found its tenant's port closed waits for the runtime to see the tenant's exit. */
+const EXIT_WAIT_MS = 3000;
+
+/**
+ * The request never reached a live tenant: its port refused the connection, or a kept-alive
+ * connection the tenant had closed broke as the request was sent (Node's advice for retrying
+ * idempotent requests). A fresh connection that breaks is not retried: the request may be
+ * what killed the tenant.
+ */
+function isClosedPort(error: unknown, reusedSocket: boolean): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ECONNREFUSED' || (reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE'));
 }
 
 /** Copies a body with backpressure: lighter than `pipe()`, which the proxy would pay twice per request. */

@@ -152,6 +152,19 @@ export class TenantRuntime {
     return withSignal(entry.started, options?.signal);
   }
 
+  /**
+   * Resolves once the process behind `tenant` (as `ensure()` gave it) has
+   * exited and the runtime has seen it, so the next `ensure()` starts a new
+   * one; at once when it has already. The proxy uses it to retry a request
+   * that found its tenant's port closed (the tenant had just died).
+   */
+  exited(tenant: Tenant): Promise<void> {
+    const entry = this.#entries.get(tenant.key);
+    if (entry?.tenant !== tenant || entry.process === undefined) return Promise.resolve();
+    // #onExit was chained onto `exited` at spawn, before this: it has run when this settles.
+    return entry.process.exited.then(() => undefined);
+  }
+
   /** Marks `key` as used now: the idle clock starts over. Cheap; no-op unless it runs. */
   touch(key: string): void {
     const tenant = this.#entries.get(key)?.tenant;

@@ -148,6 +148,21 @@ describe('createTenantProxy', () => {
     expect(ofType(transitions, 'spawn')).toHaveLength(2);
   });
 
+  it('sends a request that finds its tenant just killed to a new process, not a 502', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt);
+    const host = { host: 'acme.tenants.test' };
+    for (let round = 0; round < 5; round++) {
+      const before = JSON.parse((await httpGet(port, '/', { headers: host })).body) as { pid: number };
+      process.kill(before.pid, 'SIGKILL');
+      // At once: the runtime may not have seen the exit yet, and the proxy's kept-alive connection is dead.
+      const after = await httpGet(port, '/', { headers: host });
+      expect(after.status).toBe(200);
+      expect((JSON.parse(after.body) as { pid: number }).pid).not.toBe(before.pid);
+    }
+    expect(rt.metrics().totalExits.crashed).toBe(5);
+  });
+
   it('breaks the response when the tenant dies after it began answering', async () => {
     const { runtime: rt } = runtime(tenantsRoot(['acme']));
     const port = await frontDoor(rt);

@@ -61,6 +61,23 @@ describe('a running tenant', () => {
     expect(rt.metrics().totalBackoffEntries).toBe(0);
   });
 
+  it('resolves exited(tenant) once the runtime has seen its process exit, and at once for a gone tenant', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme']));
+    const first = await rt.ensure('acme');
+    let settled = false;
+    const gone = rt.exited(first).then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    process.kill(first.pid, 'SIGKILL');
+    await gone;
+    expect(rt.stats().running).toBe(0);
+    const second = await rt.ensure('acme');
+    expect(second.pid).not.toBe(first.pid);
+    await rt.exited(first);
+  });
+
   it('that exits with 0 by itself is reported exited-clean', async () => {
     const { runtime: rt, transitions } = runtime(tenantsRoot(['acme']));
     const tenant = await rt.ensure('acme');
