@@ -83,18 +83,25 @@ describe('drove-demo, end to end', () => {
   it('loses no page when a render process of the export is killed mid-run', async () => {
     let killed = false;
     for (let attempt = 0; attempt < 3 && !killed; attempt++) {
+      // The dashboard's snapshot is up to a second old: look only at the run this rebuild started.
+      const run = (await snapshot(demo.urls)).coordinator!.run + 1;
       expect(await act(demo.urls, { type: 'rebuild' })).toMatchObject({ ok: true, message: 'rebuild started' });
       const pid = await waitFor(
         'render processes',
         async () => {
-          const catalogue = (await snapshot(demo.urls)).coordinator?.jobs.find((job) => job.name === 'catalogue');
+          const coordinator = (await snapshot(demo.urls)).coordinator;
+          if (coordinator?.run !== run) return false;
+          const catalogue = coordinator.jobs.find((job) => job.name === 'catalogue');
           if (catalogue?.status === 'done') return -1;
           return catalogue?.status === 'running' && catalogue.workers.find((w) => w.kind === 'process' && w.activeTasks > 0)?.pid;
         },
         120_000,
       );
       if (pid > 0) killed = (await act(demo.urls, { type: 'kill-worker', pid })).ok;
-      await waitFor('the run to end', async () => (await snapshot(demo.urls)).coordinator?.running === false, 120_000);
+      await waitFor('the run to end', async () => {
+        const coordinator = (await snapshot(demo.urls)).coordinator;
+        return coordinator?.run === run && !coordinator.running;
+      }, 120_000);
     }
     expect(killed).toBe(true);
     const catalogue = (await snapshot(demo.urls)).coordinator!.jobs.find((job) => job.name === 'catalogue')!;
