@@ -15,7 +15,8 @@ export type SupervisorErrorCode =
   | 'ERR_SUPERVISOR_CHILD_RUNNING'
   | 'ERR_SUPERVISOR_START_FAILED'
   | 'ERR_SUPERVISOR_STOPPED'
-  | 'ERR_SUPERVISOR_SOCKET';
+  | 'ERR_SUPERVISOR_SOCKET'
+  | 'ERR_SUPERVISOR_SPARE';
 
 /** Options of every {@link SupervisorError}. */
 export interface SupervisorErrorOptions {

@@ -37,6 +37,8 @@ export type {
   ChildStats,
   ExitReason,
   LastExit,
+  SpareInfo,
+  SpareState,
   SupervisorState,
   SupervisorStats,
 } from './stats.js';

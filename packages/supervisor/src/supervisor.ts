@@ -19,6 +19,8 @@ import { GroupRestart } from './internal/group-restart.js';
 import { RestartIntensity } from './internal/restart-intensity.js';
 import { SharedSockets } from './internal/shared-sockets.js';
 import { installSignalHandlers } from './internal/signal-handler.js';
+import { WarmSpare } from './internal/warm-spare.js';
+import type { Endpoint } from '@drove/pool/transport';
 
 function shouldRestart(restart: RestartType, reason: ExitReason): boolean {
   if (reason === 'shutdown') return false;
@@ -54,6 +56,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #intensity: RestartIntensity;
   readonly #sockets: SharedSockets;
   readonly #runs = new Set<ChildRun>();
+  /** Spares being stopped: `stop()` waits for them too. */
+  readonly #spareStops = new Set<Promise<void>>();
   #state: SupervisorState = 'idle';
   #closing = false;
   #killing = false;
@@ -236,10 +240,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.wanted = false;
     slot.cancelTimer(this.#clock);
     this.#groups.drop(slot);
+    const spare = this.#dropSpare(slot);
     if (slot.run?.alive) {
       slot.state = 'stopping';
       await slot.run.stop('shutdown');
     }
+    await spare;
     slot.state = 'stopped';
     if (slot.spec.restart === 'temporary') this.#remove(slot);
   }
@@ -343,7 +349,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
     let run: ChildRun;
     try {
-      run = new ChildRun(slot.spec, { clock: this.#clock, output: this.options.output, hooks });
+      run = new ChildRun(slot.spec, { clock: this.#clock, output: this.options.output, hooks }, this.#takeSpare(slot));
     } catch (error) {
       // pool's transport refused the spec synchronously (a thread's invalid execArgv, say).
       this.#onExit(slot, undefined, {
@@ -357,7 +363,50 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.run = run;
     this.#runs.add(run);
     this.emit('spawn', { name: slot.name, kind: slot.spec.kind, pid: run.pid, threadId: run.threadId, restarts: slot.restarts });
+    // The next spare boots once this start has settled, not while it competes with it for the CPU.
+    if (slot.spec.spare) void run.readiness.then(() => this.#refillSpare(slot));
     return run.readiness;
+  }
+
+  /** The slot's warm spare, handed the entry; undefined (and the spare stopped) when it cannot serve. */
+  #takeSpare(slot: ChildSlot): Endpoint | undefined {
+    const spare = slot.spare;
+    if (!spare) return undefined;
+    const endpoint = spare.take();
+    slot.spare = undefined;
+    if (!endpoint) this.#trackSpareStop(spare.stop());
+    return endpoint;
+  }
+
+  #refillSpare(slot: ChildSlot): void {
+    if (!slot.spec.spare || slot.spare || this.#closing || !slot.wanted || !this.#slots.includes(slot)) return;
+    try {
+      const spare: WarmSpare = new WarmSpare(slot.spec, this.options.output, {
+        onGone: () => {
+          // A spare that died waiting is replaced after the child's next start, which is a cold one.
+          if (slot.spare === spare) slot.spare = undefined;
+        },
+        onError: (error) => this.emit('error', { error }),
+      });
+      slot.spare = spare;
+    } catch (error) {
+      this.emit('error', {
+        error: new SupervisorError('ERR_SUPERVISOR_SPARE', `Could not spawn a warm spare of child \`${slot.name}\``, { cause: error }),
+      });
+    }
+  }
+
+  /** Takes the slot's spare away and stops it; resolves once its process has ended. */
+  #dropSpare(slot: ChildSlot): Promise<void> {
+    const spare = slot.spare;
+    slot.spare = undefined;
+    return spare ? this.#trackSpareStop(spare.stop()) : Promise.resolve();
+  }
+
+  #trackSpareStop(stopping: Promise<void>): Promise<void> {
+    this.#spareStops.add(stopping);
+    void stopping.finally(() => this.#spareStops.delete(stopping));
+    return stopping;
   }
 
   #onReady(slot: ChildSlot, run: ChildRun): void {
@@ -450,7 +499,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#state = 'stopping';
     this.emit('shutdown', { reason, signal });
     this.#groups.cancel();
-    for (const slot of this.#slots) slot.cancelTimer(this.#clock);
+    for (const slot of this.#slots) {
+      slot.cancelTimer(this.#clock);
+      void this.#dropSpare(slot);
+    }
     this.#stopping = (async () => {
       for (const slot of [...this.#slots].reverse()) {
         const run = slot.run;
@@ -462,6 +514,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       // Runs no slot holds any more (none are expected), then the sockets.
       await Promise.all([...this.#runs].map((run) => (this.#killing ? run.kill() : run.stop('shutdown'))));
+      // Spares are no children, but they are processes: none outlives the supervisor.
+      await Promise.all([...this.#spareStops]);
       this.#sockets.close();
       this.#removeSignalHandlers?.();
       this.#state = 'stopped';
@@ -487,6 +541,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   #remove(slot: ChildSlot): void {
     slot.cancelTimer(this.#clock);
+    void this.#dropSpare(slot);
     this.#groups.drop(slot);
     const index = this.#slots.indexOf(slot);
     if (index !== -1) this.#slots.splice(index, 1);
