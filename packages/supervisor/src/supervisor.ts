@@ -11,7 +11,8 @@ import { resolveChildSpec, type ChildSpec, type RestartType } from './child-spec
 import type { Clock } from '@drove/pool/clock';
 import { ChildStartError, GaveUpError, SupervisorError } from './errors.js';
 import type { RestartCause, SupervisorEvents } from './events.js';
-import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from './options.js';
+import { resolveSupervisorOptions, type CallOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from './options.js';
+import { abortable, abortError, invalidSignal } from './internal/abortable.js';
 import type { ChildCounts, ChildInfo, ExitReason, SupervisorState, SupervisorStats } from './stats.js';
 import { ChildRun, type RunExit, type RunHooks } from './internal/child-run.js';
 import { ChildSlot } from './internal/child-slot.js';
@@ -67,6 +68,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #failure: Error | undefined;
   #rolling: Promise<void> | undefined;
   #rollAgain = false;
+  #rollAborted = false;
   #restarts = 0;
   #removeSignalHandlers: (() => void) | undefined;
   readonly #stopped: Promise<void>;
@@ -109,9 +111,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * one-for-one it holds nobody back; under the group strategies the group
    * restart takes over). Calling it again returns the same promise.
    *
-   * @throws SupervisorError `ERR_SUPERVISOR_STOPPED` after `stop()`, `ERR_SUPERVISOR_SOCKET` when a shared socket cannot listen.
+   * An abort of `signal` before it resolves stops the supervisor (every child
+   * started so far, the sockets) and then rejects; the supervisor cannot be
+   * started again, and `onStopped()` rejects with the same `AbortError`.
+   *
+   * @throws SupervisorError `ERR_SUPERVISOR_STOPPED` after `stop()`, `ERR_SUPERVISOR_SOCKET` when a shared socket cannot listen;
+   *   AbortError `ABORT_ERR`; InvalidSpecError `ERR_SUPERVISOR_INVALID_SPEC` for a `signal` that is no AbortSignal.
    */
-  start(): Promise<void> {
+  start({ signal }: CallOptions = {}): Promise<void> {
+    const invalid = invalidSignal(signal);
+    if (invalid) return Promise.reject(invalid);
+    if (signal?.aborted) return Promise.reject(abortError('start', signal));
+    return abortable(this.#start(), signal, 'start', () => {
+      this.#failure ??= abortError('start', signal!);
+      return this.#beginStop('stop');
+    });
+  }
+
+  #start(): Promise<void> {
     if (this.#starting) return this.#starting;
     if (this.#closing) return Promise.reject(this.#stoppedError('start'));
     this.#state = 'starting';
@@ -145,10 +162,22 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * Stops every child gracefully, in reverse start order (each within its
    * `shutdownTimeoutMs`, then killed), cancels pending restarts and closes
    * the shared sockets. Resolves once every child's process or thread has
-   * ended. Idempotent.
+   * ended. Idempotent. An abort of `signal` turns the graceful stop into
+   * {@link Supervisor.kill} (bound a stop with `AbortSignal.timeout(ms)`).
+   *
+   * @throws InvalidSpecError `ERR_SUPERVISOR_INVALID_SPEC` for a `signal` that is no AbortSignal.
    */
-  stop(): Promise<void> {
-    return this.#beginStop('stop');
+  stop({ signal }: CallOptions = {}): Promise<void> {
+    const invalid = invalidSignal(signal);
+    if (invalid) return Promise.reject(invalid);
+    const stopping = this.#beginStop('stop');
+    if (signal?.aborted) void this.kill();
+    else if (signal) {
+      const onAbort = (): void => void this.kill();
+      signal.addEventListener('abort', onAbort, { once: true });
+      void stopping.finally(() => signal.removeEventListener('abort', onAbort));
+    }
+    return stopping;
   }
 
   /** Kills every child at once (SIGKILL, `terminate()` for threads); resolves once all have ended. */
@@ -204,13 +233,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /**
    * Adds a child at the end of the start order and starts it (OTP's
-   * `start_child`). Resolves with its info once it is ready.
+   * `start_child`). Resolves with its info once it is ready. An abort of
+   * `signal` before then stops the child and removes its spec, then rejects.
    *
    * @throws InvalidSpecError `ERR_SUPERVISOR_INVALID_SPEC`, SupervisorError `ERR_SUPERVISOR_DUPLICATE_CHILD`
    *   or `ERR_SUPERVISOR_STOPPED`, ChildStartError `ERR_SUPERVISOR_START_FAILED` when it did not become
-   *   ready (it stays supervised and is restarted as its `restart` says).
+   *   ready (it stays supervised and is restarted as its `restart` says), AbortError `ABORT_ERR`.
    */
-  async startChild(spec: ChildSpec): Promise<ChildInfo> {
+  async startChild(spec: ChildSpec, { signal }: CallOptions = {}): Promise<ChildInfo> {
+    const invalid = invalidSignal(signal);
+    if (invalid) throw invalid;
     if (this.#closing) throw this.#stoppedError('startChild');
     const o = this.options;
     const resolved = resolveChildSpec(spec, 'spec', {
@@ -223,10 +255,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.#find(resolved.name)) {
       throw new SupervisorError('ERR_SUPERVISOR_DUPLICATE_CHILD', `A child named \`${resolved.name}\` is already supervised`);
     }
+    if (signal?.aborted) throw abortError('startChild', signal);
     const slot = new ChildSlot(resolved);
     this.#slots.push(slot);
     if (this.#state === 'idle') return slot.info();
-    return this.#startAndReport(slot, 'manual');
+    return abortable(this.#startAndReport(slot, 'manual'), signal, 'startChild', async () => {
+      await this.#terminate(slot);
+      this.#remove(slot);
+    });
   }
 
   /**
@@ -236,7 +272,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * @throws SupervisorError `ERR_SUPERVISOR_UNKNOWN_CHILD`.
    */
   async terminateChild(name: string): Promise<void> {
-    const slot = this.#get(name);
+    await this.#terminate(this.#get(name));
+  }
+
+  async #terminate(slot: ChildSlot): Promise<void> {
     slot.wanted = false;
     slot.cancelTimer(this.#clock);
     this.#groups.drop(slot);
@@ -252,20 +291,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /**
    * Starts a stopped child again (OTP's `restart_child`). Resolves with its
-   * info once it is ready.
+   * info once it is ready. An abort of `signal` before then stops it again
+   * (its spec stays, as after `terminateChild`), then rejects.
    *
    * @throws SupervisorError `ERR_SUPERVISOR_UNKNOWN_CHILD`, `ERR_SUPERVISOR_CHILD_RUNNING` when it is not
-   *   stopped, `ERR_SUPERVISOR_STOPPED`; ChildStartError `ERR_SUPERVISOR_START_FAILED`.
+   *   stopped, `ERR_SUPERVISOR_STOPPED`; ChildStartError `ERR_SUPERVISOR_START_FAILED`; AbortError `ABORT_ERR`.
    */
-  async restartChild(name: string): Promise<ChildInfo> {
+  async restartChild(name: string, { signal }: CallOptions = {}): Promise<ChildInfo> {
+    const invalid = invalidSignal(signal);
+    if (invalid) throw invalid;
     const slot = this.#get(name);
     if (this.#closing) throw this.#stoppedError('restartChild');
     if (slot.state !== 'stopped') {
       throw new SupervisorError('ERR_SUPERVISOR_CHILD_RUNNING', `Child \`${name}\` is ${slot.state}; terminate it first`);
     }
+    if (signal?.aborted) throw abortError('restartChild', signal);
     slot.wanted = true;
     if (this.#state === 'idle') return slot.info();
-    return this.#startAndReport(slot, 'manual');
+    return abortable(this.#startAndReport(slot, 'manual'), signal, 'restartChild', () => this.#terminate(slot));
   }
 
   /**
@@ -285,12 +328,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * Restarts the running children one at a time, in start order: each is
    * stopped, started again and ready before the next is stopped (what SIGHUP
    * does). A call during a roll rolls once more after it. Stops at the first
-   * child that does not become ready.
+   * child that does not become ready. An abort of `signal` ends the roll
+   * before its next child (the child being restarted finishes its start, so
+   * none is left down), then rejects.
    *
-   * @throws SupervisorError `ERR_SUPERVISOR_STOPPED`; ChildStartError `ERR_SUPERVISOR_START_FAILED`.
+   * @throws SupervisorError `ERR_SUPERVISOR_STOPPED`; ChildStartError `ERR_SUPERVISOR_START_FAILED`; AbortError `ABORT_ERR`.
    */
-  rollingRestart(): Promise<void> {
+  rollingRestart({ signal }: CallOptions = {}): Promise<void> {
+    const invalid = invalidSignal(signal);
+    if (invalid) return Promise.reject(invalid);
     if (this.#closing) return Promise.reject(this.#stoppedError('rollingRestart'));
+    if (signal?.aborted) return Promise.reject(abortError('rollingRestart', signal));
+    const rolling = this.#roll();
+    return abortable(rolling, signal, 'rollingRestart', async () => {
+      this.#rollAborted = true;
+      await rolling.catch(() => {});
+    });
+  }
+
+  #roll(): Promise<void> {
     if (this.#rolling) {
       this.#rollAgain = true;
       return this.#rolling;
@@ -299,7 +355,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       do {
         this.#rollAgain = false;
         for (const slot of [...this.#slots]) {
-          if (this.#closing) return;
+          if (this.#closing || this.#rollAborted) return;
           const run = slot.run;
           if (!run?.alive || (slot.state !== 'running' && slot.state !== 'starting') || !this.#slots.includes(slot)) continue;
           slot.state = 'stopping';
@@ -311,9 +367,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
             throw new ChildStartError(slot.name, slot.lastExit?.reason ?? 'shutdown');
           }
         }
-      } while (this.#rollAgain && !this.#closing);
+      } while (this.#rollAgain && !this.#closing && !this.#rollAborted);
     })().finally(() => {
       this.#rolling = undefined;
+      this.#rollAborted = false;
     });
     return this.#rolling;
   }
