@@ -23,6 +23,9 @@ import { installSignalHandlers } from './internal/signal-handler.js';
 import { WarmSpare } from './internal/warm-spare.js';
 import type { Endpoint } from '@drove/pool/transport';
 
+/** How long after a child's start settles its next warm spare is spawned. */
+const SPARE_DELAY_MS = 100;
+
 function shouldRestart(restart: RestartType, reason: ExitReason): boolean {
   if (reason === 'shutdown') return false;
   if (restart === 'permanent') return true;
@@ -420,19 +423,36 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.run = run;
     this.#runs.add(run);
     this.emit('spawn', { name: slot.name, kind: slot.spec.kind, pid: run.pid, threadId: run.threadId, restarts: slot.restarts });
-    // The next spare boots once this start has settled, not while it competes with it for the CPU.
-    if (slot.spec.spare) void run.readiness.then(() => this.#refillSpare(slot));
+    if (slot.spec.spare) void run.readiness.then(() => this.#scheduleSpare(slot));
     return run.readiness;
   }
 
-  /** The slot's warm spare, handed the entry; undefined (and the spare stopped) when it cannot serve. */
+  /**
+   * The slot's warm spare, handed the entry; undefined when there is none to
+   * take. One still booting is kept for the next start (this one starts
+   * cold, no slower than waiting for it); one that cannot serve is stopped.
+   */
   #takeSpare(slot: ChildSlot): Endpoint | undefined {
     const spare = slot.spare;
-    if (!spare) return undefined;
+    if (!spare || spare.state === 'booting') return undefined;
     const endpoint = spare.take();
     slot.spare = undefined;
     if (!endpoint) this.#trackSpareStop(spare.stop());
     return endpoint;
+  }
+
+  /**
+   * The next spare boots a moment after this start has settled: not while it
+   * competes with the new child for the CPU, and not while the child takes
+   * its first connections (a fork blocks the supervisor's event loop for a
+   * few milliseconds, which would hold up the hand-over of a shared socket's).
+   */
+  #scheduleSpare(slot: ChildSlot): void {
+    if (slot.spareTimer !== undefined || this.#closing) return;
+    slot.spareTimer = this.#clock.setTimeout(() => {
+      slot.spareTimer = undefined;
+      this.#refillSpare(slot);
+    }, SPARE_DELAY_MS);
   }
 
   #refillSpare(slot: ChildSlot): void {
@@ -455,6 +475,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Takes the slot's spare away and stops it; resolves once its process has ended. */
   #dropSpare(slot: ChildSlot): Promise<void> {
+    if (slot.spareTimer !== undefined) this.#clock.clearTimeout(slot.spareTimer);
+    slot.spareTimer = undefined;
     const spare = slot.spare;
     slot.spare = undefined;
     return spare ? this.#trackSpareStop(spare.stop()) : Promise.resolve();

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,6 +132,31 @@ describe('warm spare', () => {
     expect(supervisor.stats().children[0]).toMatchObject({ restarts: 1, consecutiveFailures: 0 });
     // The cold start brings a new spare.
     expect(await warmSpare(supervisor)).not.toBe(sparePid);
+  });
+
+  it('restarts cold while the spare still boots, and keeps that spare for the next restart', async () => {
+    const gate = join(dir, 'gate');
+    const supervisor = supervise({
+      stableAfterMs: 0,
+      children: [spec({ env: { RUNS_FILE: runsFile, GATE_FILE: gate }, preload: [fixture('spare-preload-gate.mjs')] })],
+    });
+    await supervisor.start();
+    const first = pidOf(supervisor, 'web');
+    expect(await waitFor(() => spareOf(supervisor)?.state === 'booting')).toBe(true);
+    const booting = spareOf(supervisor)!.pid!;
+
+    let ready = nextEvent(supervisor, 'ready');
+    process.kill(first, 'SIGKILL');
+    const second = (await ready).pid!;
+    expect(second).not.toBe(booting);
+    expect(spareOf(supervisor)).toEqual({ pid: booting, state: 'booting' });
+
+    writeFileSync(gate, '');
+    expect(await warmSpare(supervisor)).toBe(booting);
+    ready = nextEvent(supervisor, 'ready');
+    process.kill(second, 'SIGKILL');
+    expect((await ready).pid).toBe(booting);
+    expect(runs().map((run) => run.pid)).toEqual([first, second, booting]);
   });
 
   it('restarts cold and reports ERR_SUPERVISOR_SPARE when a preload fails', async () => {

@@ -26,6 +26,8 @@ export class ChildSlot {
   lastExit: LastExit | undefined;
   /** The warm spare waiting for this child's next start (`spare: true`). */
   spare: WarmSpare | undefined;
+  /** The spawn of the next spare, due a moment after the child's start. */
+  spareTimer: ClockTimer | undefined;
 
   constructor(spec: ResolvedChildSpec) {
     this.spec = spec;
