@@ -88,6 +88,15 @@ export interface EnvelopeBodies {
   connection: { name: string; id: number };
   /** child → parent: connection `id` is mine; close your copy. */
   accepted: { name: string; id: number };
+  /**
+   * parent → warm spare (a Node process started ahead of need, e.g. by the
+   * supervisor): import `modules` in order, then answer `loaded`; with `main`,
+   * run that module (a `file:` URL) as the process's main module instead,
+   * after `modules`, and send no answer (the module speaks for itself).
+   */
+  load: { id: number; modules: string[]; main?: string | undefined };
+  /** warm spare → parent: the `load` of the same id finished, or the error that stopped it. */
+  loaded: { id: number; error?: SerializedError | undefined };
 }
 
 /** The type names of the envelopes. */

@@ -44,6 +44,18 @@ describe('isEnvelope', () => {
     });
   });
 
+  it('carries the warm-spare requests and their answers', () => {
+    const load = structuredClone(envelope('load', { id: 3, modules: ['node:http', 'file:///srv/base.mjs'], main: 'file:///srv/web.mjs' }));
+    expect(isEnvelope(load)).toBe(true);
+    expect(load).toEqual({ drove: PROTOCOL_VERSION, type: 'load', id: 3, modules: ['node:http', 'file:///srv/base.mjs'], main: 'file:///srv/web.mjs' });
+    const failed = structuredClone(envelope('loaded', { id: 3, error: serializeError(new TypeError('no such module')) }));
+    expect(isEnvelope(failed) && failed.type === 'loaded').toBe(true);
+    if (!isEnvelope(failed) || failed.type !== 'loaded' || !failed.error) throw new Error('expected a loaded envelope with an error');
+    expect(failed.id).toBe(3);
+    expect(deserializeError(failed.error)).toBeInstanceOf(TypeError);
+    expect(envelope('loaded', { id: 4 })).toEqual({ drove: PROTOCOL_VERSION, type: 'loaded', id: 4 });
+  });
+
   it('refuses user messages and other protocol versions', () => {
     expect(isEnvelope({ type: 'ping', id: 1 })).toBe(false);
     expect(isEnvelope({ hello: 'worker' })).toBe(false);

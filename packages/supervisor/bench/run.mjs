@@ -55,16 +55,39 @@ console.log(
 
 console.log(`\n## Memory: master, and what each idle child adds (${childCount} children)\n`);
 const memory = await memoryPerChild(childCount);
-const { process: proc, thread } = memory.perChild;
+const { process: proc, spare, thread } = memory.perChild;
 console.log(
   table(
     ['', 'RSS', 'private (USS)', 'vs process (USS)'],
     [
       ['master alone (no children)', mib(memory.master.rss), mib(memory.master.uss), ''],
       ['added per process child', mib(proc.rss), mib(proc.uss), '1.00×'],
+      ['added per process child with a warm spare', mib(spare.rss), mib(spare.uss), ratio(spare.uss, proc.uss)],
       ['added per thread child', mib(thread.rss), mib(thread.uss), ratio(thread.uss, proc.uss)],
     ],
   ),
 );
-console.log(`\nMaster RSS with ${childCount} process children: ${mib(proc.masterRssWith)}; with ${childCount} thread children: ${mib(thread.masterRssWith)}.`);
+console.log(
+  `\nMaster RSS with ${childCount} process children: ${mib(proc.masterWith.rss)}; with ${childCount} process children and their spares: ${mib(spare.masterWith.rss)}; with ${childCount} thread children: ${mib(thread.masterWith.rss)}.`,
+);
+
+console.log(`\n## Master overhead: drove's master beside PM2's daemon (God), same run\n`);
+if (!memory.pm2) {
+  console.log('pm2 not installed');
+} else {
+  const { pm2 } = memory;
+  console.log(
+    table(
+      ['', 'RSS', 'private (USS)', 'drove / pm2 (RSS)', 'drove / pm2 (USS)'],
+      [
+        ['drove master, no children', mib(memory.master.rss), mib(memory.master.uss), ratio(memory.master.rss, pm2.daemon.rss), ratio(memory.master.uss, pm2.daemon.uss)],
+        ['pm2 daemon, no apps', mib(pm2.daemon.rss), mib(pm2.daemon.uss), '', ''],
+        [`drove master, ${childCount} process children`, mib(proc.masterWith.rss), mib(proc.masterWith.uss), ratio(proc.masterWith.rss, pm2.daemonWith.rss), ratio(proc.masterWith.uss, pm2.daemonWith.uss)],
+        [`pm2 daemon, ${childCount} apps`, mib(pm2.daemonWith.rss), mib(pm2.daemonWith.uss), '', ''],
+      ],
+    ),
+  );
+  console.log(`\nAn idle PM2 app (a plain script, no child helper) adds ${mib(pm2.perChild.rss)} RSS, ${mib(pm2.perChild.uss)} private.`);
+}
+console.log(`\nLoad average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 process.exit(0);

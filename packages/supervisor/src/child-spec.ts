@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { resolveBackoffOptions, type BackoffOptions, type ResolvedBackoffOptions } from '@drove/pool/backoff';
 import type { SpawnSpec } from '@drove/pool/transport';
@@ -117,6 +117,27 @@ export interface NodeChildSpec extends ChildSpecBase {
   execArgv?: string[];
   /** Hard V8 heap limits of a thread. */
   resourceLimits?: ResourceLimits;
+  /**
+   * Our addition (the nearest Node has to forking a warm, pre-imported
+   * master): keep one warm spare of this process child — a Node process
+   * spawned with this spec's env, args, execArgv and cwd, its child helper and
+   * `preload` imported, waiting. A restart hands it the entry, so it costs an
+   * import instead of a Node start; a new spare is started once the child is
+   * ready again. The spare costs one idle Node process (see the README's
+   * benchmark). It is not a child: `whichChildren()` and `countChildren()`
+   * leave it out, `stats()` shows it. A spare that died or could not boot
+   * means a cold start, never a failure of the child. Process children only.
+   * @default false
+   */
+  spare?: boolean;
+  /**
+   * Modules a warm spare imports while it waits (the "base floor" the child's
+   * entry will import anyway): `node:` built-ins, `file:` URLs, or paths
+   * (relative ones against `cwd`). For a package, pass its resolved URL:
+   * `import.meta.resolve('fastify')`. Needs `spare: true`.
+   * @default []
+   */
+  preload?: Array<string | URL>;
 }
 
 /** Any program, run with an argv (no shell) and a clean environment. */
@@ -150,6 +171,10 @@ export interface ResolvedChildSpec {
   env: Record<string, string | undefined>;
   /** What `spawnEndpoint` is given, less `stdio` and `env` (filled in at each spawn). */
   spawn: SpawnSpec;
+  /** Keep a warm spare (process children). */
+  spare: boolean;
+  /** What the spare imports while it waits, as `node:` names and `file:` URLs. */
+  preload: string[];
 }
 
 /** Fleet-wide defaults a child spec falls back on. */
@@ -177,7 +202,7 @@ const BASE_KEYS = [
   'env',
   'cwd',
 ] as const;
-const NODE_KEYS = [...BASE_KEYS, 'entry', 'args', 'execArgv', 'resourceLimits'];
+const NODE_KEYS = [...BASE_KEYS, 'entry', 'args', 'execArgv', 'resourceLimits', 'spare', 'preload'];
 const COMMAND_KEYS = [...BASE_KEYS, 'argv'];
 
 const defaultChildDefaults: ChildDefaults = {
@@ -303,6 +328,8 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
     }
   }
 
+  const { spare, preload } = resolveSpare(raw, kind, cwd, at, problems);
+
   if (!spawn || !backoff || !readiness || problems.list.length > 0) return undefined;
   return {
     name: raw.name as string,
@@ -319,7 +346,46 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
     stableAfterMs,
     env: env ?? {},
     spawn,
+    spare,
+    preload,
   };
+}
+
+function resolveSpare(
+  raw: Record<string, unknown>,
+  kind: ChildKind,
+  cwd: string | undefined,
+  at: (field: string) => string,
+  problems: Problems,
+): { spare: boolean; preload: string[] } {
+  const spare = raw.spare ?? false;
+  const preload: string[] = [];
+  if (!problems.boolean(at('spare'), spare)) return { spare: false, preload };
+  if (spare && kind !== 'process') problems.fail(at('spare'), 'unset for a thread or a command (a warm spare is a Node process)', spare);
+  if (raw.preload === undefined) return { spare, preload };
+  if (!spare) problems.add(`Expected \`${at('preload')}\` to come with \`${at('spare')}: true\` (only a warm spare preloads)`);
+  if (!Array.isArray(raw.preload)) {
+    problems.fail(at('preload'), 'an array of `node:` names, file: URLs or paths', raw.preload);
+    return { spare, preload };
+  }
+  raw.preload.forEach((item: unknown, index) => {
+    const name = at(`preload[${index}]`);
+    if (item instanceof URL) {
+      if (item.protocol === 'file:') preload.push(item.href);
+      else problems.fail(name, 'a file: URL', item.href);
+    } else if (typeof item !== 'string' || item === '') {
+      problems.fail(name, 'a `node:` name, a file: URL or a path', item);
+    } else if (item.startsWith('node:') || item.startsWith('file:')) {
+      preload.push(item);
+    } else if (isAbsolute(item) || item.startsWith('./') || item.startsWith('../')) {
+      const file = resolve(cwd ?? process.cwd(), item);
+      if (existsSync(file)) preload.push(pathToFileURL(file).href);
+      else problems.add(`Expected \`${name}\` to name an existing file, got \`${file}\` (missing)`);
+    } else {
+      problems.fail(name, "a `node:` name, a file: URL or a path (for a package, its URL: `import.meta.resolve('name')`)", item);
+    }
+  });
+  return { spare, preload };
 }
 
 /**

@@ -92,5 +92,23 @@ export async function listen(server: Server, name = 'default'): Promise<void> {
     const { PoolError } = await import('@drove/pool');
     throw new PoolError('ERR_POOL_NO_PARENT', 'listen() needs a process child of a supervisor (threads cannot receive socket handles)');
   }
-  return listenOnParent(server, name);
+  try {
+    await listenOnParent(server, name);
+  } catch (error) {
+    throw await asPoolError(error);
+  }
+}
+
+/**
+ * This module is one bundled file (it starts faster than a module graph), so
+ * the pool errors of its inlined copy of `@drove/pool/child` are of a copy of
+ * `PoolError`: they are rethrown as `@drove/pool`'s own, the original as the
+ * cause, so `instanceof PoolError` holds for the caller.
+ */
+async function asPoolError(error: unknown): Promise<unknown> {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (!(error instanceof Error) || error.name !== 'PoolError' || typeof code !== 'string') return error;
+  const { PoolError } = await import('@drove/pool');
+  if (error instanceof PoolError) return error;
+  return new PoolError(code as ConstructorParameters<typeof PoolError>[0], error.message, { cause: error });
 }

@@ -15,7 +15,9 @@ export type SupervisorErrorCode =
   | 'ERR_SUPERVISOR_CHILD_RUNNING'
   | 'ERR_SUPERVISOR_START_FAILED'
   | 'ERR_SUPERVISOR_STOPPED'
-  | 'ERR_SUPERVISOR_SOCKET';
+  | 'ERR_SUPERVISOR_SOCKET'
+  | 'ERR_SUPERVISOR_SPARE'
+  | 'ABORT_ERR';
 
 /** Options of every {@link SupervisorError}. */
 export interface SupervisorErrorOptions {
@@ -125,5 +127,19 @@ export class ChildStartError extends SupervisorError {
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), child: this.child, reason: this.reason };
+  }
+}
+
+/**
+ * A call was aborted through its `AbortSignal`; its `cause` is the signal's
+ * reason. Named `AbortError` like the DOM's and Node's, with Node's code
+ * `ABORT_ERR` (as pool's `AbortError`). What the aborted call had started
+ * was stopped before it rejected.
+ */
+export class AbortError extends SupervisorError {
+  override name = 'AbortError' as const;
+
+  constructor(message = 'The operation was aborted', options: SupervisorErrorOptions = {}) {
+    super('ABORT_ERR', message, options);
   }
 }

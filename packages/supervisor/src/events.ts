@@ -74,7 +74,7 @@ export interface ShutdownEvent {
   signal: NodeJS.Signals | undefined;
 }
 
-/** An error that belongs to no call (a shared socket's server failed). */
+/** An error that belongs to no call (a shared socket's server failed, a warm spare could not boot). */
 export interface SupervisorErrorEvent {
   error: Error;
 }

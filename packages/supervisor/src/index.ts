@@ -1,6 +1,6 @@
 export { Supervisor } from './supervisor.js';
 export { resolveSupervisorOptions } from './options.js';
-export type { OutputMode, ResolvedSupervisorOptions, SharedSocketOptions, Strategy, SupervisorOptions } from './options.js';
+export type { CallOptions, OutputMode, ResolvedSupervisorOptions, SharedSocketOptions, Strategy, SupervisorOptions } from './options.js';
 export { resolveChildSpec } from './child-spec.js';
 export type {
   ChildDefaults,
@@ -16,7 +16,7 @@ export type {
   ResolvedReadiness,
   RestartType,
 } from './child-spec.js';
-export { ChildStartError, GaveUpError, InvalidSpecError, SupervisorError } from './errors.js';
+export { AbortError, ChildStartError, GaveUpError, InvalidSpecError, SupervisorError } from './errors.js';
 export type { GaveUpDetails, SupervisorErrorCode, SupervisorErrorOptions } from './errors.js';
 export type {
   BackoffEvent,
@@ -37,6 +37,8 @@ export type {
   ChildStats,
   ExitReason,
   LastExit,
+  SpareInfo,
+  SpareState,
   SupervisorState,
   SupervisorStats,
 } from './stats.js';

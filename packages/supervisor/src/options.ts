@@ -76,6 +76,17 @@ export interface SupervisorOptions {
   cwd?: string;
 }
 
+/** What the supervisor's long-running calls take (`start`, `stop`, `startChild`, `restartChild`, `rollingRestart`). */
+export interface CallOptions {
+  /**
+   * Aborts the call: what it started is stopped, then it rejects with
+   * `AbortError` (`ABORT_ERR`, the signal's reason as its `cause`). For
+   * `stop()` an abort turns the graceful stop into `kill()`.
+   * @default undefined (not abortable)
+   */
+  signal?: AbortSignal | undefined;
+}
+
 /** The fully-filled form of {@link SupervisorOptions}. */
 export interface ResolvedSupervisorOptions {
   children: ResolvedChildSpec[];

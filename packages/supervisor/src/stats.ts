@@ -70,6 +70,15 @@ export interface LastExit {
   at: number;
 }
 
+/** Where a warm spare is: `booting` (Node starting, its preloads importing) or `warm` (waiting for a restart). */
+export type SpareState = 'booting' | 'warm';
+
+/** A child's warm spare (`spare: true`), as `stats()` shows it: not a child, so `whichChildren()` leaves it out. */
+export interface SpareInfo {
+  pid: number | undefined;
+  state: SpareState;
+}
+
 /** One child in {@link SupervisorStats}. */
 export interface ChildStats extends ChildInfo {
   /** Times the child was started again after its first start. */
@@ -81,6 +90,8 @@ export interface ChildStats extends ChildInfo {
   lastExit: LastExit | undefined;
   /** The last heartbeat answer of the running child: when (on the supervisor's clock) and what it reported. */
   lastPong: { at: number; telemetry: TelemetrySample } | undefined;
+  /** Its warm spare, while one is alive (`spare: true`). */
+  spare: SpareInfo | undefined;
 }
 
 /** The supervisor's lifecycle. */

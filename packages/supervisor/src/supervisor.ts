@@ -11,7 +11,8 @@ import { resolveChildSpec, type ChildSpec, type RestartType } from './child-spec
 import type { Clock } from '@drove/pool/clock';
 import { ChildStartError, GaveUpError, SupervisorError } from './errors.js';
 import type { RestartCause, SupervisorEvents } from './events.js';
-import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from './options.js';
+import { resolveSupervisorOptions, type CallOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from './options.js';
+import { abortable, abortError, invalidSignal } from './internal/abortable.js';
 import type { ChildCounts, ChildInfo, ExitReason, SupervisorState, SupervisorStats } from './stats.js';
 import { ChildRun, type RunExit, type RunHooks } from './internal/child-run.js';
 import { ChildSlot } from './internal/child-slot.js';
@@ -19,6 +20,11 @@ import { GroupRestart } from './internal/group-restart.js';
 import { RestartIntensity } from './internal/restart-intensity.js';
 import { SharedSockets } from './internal/shared-sockets.js';
 import { installSignalHandlers } from './internal/signal-handler.js';
+import { WarmSpare } from './internal/warm-spare.js';
+import type { Endpoint } from '@drove/pool/transport';
+
+/** How long after a child's start settles its next warm spare is spawned. */
+const SPARE_DELAY_MS = 100;
 
 function shouldRestart(restart: RestartType, reason: ExitReason): boolean {
   if (reason === 'shutdown') return false;
@@ -54,6 +60,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #intensity: RestartIntensity;
   readonly #sockets: SharedSockets;
   readonly #runs = new Set<ChildRun>();
+  /** Spares being stopped: `stop()` waits for them too. */
+  readonly #spareStops = new Set<Promise<void>>();
   #state: SupervisorState = 'idle';
   #closing = false;
   #killing = false;
@@ -63,6 +71,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #failure: Error | undefined;
   #rolling: Promise<void> | undefined;
   #rollAgain = false;
+  #rollAborted = false;
   #restarts = 0;
   #removeSignalHandlers: (() => void) | undefined;
   readonly #stopped: Promise<void>;
@@ -105,9 +114,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * one-for-one it holds nobody back; under the group strategies the group
    * restart takes over). Calling it again returns the same promise.
    *
-   * @throws SupervisorError `ERR_SUPERVISOR_STOPPED` after `stop()`, `ERR_SUPERVISOR_SOCKET` when a shared socket cannot listen.
+   * An abort of `signal` before it resolves stops the supervisor (every child
+   * started so far, the sockets) and then rejects; the supervisor cannot be
+   * started again, and `onStopped()` rejects with the same `AbortError`.
+   *
+   * @throws SupervisorError `ERR_SUPERVISOR_STOPPED` after `stop()`, `ERR_SUPERVISOR_SOCKET` when a shared socket cannot listen;
+   *   AbortError `ABORT_ERR`; InvalidSpecError `ERR_SUPERVISOR_INVALID_SPEC` for a `signal` that is no AbortSignal.
    */
-  start(): Promise<void> {
+  start({ signal }: CallOptions = {}): Promise<void> {
+    const invalid = invalidSignal(signal);
+    if (invalid) return Promise.reject(invalid);
+    if (signal?.aborted) return Promise.reject(abortError('start', signal));
+    return abortable(this.#start(), signal, 'start', () => {
+      this.#failure ??= abortError('start', signal!);
+      return this.#beginStop('stop');
+    });
+  }
+
+  #start(): Promise<void> {
     if (this.#starting) return this.#starting;
     if (this.#closing) return Promise.reject(this.#stoppedError('start'));
     this.#state = 'starting';
@@ -141,10 +165,22 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * Stops every child gracefully, in reverse start order (each within its
    * `shutdownTimeoutMs`, then killed), cancels pending restarts and closes
    * the shared sockets. Resolves once every child's process or thread has
-   * ended. Idempotent.
+   * ended. Idempotent. An abort of `signal` turns the graceful stop into
+   * {@link Supervisor.kill} (bound a stop with `AbortSignal.timeout(ms)`).
+   *
+   * @throws InvalidSpecError `ERR_SUPERVISOR_INVALID_SPEC` for a `signal` that is no AbortSignal.
    */
-  stop(): Promise<void> {
-    return this.#beginStop('stop');
+  stop({ signal }: CallOptions = {}): Promise<void> {
+    const invalid = invalidSignal(signal);
+    if (invalid) return Promise.reject(invalid);
+    const stopping = this.#beginStop('stop');
+    if (signal?.aborted) void this.kill();
+    else if (signal) {
+      const onAbort = (): void => void this.kill();
+      signal.addEventListener('abort', onAbort, { once: true });
+      void stopping.finally(() => signal.removeEventListener('abort', onAbort));
+    }
+    return stopping;
   }
 
   /** Kills every child at once (SIGKILL, `terminate()` for threads); resolves once all have ended. */
@@ -200,13 +236,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /**
    * Adds a child at the end of the start order and starts it (OTP's
-   * `start_child`). Resolves with its info once it is ready.
+   * `start_child`). Resolves with its info once it is ready. An abort of
+   * `signal` before then stops the child and removes its spec, then rejects.
    *
    * @throws InvalidSpecError `ERR_SUPERVISOR_INVALID_SPEC`, SupervisorError `ERR_SUPERVISOR_DUPLICATE_CHILD`
    *   or `ERR_SUPERVISOR_STOPPED`, ChildStartError `ERR_SUPERVISOR_START_FAILED` when it did not become
-   *   ready (it stays supervised and is restarted as its `restart` says).
+   *   ready (it stays supervised and is restarted as its `restart` says), AbortError `ABORT_ERR`.
    */
-  async startChild(spec: ChildSpec): Promise<ChildInfo> {
+  async startChild(spec: ChildSpec, { signal }: CallOptions = {}): Promise<ChildInfo> {
+    const invalid = invalidSignal(signal);
+    if (invalid) throw invalid;
     if (this.#closing) throw this.#stoppedError('startChild');
     const o = this.options;
     const resolved = resolveChildSpec(spec, 'spec', {
@@ -219,10 +258,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.#find(resolved.name)) {
       throw new SupervisorError('ERR_SUPERVISOR_DUPLICATE_CHILD', `A child named \`${resolved.name}\` is already supervised`);
     }
+    if (signal?.aborted) throw abortError('startChild', signal);
     const slot = new ChildSlot(resolved);
     this.#slots.push(slot);
     if (this.#state === 'idle') return slot.info();
-    return this.#startAndReport(slot, 'manual');
+    return abortable(this.#startAndReport(slot, 'manual'), signal, 'startChild', async () => {
+      await this.#terminate(slot);
+      this.#remove(slot);
+    });
   }
 
   /**
@@ -232,34 +275,43 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * @throws SupervisorError `ERR_SUPERVISOR_UNKNOWN_CHILD`.
    */
   async terminateChild(name: string): Promise<void> {
-    const slot = this.#get(name);
+    await this.#terminate(this.#get(name));
+  }
+
+  async #terminate(slot: ChildSlot): Promise<void> {
     slot.wanted = false;
     slot.cancelTimer(this.#clock);
     this.#groups.drop(slot);
+    const spare = this.#dropSpare(slot);
     if (slot.run?.alive) {
       slot.state = 'stopping';
       await slot.run.stop('shutdown');
     }
+    await spare;
     slot.state = 'stopped';
     if (slot.spec.restart === 'temporary') this.#remove(slot);
   }
 
   /**
    * Starts a stopped child again (OTP's `restart_child`). Resolves with its
-   * info once it is ready.
+   * info once it is ready. An abort of `signal` before then stops it again
+   * (its spec stays, as after `terminateChild`), then rejects.
    *
    * @throws SupervisorError `ERR_SUPERVISOR_UNKNOWN_CHILD`, `ERR_SUPERVISOR_CHILD_RUNNING` when it is not
-   *   stopped, `ERR_SUPERVISOR_STOPPED`; ChildStartError `ERR_SUPERVISOR_START_FAILED`.
+   *   stopped, `ERR_SUPERVISOR_STOPPED`; ChildStartError `ERR_SUPERVISOR_START_FAILED`; AbortError `ABORT_ERR`.
    */
-  async restartChild(name: string): Promise<ChildInfo> {
+  async restartChild(name: string, { signal }: CallOptions = {}): Promise<ChildInfo> {
+    const invalid = invalidSignal(signal);
+    if (invalid) throw invalid;
     const slot = this.#get(name);
     if (this.#closing) throw this.#stoppedError('restartChild');
     if (slot.state !== 'stopped') {
       throw new SupervisorError('ERR_SUPERVISOR_CHILD_RUNNING', `Child \`${name}\` is ${slot.state}; terminate it first`);
     }
+    if (signal?.aborted) throw abortError('restartChild', signal);
     slot.wanted = true;
     if (this.#state === 'idle') return slot.info();
-    return this.#startAndReport(slot, 'manual');
+    return abortable(this.#startAndReport(slot, 'manual'), signal, 'restartChild', () => this.#terminate(slot));
   }
 
   /**
@@ -279,12 +331,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * Restarts the running children one at a time, in start order: each is
    * stopped, started again and ready before the next is stopped (what SIGHUP
    * does). A call during a roll rolls once more after it. Stops at the first
-   * child that does not become ready.
+   * child that does not become ready. An abort of `signal` ends the roll
+   * before its next child (the child being restarted finishes its start, so
+   * none is left down), then rejects.
    *
-   * @throws SupervisorError `ERR_SUPERVISOR_STOPPED`; ChildStartError `ERR_SUPERVISOR_START_FAILED`.
+   * @throws SupervisorError `ERR_SUPERVISOR_STOPPED`; ChildStartError `ERR_SUPERVISOR_START_FAILED`; AbortError `ABORT_ERR`.
    */
-  rollingRestart(): Promise<void> {
+  rollingRestart({ signal }: CallOptions = {}): Promise<void> {
+    const invalid = invalidSignal(signal);
+    if (invalid) return Promise.reject(invalid);
     if (this.#closing) return Promise.reject(this.#stoppedError('rollingRestart'));
+    if (signal?.aborted) return Promise.reject(abortError('rollingRestart', signal));
+    const rolling = this.#roll();
+    return abortable(rolling, signal, 'rollingRestart', async () => {
+      this.#rollAborted = true;
+      await rolling.catch(() => {});
+    });
+  }
+
+  #roll(): Promise<void> {
     if (this.#rolling) {
       this.#rollAgain = true;
       return this.#rolling;
@@ -293,7 +358,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       do {
         this.#rollAgain = false;
         for (const slot of [...this.#slots]) {
-          if (this.#closing) return;
+          if (this.#closing || this.#rollAborted) return;
           const run = slot.run;
           if (!run?.alive || (slot.state !== 'running' && slot.state !== 'starting') || !this.#slots.includes(slot)) continue;
           slot.state = 'stopping';
@@ -305,9 +370,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
             throw new ChildStartError(slot.name, slot.lastExit?.reason ?? 'shutdown');
           }
         }
-      } while (this.#rollAgain && !this.#closing);
+      } while (this.#rollAgain && !this.#closing && !this.#rollAborted);
     })().finally(() => {
       this.#rolling = undefined;
+      this.#rollAborted = false;
     });
     return this.#rolling;
   }
@@ -343,7 +409,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
     let run: ChildRun;
     try {
-      run = new ChildRun(slot.spec, { clock: this.#clock, output: this.options.output, hooks });
+      run = new ChildRun(slot.spec, { clock: this.#clock, output: this.options.output, hooks }, this.#takeSpare(slot));
     } catch (error) {
       // pool's transport refused the spec synchronously (a thread's invalid execArgv, say).
       this.#onExit(slot, undefined, {
@@ -357,7 +423,69 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.run = run;
     this.#runs.add(run);
     this.emit('spawn', { name: slot.name, kind: slot.spec.kind, pid: run.pid, threadId: run.threadId, restarts: slot.restarts });
+    if (slot.spec.spare) void run.readiness.then(() => this.#scheduleSpare(slot));
     return run.readiness;
+  }
+
+  /**
+   * The slot's warm spare, handed the entry; undefined when there is none to
+   * take. One still booting is kept for the next start (this one starts
+   * cold, no slower than waiting for it); one that cannot serve is stopped.
+   */
+  #takeSpare(slot: ChildSlot): Endpoint | undefined {
+    const spare = slot.spare;
+    if (!spare || spare.state === 'booting') return undefined;
+    const endpoint = spare.take();
+    slot.spare = undefined;
+    if (!endpoint) this.#trackSpareStop(spare.stop());
+    return endpoint;
+  }
+
+  /**
+   * The next spare boots a moment after this start has settled: not while it
+   * competes with the new child for the CPU, and not while the child takes
+   * its first connections (a fork blocks the supervisor's event loop for a
+   * few milliseconds, which would hold up the hand-over of a shared socket's).
+   */
+  #scheduleSpare(slot: ChildSlot): void {
+    if (slot.spareTimer !== undefined || this.#closing) return;
+    slot.spareTimer = this.#clock.setTimeout(() => {
+      slot.spareTimer = undefined;
+      this.#refillSpare(slot);
+    }, SPARE_DELAY_MS);
+  }
+
+  #refillSpare(slot: ChildSlot): void {
+    if (!slot.spec.spare || slot.spare || this.#closing || !slot.wanted || !this.#slots.includes(slot)) return;
+    try {
+      const spare: WarmSpare = new WarmSpare(slot.spec, this.options.output, {
+        onGone: () => {
+          // A spare that died waiting is replaced after the child's next start, which is a cold one.
+          if (slot.spare === spare) slot.spare = undefined;
+        },
+        onError: (error) => this.emit('error', { error }),
+      });
+      slot.spare = spare;
+    } catch (error) {
+      this.emit('error', {
+        error: new SupervisorError('ERR_SUPERVISOR_SPARE', `Could not spawn a warm spare of child \`${slot.name}\``, { cause: error }),
+      });
+    }
+  }
+
+  /** Takes the slot's spare away and stops it; resolves once its process has ended. */
+  #dropSpare(slot: ChildSlot): Promise<void> {
+    if (slot.spareTimer !== undefined) this.#clock.clearTimeout(slot.spareTimer);
+    slot.spareTimer = undefined;
+    const spare = slot.spare;
+    slot.spare = undefined;
+    return spare ? this.#trackSpareStop(spare.stop()) : Promise.resolve();
+  }
+
+  #trackSpareStop(stopping: Promise<void>): Promise<void> {
+    this.#spareStops.add(stopping);
+    void stopping.finally(() => this.#spareStops.delete(stopping));
+    return stopping;
   }
 
   #onReady(slot: ChildSlot, run: ChildRun): void {
@@ -450,7 +578,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#state = 'stopping';
     this.emit('shutdown', { reason, signal });
     this.#groups.cancel();
-    for (const slot of this.#slots) slot.cancelTimer(this.#clock);
+    for (const slot of this.#slots) {
+      slot.cancelTimer(this.#clock);
+      void this.#dropSpare(slot);
+    }
     this.#stopping = (async () => {
       for (const slot of [...this.#slots].reverse()) {
         const run = slot.run;
@@ -462,6 +593,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       // Runs no slot holds any more (none are expected), then the sockets.
       await Promise.all([...this.#runs].map((run) => (this.#killing ? run.kill() : run.stop('shutdown'))));
+      // Spares are no children, but they are processes: none outlives the supervisor.
+      await Promise.all([...this.#spareStops]);
       this.#sockets.close();
       this.#removeSignalHandlers?.();
       this.#state = 'stopped';
@@ -487,6 +620,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   #remove(slot: ChildSlot): void {
     slot.cancelTimer(this.#clock);
+    void this.#dropSpare(slot);
     this.#groups.drop(slot);
     const index = this.#slots.indexOf(slot);
     if (index !== -1) this.#slots.splice(index, 1);

@@ -1,8 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listen, ready, isSupervised, childName } from '@drove/supervisor/child';
-import { httpChild, killAll, nextEvent, pidOf, supervise } from './helpers.js';
+import { fixture, httpChild, killAll, nextEvent, pidOf, supervise } from './helpers.js';
 
 afterEach(killAll);
 
@@ -100,6 +103,23 @@ describe('shared listening sockets', () => {
       expect(supervisor.whichChildren()[0]!.state).toBe('stopped');
     } finally {
       taken.close();
+    }
+  });
+});
+
+describe('the child helper in a supervised process', () => {
+  it("rejects listen() for a socket the supervisor lacks with @drove/pool's own PoolError", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drove-listen-'));
+    const result = join(dir, 'result.json');
+    try {
+      const supervisor = supervise({
+        sockets: { http: { port: 0 } },
+        children: [{ name: 'web', kind: 'process', entry: fixture('listen-unknown.mjs'), env: { RESULT_FILE: result } }],
+      });
+      await supervisor.start();
+      expect(JSON.parse(readFileSync(result, 'utf8'))).toEqual({ rejected: true, poolError: true, name: 'PoolError', code: 'ERR_POOL_SOCKET' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

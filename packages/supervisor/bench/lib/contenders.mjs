@@ -83,6 +83,37 @@ export const contenders = [
     },
   },
   {
+    name: 'drove (warm spare)',
+    drove: true,
+    async start() {
+      const port = await freePort();
+      const supervisor = new Supervisor({
+        stableAfterMs: 0,
+        output: 'ignore',
+        children: [{ name: 'web', kind: 'process', entry: droveChild, env: { PORT: String(port) }, spare: true, preload: ['node:http'] }],
+      });
+      await supervisor.start();
+      await serving(port);
+      return { port, supervisor, spare: true, pid: () => supervisor.whichChildren()[0].pid, stop: () => supervisor.kill() };
+    },
+  },
+  {
+    name: 'drove (warm spare, shared socket)',
+    drove: true,
+    async start() {
+      const supervisor = new Supervisor({
+        stableAfterMs: 0,
+        output: 'ignore',
+        sockets: { http: { port: 0 } },
+        children: [{ name: 'web', kind: 'process', entry: droveChild, args: ['--shared'], spare: true, preload: ['node:http'] }],
+      });
+      await supervisor.start();
+      const port = supervisor.address('http').port;
+      await serving(port);
+      return { port, supervisor, spare: true, pid: () => supervisor.whichChildren()[0].pid, stop: () => supervisor.kill() };
+    },
+  },
+  {
     name: 'pm2',
     async start() {
       process.env.PM2_HOME = pm2Home;

@@ -41,3 +41,12 @@ export function freePort() {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once every child of the supervisor that keeps a spare has a warm one. */
+export async function warm(supervisor, deadlineMs = 20_000) {
+  const end = performance.now() + deadlineMs;
+  while (supervisor.stats().children.some((child) => child.spare?.state !== 'warm')) {
+    if (performance.now() > end) throw new Error('no warm spare');
+    await sleep(5);
+  }
+}

@@ -14,22 +14,28 @@ function memory(pid) {
   return { rss: field('Rss'), uss: field('Private_Clean') + field('Private_Dirty') };
 }
 
+// `spare`: process children, each with a warm spare (counted with the children).
+const spare = kind === 'spare';
 const supervisor = new Supervisor({
   output: 'ignore',
-  children: Array.from({ length: count }, (_, i) => ({ name: `c${i}`, kind, entry })),
+  children: Array.from({ length: count }, (_, i) => ({ name: `c${i}`, kind: spare ? 'process' : kind, entry, ...(spare ? { spare } : {}) })),
 });
 await supervisor.start();
+while (spare && supervisor.stats().children.some((child) => child.spare?.state !== 'warm')) await new Promise((resolve) => setTimeout(resolve, 20));
 // Let start-up garbage settle before reading.
 await new Promise((resolve) => setTimeout(resolve, 1000));
 globalThis.gc?.();
 await new Promise((resolve) => setTimeout(resolve, 200));
 const master = memory(process.pid);
 const children = { rss: 0, uss: 0 };
-if (kind === 'process') {
-  for (const child of supervisor.whichChildren()) {
-    const m = memory(child.pid);
-    children.rss += m.rss;
-    children.uss += m.uss;
+if (kind !== 'thread') {
+  for (const child of supervisor.stats().children) {
+    for (const pid of [child.pid, child.spare?.pid]) {
+      if (pid === undefined) continue;
+      const m = memory(pid);
+      children.rss += m.rss;
+      children.uss += m.uss;
+    }
   }
 }
 process.stdout.write(`${JSON.stringify({ kind, count, master, children })}\n`);

@@ -1,7 +1,7 @@
 // Requests refused during restarts: a steady client load (several loops of
 // one request per fresh connection) while the server is SIGKILLed `kills`
 // times; every outcome is counted.
-import { get, sleep, waitForNewPid } from '../lib/http.mjs';
+import { get, sleep, waitForNewPid, warm } from '../lib/http.mjs';
 
 export async function refusedDuringRestart(contender, kills, loops = 4) {
   const server = await contender.start();
@@ -36,6 +36,8 @@ export async function refusedDuringRestart(contender, kills, loops = 4) {
     for (let kill = 0; kill < kills; kill++) {
       await sleep(300);
       await server.refreshPid?.();
+      // A spare boots after the restarted child is ready: kill only once it is warm (the steady state).
+      if (server.spare) await warm(server.supervisor);
       const pid = server.pid();
       process.kill(pid, 'SIGKILL');
       await waitForNewPid(server.port, pid);

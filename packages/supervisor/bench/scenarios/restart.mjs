@@ -1,6 +1,6 @@
 // Restart-to-ready: SIGKILL the server, then time until a new process answers.
 import { summarize } from '../lib/stats.mjs';
-import { get, sleep, waitForNewPid } from '../lib/http.mjs';
+import { get, sleep, waitForNewPid, warm } from '../lib/http.mjs';
 
 export async function restartToReady(contender, trials) {
   const server = await contender.start();
@@ -11,6 +11,8 @@ export async function restartToReady(contender, trials) {
     for (let trial = 0; trial <= trials; trial++) {
       await sleep(300);
       await server.refreshPid?.();
+      // A spare boots after the restarted child is ready: kill only once it is warm (the steady state).
+      if (server.spare) await warm(server.supervisor);
       const pid = server.pid();
       const readyEvent = server.supervisor
         ? new Promise((resolve) => server.supervisor.once('ready', () => resolve(performance.now())))

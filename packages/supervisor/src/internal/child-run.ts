@@ -59,16 +59,24 @@ export class ChildRun {
   readonly #probeAbort = new AbortController();
   #ended = false;
 
-  constructor(spec: ResolvedChildSpec, context: RunContext) {
+  /** Whether this run is a warm spare that was handed the entry, rather than a new spawn. */
+  readonly fromSpare: boolean;
+
+  /**
+   * Spawns the child, or — given the endpoint of a warm spare that was just
+   * handed the entry — takes that process over (its output is prefixed already).
+   */
+  constructor(spec: ResolvedChildSpec, context: RunContext, spare?: Endpoint) {
     this.spec = spec;
     this.#context = context;
     this.readiness = new Promise((resolve) => {
       this.#resolveReadiness = resolve;
     });
     const stdio = context.output === 'prefix' ? 'pipe' : context.output;
-    this.endpoint = spawnEndpoint({ ...spec.spawn, env: childEnvironment(spec), stdio });
+    this.fromSpare = spare !== undefined;
+    this.endpoint = spare ?? spawnEndpoint({ ...spec.spawn, env: childEnvironment(spec), stdio });
     this.spawnedAt = context.clock.now();
-    if (context.output === 'prefix') {
+    if (context.output === 'prefix' && !spare) {
       if (this.endpoint.stdout) prefixLines(this.endpoint.stdout, process.stdout, `${spec.name} | `);
       if (this.endpoint.stderr) prefixLines(this.endpoint.stderr, process.stderr, `${spec.name} | `);
     }
@@ -174,6 +182,11 @@ export class ChildRun {
   #watchReadiness(): void {
     const { readiness, readinessTimeoutMs } = this.spec;
     if (readiness === 'spawn') {
+      // A spare was spawned long ago; the supervisor holds this run once the constructor returns.
+      if (this.fromSpare) {
+        queueMicrotask(() => this.#markReady());
+        return;
+      }
       // A command that cannot be spawned never emits 'spawn': it ends through 'exit'.
       this.endpoint.once('spawn', () => this.#markReady());
       return;

@@ -1,8 +1,9 @@
 import { Backoff } from '@drove/pool/backoff';
 import type { ResolvedChildSpec } from '../child-spec.js';
 import type { Clock, ClockTimer } from '@drove/pool/clock';
-import type { ChildInfo, ChildState, ChildStats, LastExit } from '../stats.js';
+import type { ChildInfo, ChildState, ChildStats, LastExit, SpareInfo } from '../stats.js';
 import type { ChildRun } from './child-run.js';
+import type { WarmSpare } from './warm-spare.js';
 
 /**
  * One child spec held by the supervisor and the state that outlives its
@@ -23,6 +24,10 @@ export class ChildSlot {
   /** A pending one-for-one restart. */
   timer: ClockTimer | undefined;
   lastExit: LastExit | undefined;
+  /** The warm spare waiting for this child's next start (`spare: true`). */
+  spare: WarmSpare | undefined;
+  /** The spawn of the next spare, due a moment after the child's start. */
+  spareTimer: ClockTimer | undefined;
 
   constructor(spec: ResolvedChildSpec) {
     this.spec = spec;
@@ -59,6 +64,12 @@ export class ChildSlot {
       uptimeMs: this.state === 'running' && run?.readyAt !== undefined ? now - run.readyAt : undefined,
       lastExit: this.lastExit ? { ...this.lastExit } : undefined,
       lastPong: run?.lastPong ? { at: run.lastPong.at, telemetry: { ...run.lastPong.telemetry } } : undefined,
+      spare: spareInfo(this.spare),
     };
   }
+}
+
+function spareInfo(spare: WarmSpare | undefined): SpareInfo | undefined {
+  const state = spare?.state;
+  return spare && state && state !== 'gone' ? { pid: spare.pid, state } : undefined;
 }
