@@ -56,6 +56,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     entry: new URL(`./${name}.js`, import.meta.url),
     env,
     heartbeat: true,
+    // A warm Node process waits to take over: a killed child is back in about the time of an import.
+    spare: true,
     shutdownTimeoutMs: 5000,
   });
   const supervisor = new Supervisor({
