@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
-import { createPool, type Pool } from '@drove/pool';
+import { createPool, type Lease, type Pool } from '@drove/pool';
 import { BlogEngineError, BuildError } from '../errors.js';
 import type { BuildDatabase, OutputRow } from './build-db.js';
 import { crashPoint } from './crash-point.js';
@@ -122,13 +122,13 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
       const done = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;
       const totals = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;
       for (const route of toRender) totals[route.section]++;
-      const ordered = sectionNames.flatMap((section) => toRender.filter((r) => r.section === section));
-      const jobs = chunk(
-        ordered.map((r): RenderJob => ({ path: r.path, route: r.route, storedHash: stored.get(r.path)?.hash ?? null })),
-        chunkSize(ordered.length, workers),
-      ).map((batch) => ({ build, jobs: batch }));
-      const results = pool.map(jobs, { handler: 'render', concurrency: workers * 3, ordered: false, ...(signal ? { signal } : {}) });
-      for await (const outcomes of results as AsyncIterable<RenderOutcome[]>) {
+      const batches = (routes: PlannedRoute[]) =>
+        chunk(
+          routes.map((r): RenderJob => ({ path: r.path, route: r.route, storedHash: stored.get(r.path)?.hash ?? null })),
+          chunkSize(toRender.length, workers),
+        ).map((batch) => ({ build, jobs: batch }));
+      const inOrder = (group: readonly SectionName[]) => group.flatMap((section) => toRender.filter((r) => r.section === section));
+      await renderBatches(pool, batches(inOrder(listSections)), batches(inOrder(['single'])), signal, (outcomes) => {
         for (const outcome of outcomes) {
           const section = bySection.get(outcome.path)!;
           done[section]++;
@@ -138,7 +138,7 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
         }
         const section = bySection.get(outcomes[0]!.path)!;
         onProgress?.({ phase: 'render', section, done: done[section], total: totals[section] });
-      }
+      });
       if (problems.length > 0) throw new BuildError(problems);
     }
     crashPoint('after-render');
@@ -176,6 +176,63 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
     // Stop the workers first: one still finishing an aborted task could stage a file after the folder is gone.
     await pool.destroy();
     await rm(stagingDir, { recursive: true, force: true });
+  }
+}
+
+/** The sections of list pages (and feeds), which show cards of posts from all over the site. */
+const listSections: readonly SectionName[] = ['core', 'tag', 'category', 'date'];
+
+type RenderBatch = { build: RenderBuild; jobs: RenderJob[] };
+
+/**
+ * Runs the render batches. With two workers or more, one worker is leased for
+ * the list pages: they show cards of posts from all over the site, and on one
+ * worker each card is rendered (and memoized) once instead of once per worker.
+ * The other workers take the post pages. A worker whose own queue is empty
+ * takes from the other, so none waits at the end.
+ */
+async function renderBatches(
+  pool: RenderPool,
+  lists: RenderBatch[],
+  pages: RenderBatch[],
+  signal: AbortSignal | undefined,
+  onOutcomes: (outcomes: RenderOutcome[]) => void,
+): Promise<void> {
+  // The first failure stops every other consumer; the caller's signal stops them all.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let firstError: { error: unknown } | undefined;
+  const consume = async (run: (batch: RenderBatch) => Promise<RenderOutcome[]>, first: RenderBatch[], second: RenderBatch[]) => {
+    try {
+      for (let batch = first.shift() ?? second.shift(); batch !== undefined; batch = first.shift() ?? second.shift()) onOutcomes(await run(batch));
+    } catch (error) {
+      firstError ??= { error };
+      stop.abort(error);
+    }
+  };
+  const onPool = (batch: RenderBatch) => pool.run(batch, { handler: 'render', signal: stop.signal });
+  const consumers: Promise<void>[] = [];
+  let lease: Lease | undefined;
+  // The pool's own bound (an inline pool has one worker whatever was asked): a lease must leave a worker for the rest.
+  const workers = pool.options.maxWorkers;
+  try {
+    if (workers >= 2 && lists.length > 0 && pages.length > 0) {
+      lease = await pool.acquire({ signal: stop.signal });
+      const leased = lease;
+      consumers.push(consume((batch) => leased.run<RenderOutcome[]>(batch, { handler: 'render', signal: stop.signal }), lists, pages));
+      // Two batches in flight a worker: the next one waits in the pool while one renders.
+      for (let i = 0; i < (workers - 1) * 2; i++) consumers.push(consume(onPool, pages, lists));
+    } else {
+      const all = [...lists, ...pages];
+      for (let i = 0; i < workers * 2; i++) consumers.push(consume(onPool, all, []));
+    }
+    await Promise.all(consumers);
+    if (firstError) throw firstError.error;
+  } finally {
+    lease?.release();
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
