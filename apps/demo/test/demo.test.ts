@@ -78,6 +78,12 @@ describe('drove-demo, end to end', () => {
     expect(refused.status).toBe(503);
     const broken = await waitFor('broken backing off', async () => (await snapshot(demo.urls)).frontDoor?.tenants.find((t) => t.key === 'broken' && t.state === 'backing-off'));
     expect(broken.lastExit).toMatchObject({ reason: 'crashed', exitCode: 1 });
+    expect(await act(demo.urls, { type: 'clear-backoff', key: 'broken' })).toMatchObject({ ok: true });
+    expect((await snapshot(demo.urls)).frontDoor?.tenants.find((t) => t.key === 'broken')?.state).toBe('cold');
+    // Cleared: the next request tries a start again (and fails again: 502, not 503).
+    expect((await getText(`${demo.urls.frontDoor}broken/`)).status).toBe(502);
+    const metrics = await getText(`${demo.urls.frontDoor}_drove/metrics`);
+    expect(metrics.body).toMatch(/drove_tenant_runtime_exits_total\{reason="crashed"\} [1-9]/);
   });
 
   it('loses no page when a render process of the export is killed mid-run', async () => {
@@ -109,6 +115,15 @@ describe('drove-demo, end to end', () => {
     expect(catalogue.summary).toMatch(new RegExp(`^${catalogue.total} pages:`));
   });
 
+  it('drains from the dashboard: running tenants go on serving, new starts are refused with 503', async () => {
+    expect((await getText(demo.urls.blog)).status).toBe(200);
+    expect(await act(demo.urls, { type: 'kill-tenant', key: 'catalogue' })).toMatchObject({ ok: true });
+    expect(await act(demo.urls, { type: 'drain' })).toMatchObject({ ok: true });
+    expect((await snapshot(demo.urls)).frontDoor?.draining).toBe(true);
+    expect((await getText(demo.urls.blog)).status).toBe(200);
+    expect((await getText(demo.urls.catalogue)).status).toBe(503);
+  });
+
   it('restarts a supervised child killed with SIGKILL, and the front door answers throughout', async () => {
     const before = (await snapshot(demo.urls)).coordinator!.supervisor.children.find((c) => c.name === 'front-door')!;
     expect(await act(demo.urls, { type: 'kill-child', name: 'front-door' })).toMatchObject({ ok: true });
@@ -120,6 +135,8 @@ describe('drove-demo, end to end', () => {
     );
     expect(after.restarts).toBe(before.restarts + 1);
     expect(after.lastExit).toMatchObject({ reason: 'crashed', signal: 'SIGKILL' });
+    // A new front door is a new runtime: no longer draining.
+    expect((await getText(demo.urls.catalogue)).status).toBe(200);
   });
 
   it('stops on Ctrl-C with exit code 0 and leaves no process behind', async () => {

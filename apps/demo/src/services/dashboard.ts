@@ -100,10 +100,17 @@ sockets.on('connection', (socket) => {
     }
     const { id, action } = request;
     if (!action || typeof action.type !== 'string') return;
-    perform(action).then(
-      (message) => send(socket, { type: 'result', id, ok: true, message }),
-      (error: unknown) => send(socket, { type: 'result', id, ok: false, message: error instanceof Error ? error.message : String(error) }),
-    ).finally(() => void refresh().then((state) => broadcast({ type: 'state', state })));
+    // The new state goes out before the result: a page (or a test) that sees the result sees its effect too.
+    const outcome = perform(action).then(
+      (message) => ({ ok: true, message }),
+      (error: unknown) => ({ ok: false, message: error instanceof Error ? error.message : String(error) }),
+    );
+    void outcome
+      .then(async (result) => {
+        broadcast({ type: 'state', state: await refresh() });
+        return result;
+      })
+      .then((result) => send(socket, { type: 'result', id, ...result }));
   });
 });
 
