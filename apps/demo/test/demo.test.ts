@@ -53,7 +53,7 @@ describe('drove-demo, end to end', () => {
     process.kill(first.pid, 'SIGKILL');
     await waitFor('the api tenant to die', () => !isAlive(first.pid));
     const again = await getText(`${demo.urls.frontDoor}api/health`);
-    expect(again.status).toBe(200);
+    expect(again).toMatchObject({ status: 200 });
     const second = JSON.parse(again.body) as { pid: number };
     expect(second.pid).not.toBe(first.pid);
 
