@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { Server, Socket } from 'node:net';
+import { Socket, type Server } from 'node:net';
 import { isMainThread, parentPort, threadId } from 'node:worker_threads';
 import { envelope, isEnvelope, serializeError, type Envelope } from './envelope.js';
 import { PoolError } from './errors.js';
@@ -125,6 +125,28 @@ export function ready(options: ReadyOptions = {}): boolean {
   return true;
 }
 
+/** At most one `active` envelope a second: the parent's idle clocks run in seconds. */
+const ACTIVE_EVERY_MS = 1000;
+let lastActiveAt = -Infinity;
+
+/**
+ * Tells the parent that this child served work the parent did not see (for
+ * example requests on connections the parent handed over), so it counts as
+ * use: the parent's idle clock starts over. Cheap to call on every request:
+ * at most one message a second reaches the parent. Returns false, doing
+ * nothing, outside a forked child.
+ */
+export function reportActivity(): boolean {
+  const now = performance.now();
+  // Only a child that has reported once gets here: the common case costs one subtraction.
+  if (now - lastActiveAt < ACTIVE_EVERY_MS) return true;
+  const ch = channel();
+  if (!ch || ch.kind !== 'process') return false;
+  lastActiveAt = now;
+  ch.post(envelope('active', {}));
+  return true;
+}
+
 /**
  * Makes `server` accept on the listening socket `name` that the parent owns,
  * and on the connections the parent accepted on it while no child could.
@@ -147,10 +169,15 @@ export function listen(server: Server, name = 'default'): Promise<void> {
       if (!isEnvelope(message) || !('name' in message) || (message as { name: unknown }).name !== name) return;
       const typed = message as Envelope;
       if (typed.type === 'connection' && handle) {
-        server.emit('connection', handle as Socket);
-        // Sent before a byte is read: a connection not acknowledged when a child dies was
-        // never touched, and the parent can hand it to the next child.
+        // A bare handle (see `connectionHandle` in the transport) becomes a socket here, as Node does for a sent socket.
+        const socket = handle instanceof Socket ? handle : new Socket({ handle, readable: true, writable: true } as ConstructorParameters<typeof Socket>[0]);
+        server.emit('connection', socket);
+        // Sent before a byte is served: a connection not acknowledged when a child dies was
+        // never touched, and the parent can serve it or hand it to the next child.
         ch.post(envelope('accepted', { name, id: typed.id }));
+        // What the parent read comes first: it stopped reading before it sent the socket, so whatever this process reads follows.
+        const head = typed.head;
+        if (head !== undefined && head.byteLength > 0) socket.emit('data', Buffer.from(head.buffer, head.byteOffset, head.byteLength));
         return;
       }
       if (typed.type !== 'listen-handle') return;

@@ -84,10 +84,17 @@ export interface EnvelopeBodies {
   'listen-handle': { name: string; error?: string | undefined };
   /** child → parent: my server accepts on `name` now. */
   listening: { name: string };
-  /** parent → child: connection `id` the parent accepted on `name` while no child could (the socket is the handle). */
-  connection: { name: string; id: number };
+  /**
+   * parent → child: connection `id`, accepted by the parent on `name`, for the
+   * child's server (the socket is the handle). `head` holds the bytes the
+   * parent read from it first (a request's head, read to route it); the
+   * child's server gets them before anything else.
+   */
+  connection: { name: string; id: number; head?: Uint8Array | undefined };
   /** child → parent: connection `id` is mine; close your copy. */
   accepted: { name: string; id: number };
+  /** child → parent: the child served work that the parent did not see (requests on connections handed to it): count it as use. */
+  active: Record<string, never>;
   /**
    * parent → warm spare (a Node process started ahead of need, e.g. by the
    * supervisor): import `modules` in order, then answer `loaded`; with `main`,

@@ -15,6 +15,8 @@ import { systemClock, type Clock } from './clock.js';
 
 export { LineSplitter, splitLines } from './line-splitter.js';
 export type { SplitLinesOptions } from './line-splitter.js';
+export { connectionHandle, readConnectionHead, resumeReading } from './connection-head.js';
+export type { ConnectionHead, ReadConnectionHeadOptions } from './connection-head.js';
 
 /** What every spawn spec shares. */
 interface CommonSpec {

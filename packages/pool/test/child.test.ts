@@ -1,8 +1,8 @@
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { envelope, isEnvelope, type Envelope } from '@drove/pool/envelope';
-import { spawnEndpoint, type Endpoint } from '@drove/pool/transport';
+import { connectionHandle, readConnectionHead, spawnEndpoint, type Endpoint } from '@drove/pool/transport';
 
 const children: Endpoint[] = [];
 const servers: Server[] = [];
@@ -81,6 +81,56 @@ describe('@drove/pool/child', () => {
     const { port } = await nextEnvelope(child, 'ready');
     expect(port).toBeGreaterThan(0);
     expect(await get(port!, '/')).toBe('ok');
+  });
+
+  it('hands a connection to a child after reading its first request head: the child gets every byte in order, and the requests after it', async () => {
+    const child = spawnChild('body-server-child.mjs');
+    await lendSocket(child, 'web');
+    await nextEnvelope(child, 'ready');
+    // The parent's own socket: it reads each connection's head (as a router would), then hands the connection over.
+    const front = createServer();
+    servers.push(front);
+    const handedOver = new Promise<{ headBytes: number }>((resolve) => {
+      front.once('connection', (socket) => {
+        socket.on('error', () => {});
+        void readConnectionHead(socket, { complete: (bytes) => bytes.includes('\r\n\r\n'), maxBytes: 16_384 }).then(async (head) => {
+          expect(head.complete).toBe(true);
+          const accepted = nextEnvelope(child, 'accepted');
+          child.send(envelope('connection', { name: 'web', id: 1, head: head.bytes }), { handle: connectionHandle(socket)!, keepOpen: true });
+          expect(await accepted).toMatchObject({ name: 'web', id: 1 });
+          socket.destroy(); // the parent's copy only
+          resolve({ headBytes: head.bytes.length });
+        });
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const port = (front.address() as AddressInfo).port;
+
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, path: string, parts: Buffer[], between?: Promise<unknown>) =>
+      new Promise<{ body: string; localPort: number }>((resolve, reject) => {
+        const outgoing = request({ host: '127.0.0.1', port, method, path, agent }, (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ body, localPort: outgoing.socket!.localPort! }));
+        });
+        outgoing.on('error', reject);
+        // A chunked body: the first part arrives with the head (more than one read's worth), the rest once the child has the socket.
+        outgoing.write(parts[0]);
+        void (between ?? Promise.resolve()).then(() => outgoing.end(parts[1]));
+      });
+    const upload = await send('POST', '/upload', [Buffer.alloc(150_000, 'a'), Buffer.alloc(50_000, 'b')], handedOver);
+    expect((await handedOver).headBytes).toBeGreaterThan(0);
+    expect(upload.body).toBe(`pid ${child.pid} POST /upload 200000 bytes from port ${upload.localPort}`);
+    // The same connection, now the child's alone.
+    const next = await send('GET', '/next', [Buffer.alloc(0), Buffer.alloc(0)]);
+    expect(next.body).toBe(`pid ${child.pid} GET /next 0 bytes from port ${upload.localPort}`);
+    agent.destroy();
+    // The connection was the child's alone: the parent's server closes without waiting on the child, gone or not.
+    child.send(envelope('shutdown', {}));
+    await child.exited;
+    await new Promise((resolve) => front.close(resolve));
   });
 
   it('refuses listen() when the parent has no such socket', async () => {

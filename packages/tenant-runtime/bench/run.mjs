@@ -210,9 +210,10 @@ async function proxy() {
     execArgv: process.env.DROVE_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [],
     stdio: 'inherit',
   });
-  const { proxyPort, tenantPort, tenantPid } = await new Promise((resolve) => frontDoor.once('message', resolve));
+  const { proxyPort, handoffPort, tenantPort, tenantPid } = await new Promise((resolve) => frontDoor.once('message', resolve));
   const { readProcStat } = await import('@drove/pool/telemetry');
-  const cpu = { direct: { client: 0, proxy: 0, tenant: 0 }, proxy: { client: 0, proxy: 0, tenant: 0 } };
+  const paths = ['direct', 'proxy', 'handoff'];
+  const cpu = Object.fromEntries(paths.map((path) => [path, { client: 0, proxy: 0, tenant: 0 }]));
   const measured = async (path, port, host) => {
     const [proxyBefore, tenantBefore, clientBefore] = [await readProcStat(frontDoor.pid), await readProcStat(tenantPid), process.cpuUsage()];
     const rate = await load(port, host, requests, concurrency);
@@ -225,26 +226,33 @@ async function proxy() {
   const requests = quick ? 10_000 : 40_000;
   const concurrency = 16;
   const rounds = quick ? 2 : 4;
-  const results = { direct: [], proxy: [] };
-  await load(tenantPort, 'localhost', 2000, concurrency); // warm-up both paths
+  const results = Object.fromEntries(paths.map((path) => [path, []]));
+  await load(tenantPort, 'localhost', 2000, concurrency); // warm-up every path
   await load(proxyPort, 'bench.local', 2000, concurrency);
+  await load(handoffPort, 'bench.local', 2000, concurrency);
   for (let round = 0; round < rounds; round++) {
+    // Each round opens new connections (a new agent): the handoff row pays for handing its 16 over.
     results.direct.push(await measured('direct', tenantPort, 'localhost'));
     results.proxy.push(await measured('proxy', proxyPort, 'bench.local'));
+    results.handoff.push(await measured('handoff', handoffPort, 'bench.local'));
   }
   frontDoor.send('bye');
   await frontDoor.stop({ graceMs: 5000, signal: null }).catch(() => undefined);
   const direct = median(results.direct);
-  const proxied = median(results.proxy);
   console.log(`\n## Proxy throughput: ${requests} GET requests per round, ${concurrency} in flight, keep-alive, median of ${rounds} rounds\n`);
   const perRequest = (ms) => fmt((ms * 1000) / (requests * rounds), 1);
   console.log('| path | requests/s | vs direct | CPU µs/request: client | front door | tenant |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   console.log(`| client → tenant (direct) | ${fmt(direct, 0)} | 1.00 | ${perRequest(cpu.direct.client)} | — | ${perRequest(cpu.direct.tenant)} |`);
-  console.log(
-    `| client → front door → tenant | ${fmt(proxied, 0)} | ${fmt(proxied / direct, 2)} (overhead ${fmt((1 - proxied / direct) * 100, 0)} %) | ` +
-      `${perRequest(cpu.proxy.client)} | ${perRequest(cpu.proxy.proxy)} | ${perRequest(cpu.proxy.tenant)} |`,
-  );
+  const row = (label, path) => {
+    const rate = median(results[path]);
+    console.log(
+      `| ${label} | ${fmt(rate, 0)} | ${fmt(rate / direct, 2)} (overhead ${fmt((1 - rate / direct) * 100, 0)} %) | ` +
+        `${perRequest(cpu[path].client)} | ${perRequest(cpu[path].proxy)} | ${perRequest(cpu[path].tenant)} |`,
+    );
+  };
+  row('client → front door → tenant (proxied)', 'proxy');
+  row('client → front door, handed over → tenant (`handoff: true`)', 'handoff');
 }
 
 /** Sends `total` GET requests with `concurrency` in flight over keep-alive connections; resolves with requests/s. */

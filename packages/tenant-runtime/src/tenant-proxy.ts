@@ -9,6 +9,7 @@ import { Agent, createServer, request as httpRequest, type IncomingMessage, type
 import { TenantRuntimeError } from './errors.js';
 import type { Tenant } from './events.js';
 import type { TenantRuntime } from './tenant-runtime.js';
+import { handConnectionsOver } from './internal/connection-handoff.js';
 import { check } from './internal/validate.js';
 
 /** Where a request goes: a tenant key, optionally with the path to forward (after a prefix was taken off). */
@@ -30,6 +31,19 @@ export interface TenantProxyOptions {
    * @default a 404 "no such tenant"
    */
   fallback?: (request: IncomingMessage, response: ServerResponse) => void;
+  /**
+   * Hand each connection to its tenant after routing its first request: the
+   * tenant's server then serves the connection itself, with no proxy hop (as
+   * fast as going to the tenant directly). Every request on a connection goes
+   * to the tenant its first request named, unread here: no `X-Forwarded-*`
+   * headers (the tenant sees the client's own address), and a tenant that
+   * dies mid-request breaks the connection instead of answering 502. Works
+   * for routes that keep the path (`keyFromHost`) and tenants that listen
+   * through `@drove/tenant-runtime/tenant` under `listen: 'handle'`; any
+   * other connection is proxied as usual.
+   * @default false
+   */
+  handoff?: boolean;
 }
 
 // Connection-level headers (RFC 9110 §7.6.1) are the proxy's own on each side, never forwarded.
@@ -64,12 +78,13 @@ const HOP_BY_HOP = new Set([
  * ```
  */
 export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOptions): Server {
-  check.keys('options', options, ['resolveKey', 'drainingRetryAfterSeconds', 'agent', 'onError', 'fallback']);
+  check.keys('options', options, ['resolveKey', 'drainingRetryAfterSeconds', 'agent', 'onError', 'fallback', 'handoff']);
   check.function('resolveKey', options.resolveKey);
   const drainingRetryAfter = options.drainingRetryAfterSeconds ?? 5;
   check.count('drainingRetryAfterSeconds', drainingRetryAfter, { min: 0 });
   if (options.onError !== undefined) check.function('onError', options.onError);
   if (options.fallback !== undefined) check.function('fallback', options.fallback);
+  if (options.handoff !== undefined) check.boolean('handoff', options.handoff);
   const agent = options.agent ?? new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
   const { resolveKey, onError, fallback } = options;
 
@@ -181,6 +196,7 @@ export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOp
   }
 
   if (options.agent === undefined) server.once('close', () => agent.destroy());
+  if (options.handoff === true) handConnectionsOver(server, runtime, resolveKey);
   return server;
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { realpath } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import {
   AbortError,
   InvalidOptionError,
@@ -163,6 +164,25 @@ export class TenantRuntime {
     if (entry?.tenant !== tenant || entry.process === undefined) return Promise.resolve();
     // #onExit was chained onto `exited` at spawn, before this: it has run when this settles.
     return entry.process.exited.then(() => undefined);
+  }
+
+  /**
+   * Hands a client connection to `tenant` (as `ensure()` gave it): its server
+   * serves the connection from then on, with no hop through this process.
+   * The proxy's `handoff` mode is built on it. Read what routing needs with
+   * pool's `readConnectionHead` first (it stops the socket reading, so no
+   * byte is lost) and pass those bytes as `head`: the tenant's server reads
+   * them first. Resolves true once the tenant took the connection (and counts
+   * as a touch); false when it cannot take connections (it did not listen
+   * through `@drove/tenant-runtime/tenant` under `listen: 'handle'`) or it
+   * exited first, and the socket is then still the caller's, unread past `head`.
+   */
+  async handOver(tenant: Tenant, socket: Socket, head: Uint8Array): Promise<boolean> {
+    const entry = this.#entries.get(tenant.key);
+    if (entry?.tenant !== tenant || entry.process === undefined) return false;
+    const taken = await entry.process.handOver(socket, head);
+    if (taken) this.touch(tenant.key);
+    return taken;
   }
 
   /** Marks `key` as used now: the idle clock starts over. Cheap; no-op unless it runs. */
@@ -334,6 +354,7 @@ export class TenantRuntime {
         maxLogLineLength: this.options.maxLogLineLength,
         clock: this.options.clock,
         onLog: this.options.onLog ? (event) => this.#hook(this.options.onLog, event) : undefined,
+        onActive: () => this.touch(key),
       });
       slot = false; // from here the slot is given back when the process exits
       entry.process = tenantProcess;

@@ -16,7 +16,7 @@
  * @module
  */
 import type { Server } from 'node:net';
-import { hasParent, listen as listenOnParentSocket, ready } from '@drove/pool/child';
+import { hasParent, listen as listenOnParentSocket, ready, reportActivity } from '@drove/pool/child';
 import { LISTEN_MODE_ENV } from './internal/listen-mode.js';
 
 /** Where {@link listen} made the server listen. */
@@ -47,7 +47,9 @@ export interface TenantListenOptions {
  *
  * Under a runtime it also exits when the runtime's IPC channel closes (the
  * runtime died, even by SIGKILL), so no tenant is left orphaned, and answers
- * the runtime's `ping` and `shutdown` envelopes.
+ * the runtime's `ping` and `shutdown` envelopes. Under `listen: 'handle'` the
+ * server also takes connections the runtime hands over (the proxy's
+ * `handoff` mode), and reports the requests it serves on them as activity.
  *
  * @throws the server's own `'error'` (for example `EADDRINUSE` when run standalone on a taken port);
  *   under `listen: 'handle'`, pool's `ERR_POOL_SOCKET` when the runtime lends no socket.
@@ -69,8 +71,11 @@ export async function listen(server: Server, options: TenantListenOptions = {}):
   const orphaned = () => process.exit(0);
   process.once('disconnect', orphaned);
   try {
-    if (mode === 'handle') await listenOnParentSocket(server);
-    else await listenOn(server, 0, '127.0.0.1');
+    if (mode === 'handle') {
+      await listenOnParentSocket(server);
+      // Requests on connections the runtime handed over pass no proxy: they reach the runtime's idle clock this way.
+      server.on('request', () => reportActivity());
+    } else await listenOn(server, 0, '127.0.0.1');
   } finally {
     process.off('disconnect', orphaned);
   }

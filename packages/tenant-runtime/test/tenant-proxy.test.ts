@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { Agent, request, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTenantProxy, keyFromHost, keyFromPathPrefix, type TenantProxyOptions, type TenantRuntime } from '@drove/tenant-runtime';
 import { disposeAll, httpGet, ManualClock, ofType, removeRoots, runtime, tenantsRoot, waitFor } from './helpers.js';
@@ -180,5 +181,100 @@ describe('createTenantProxy', () => {
     expect(() => createTenantProxy(rt, { resolveKey: 'acme' as never })).toThrow(
       'Expected `resolveKey` to be a function, got `"acme"` (string)',
     );
+    expect(() => createTenantProxy(rt, { resolveKey: keyFromHost(), handoff: 'yes' as never })).toThrow('Expected `handoff` to be a boolean');
+  });
+});
+
+/** Requests over one kept-alive connection, each answer with the client's own port (to compare with what the tenant saw). */
+function connection(port: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (path: string, { host, method = 'GET', body }: { host?: string; method?: string; body?: Buffer } = {}) =>
+    new Promise<{ status: number; body: string; localPort: number }>((resolve, reject) => {
+      const outgoing = request({ host: '127.0.0.1', port, path, method, agent, headers: host === undefined ? {} : { host } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), localPort: outgoing.socket!.localPort! }));
+      });
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  proxiesAgents.push(agent);
+  return send;
+}
+const proxiesAgents: Agent[] = [];
+afterEach(() => {
+  for (const agent of proxiesAgents.splice(0)) agent.destroy();
+});
+
+describe('createTenantProxy with handoff', () => {
+  it('hands each connection to its tenant after its first request: the tenant serves the rest itself, bodies included', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme', 'globex']));
+    const port = await frontDoor(rt, { handoff: true });
+    const acme = connection(port);
+    const first = await acme('/peer', { host: 'acme.tenants.test' });
+    const peer = JSON.parse(first.body) as { key: string; remotePort: number; pid: number };
+    // The tenant's socket is the client's own connection: no proxy in between.
+    expect(peer).toMatchObject({ key: 'acme', remotePort: first.localPort });
+    const body = Buffer.alloc(4 * 1024 * 1024, 'abcdefgh');
+    const echoed = await acme('/echo', { host: 'acme.tenants.test', method: 'POST', body });
+    expect(echoed.localPort).toBe(first.localPort);
+    expect(echoed.body.length).toBe(body.length);
+    expect(echoed.body === body.toString('utf8')).toBe(true);
+    const again = JSON.parse((await acme('/peer', { host: 'acme.tenants.test' })).body) as { pid: number; remotePort: number };
+    expect(again).toEqual({ key: 'acme', pid: peer.pid, remotePort: first.localPort, path: '/peer' });
+
+    const globex = connection(port);
+    const other = await globex('/peer', { host: 'globex.tenants.test' });
+    expect(JSON.parse(other.body)).toMatchObject({ key: 'globex', remotePort: other.localPort });
+    expect(rt.metrics().totalSpawns).toBe(2);
+  });
+
+  it('keeps a tenant that serves handed-over connections from looking idle', async () => {
+    const clock = new ManualClock();
+    const { runtime: rt } = runtime(tenantsRoot(['acme']), { clock });
+    const port = await frontDoor(rt, { handoff: true });
+    const acme = connection(port);
+    await acme('/peer', { host: 'acme.tenants.test' });
+    const tenant = await rt.ensure('acme');
+    clock.advance(60_000);
+    // The tenant reports at most once a second; this request is past that.
+    await sleep(1100);
+    await acme('/peer', { host: 'acme.tenants.test' });
+    expect(await waitFor(() => tenant.lastTouchedAt === clock.now())).toBe(true);
+  });
+
+  it('proxies the connections it cannot hand over: a path-prefix route, an unknown tenant, a tenant that listens on a port of its own', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme']));
+    const byPath = await frontDoor(rt, { handoff: true, resolveKey: keyFromPathPrefix() });
+    const send = connection(byPath);
+    const proxied = await send('/acme/peer');
+    expect(proxied.status).toBe(200);
+    expect(JSON.parse(proxied.body)).toMatchObject({ key: 'acme', path: '/peer' });
+    expect((JSON.parse(proxied.body) as { remotePort: number }).remotePort).not.toBe(proxied.localPort);
+    // Later requests on that connection are routed one by one.
+    expect((await send('/nobody/peer')).status).toBe(404);
+
+    const byHost = await frontDoor(rt, { handoff: true });
+    expect((await connection(byHost)('/peer', { host: 'nobody.tenants.test' })).status).toBe(404);
+
+    const { runtime: reporting } = runtime(tenantsRoot(['acme']), { listen: 'report' });
+    const reportingDoor = await frontDoor(reporting, { handoff: true });
+    const answer = await connection(reportingDoor)('/peer', { host: 'acme.tenants.test' });
+    expect(answer.status).toBe(200);
+    expect((JSON.parse(answer.body) as { remotePort: number }).remotePort).not.toBe(answer.localPort);
+  });
+
+  it('serves a connection whose tenant was just killed with a new process', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt, { handoff: true });
+    const host = { host: 'acme.tenants.test' };
+    for (let round = 0; round < 5; round++) {
+      const before = JSON.parse((await httpGet(port, '/peer', { headers: host })).body) as { pid: number };
+      process.kill(before.pid, 'SIGKILL');
+      const after = await httpGet(port, '/peer', { headers: host });
+      expect(after.status).toBe(200);
+      expect((JSON.parse(after.body) as { pid: number }).pid).not.toBe(before.pid);
+    }
+    expect(rt.metrics().totalExits.crashed).toBe(5);
   });
 });

@@ -6,12 +6,12 @@
  * `Endpoint.stop` (SIGTERM → grace → SIGKILL). Nothing here spawns or signals
  * a process by itself.
  */
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { systemClock, type Clock } from '@drove/pool/clock';
 import { envelope, isEnvelope } from '@drove/pool/envelope';
-import { spawnEndpoint, splitLines, type Endpoint, type ExitInfo, type SpawnSpec } from '@drove/pool/transport';
+import { connectionHandle, spawnEndpoint, splitLines, type Endpoint, type ExitInfo, type SpawnSpec } from '@drove/pool/transport';
 import { TenantExitedError, TenantNotReadyError } from '../errors.js';
 import type { ExitReason, RuntimeLogEvent } from '../events.js';
 import type { ListenMode } from './listen-mode.js';
@@ -36,6 +36,8 @@ export interface TenantProcessSpec {
   maxLogLineLength: number;
   clock: Clock;
   onLog: ((event: RuntimeLogEvent) => void) | undefined;
+  /** The tenant served requests the runtime did not see (on connections handed to it). */
+  onActive: () => void;
 }
 
 /** A tenant process that was spawned (it has a pid). */
@@ -52,8 +54,12 @@ export class TenantProcess {
   readonly exited: Promise<ExitInfo>;
   #listener: Server | undefined;
   readonly #reported: Promise<number>;
+  /** Set once the tenant's server accepts on the runtime's socket through pool's `listen()`: it can take connections too. */
+  #takesConnections = false;
+  readonly #handedOver = new Map<number, { socket: Socket; settle: (taken: boolean) => void }>();
+  #lastConnectionId = 0;
 
-  private constructor(key: string, endpoint: Endpoint, pid: number, listener: Server | undefined) {
+  private constructor(key: string, endpoint: Endpoint, pid: number, listener: Server | undefined, onActive: () => void) {
     this.key = key;
     this.endpoint = endpoint;
     this.pid = pid;
@@ -70,6 +76,20 @@ export class TenantProcess {
       listener.on('connection', (socket) => socket.destroy());
       void endpoint.exited.then(() => this.#closeListener());
     }
+    endpoint.on('message', (message: unknown) => {
+      if (!isEnvelope(message)) return;
+      if (message.type === 'active') onActive();
+      else if (message.type === 'accepted') {
+        const handed = this.#handedOver.get(message.id);
+        // Closes only this process's copy of the connection; the tenant holds its own.
+        handed?.socket.destroy();
+        handed?.settle(true);
+      }
+    });
+    // A connection the tenant did not take before it exited was never read there: it is the caller's again.
+    void endpoint.exited.then(() => {
+      for (const { settle } of [...this.#handedOver.values()]) settle(false);
+    });
   }
 
   /**
@@ -99,7 +119,7 @@ export class TenantProcess {
         { cause: exit.error },
       );
     }
-    const tenant = new TenantProcess(spec.key, endpoint, pid, listener);
+    const tenant = new TenantProcess(spec.key, endpoint, pid, listener, spec.onActive);
     tenant.#wireOutput(spec);
     return tenant;
   }
@@ -159,6 +179,7 @@ export class TenantProcess {
         // The tenant accepts on its copy of the socket: the runtime's copy has done its work.
         if (message.type === 'listening') {
           this.#closeListener();
+          this.#takesConnections = message.name === SOCKET_NAME;
           return;
         }
         if (message.type !== 'ready') return;
@@ -179,6 +200,36 @@ export class TenantProcess {
   stop(reason: ExitReason, graceMs: number): Promise<ExitInfo> {
     this.stopReason ??= reason;
     return this.endpoint.stop({ graceMs });
+  }
+
+  /**
+   * Hands a client connection to the tenant's server (pool's `connection`
+   * envelope, the socket as its handle, `head` the bytes already read from
+   * it). True once the tenant took it; false when it cannot take connections
+   * or exited first, and the socket is then still the caller's.
+   */
+  handOver(socket: Socket, head: Uint8Array): Promise<boolean> {
+    const handle = connectionHandle(socket);
+    if (!this.#takesConnections || !this.endpoint.alive || handle === undefined) return Promise.resolve(false);
+    const id = ++this.#lastConnectionId;
+    return new Promise<boolean>((resolve) => {
+      const settle = (taken: boolean) => {
+        if (this.#handedOver.delete(id)) resolve(taken);
+      };
+      this.#handedOver.set(id, { socket, settle });
+      try {
+        // Kept open here until the tenant says it took the connection, so one it never took can be served elsewhere.
+        this.endpoint.send(envelope('connection', { name: SOCKET_NAME, id, head }), {
+          handle,
+          keepOpen: true,
+          onSent: (error) => {
+            if (error) settle(false);
+          },
+        });
+      } catch {
+        settle(false);
+      }
+    });
   }
 
   /** Answers a tenant's `listen` envelope: the socket the runtime bound, or why not (its `listen()` then rejects). */
