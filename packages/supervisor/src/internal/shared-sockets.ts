@@ -9,6 +9,7 @@
 import type { SendHandle } from 'node:child_process';
 import { createServer, Server, type Socket } from 'node:net';
 import { envelope } from '@drove/pool/envelope';
+import { connectionHandle } from '@drove/pool/transport';
 import { SupervisorError } from '../errors.js';
 import type { SharedSocketOptions } from '../options.js';
 import type { ChildRun, SocketRequest } from './child-run.js';
@@ -137,12 +138,7 @@ export class SharedSockets {
     for (const entry of this.#entries.values()) this.#flush(entry);
   }
 
-  /**
-   * Stops listening on the sockets the supervisor owns and drops held
-   * connections. It does not wait for `close()`'s callback: for a server whose
-   * connections went to children, Node asks the children for their count, and
-   * a dead child never answers.
-   */
+  /** Stops listening on the sockets the supervisor owns and drops held connections. */
   close(): void {
     this.#closed = true;
     for (const pending of this.#unacknowledged.values()) for (const socket of pending.values()) socket.destroy();
@@ -187,7 +183,10 @@ export class SharedSockets {
       const run = entry.listeners[(entry.next + tried) % count]!;
       if (!run.ready || !run.alive || run.cause) continue;
       const id = ++this.#nextId;
-      if (run.sendHandle(envelope('connection', { name, id }), socket as unknown as SendHandle, { keepOpen: true })) {
+      // The bare handle: a sent socket would tie the server's `close()` to the children that got one.
+      const handle = connectionHandle(socket);
+      if (handle === undefined) return true; // closed meanwhile: nothing to hand over
+      if (run.sendHandle(envelope('connection', { name, id }), handle, { keepOpen: true })) {
         let pending = this.#unacknowledged.get(run);
         if (!pending) this.#unacknowledged.set(run, (pending = new Map()));
         pending.set(id, socket);
