@@ -10,19 +10,6 @@ import { isPlainObject } from './internal/validate.js';
 import { permalinkProblem } from './internal/permalink.js';
 import type { LanguageConfig, Macro, PermalinkConfig, ResolvedLanguage, ResolvedSiteConfig, SiteConfig } from './site-config.js';
 
-export type {
-  FeedConfig,
-  LanguageConfig,
-  Macro,
-  MacroCall,
-  PaginationConfig,
-  PermalinkConfig,
-  ResolvedLanguage,
-  ResolvedSiteConfig,
-  SiteConfig,
-  TemplateLimits,
-} from './site-config.js';
-
 const knownKeys = [
   'title', 'baseUrl', 'description', 'author', 'languages', 'paginate', 'permalinks', 'feeds', 'i18n', 'dateStyle',
   'markdown', 'limits', 'macros', 'outDir', 'cacheDir', 'database',

@@ -13,7 +13,7 @@ export type {
   ResolvedSiteConfig,
   SiteConfig,
   TemplateLimits,
-} from './config.js';
+} from './site-config.js';
 export { BlogEngineError, BuildError, InvalidOptionError } from './errors.js';
 export type { BlogEngineErrorCode, BlogEngineErrorJSON, BlogEngineErrorOptions, SourceLocation } from './errors.js';
 export { generateSite } from './generate.js';

@@ -6,6 +6,7 @@
  * @module
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { TenantRuntimeError } from './errors.js';
 import type { Tenant } from './events.js';
 import type { TenantRuntime } from './tenant-runtime.js';
@@ -88,6 +89,7 @@ export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOp
   const agent = options.agent ?? new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
   const { resolveKey, onError, fallback } = options;
 
+  const refusals = new WeakMap<Socket, { error: unknown }>();
   const server = createServer((request, response) => {
     let route: TenantRoute;
     try {
@@ -104,6 +106,13 @@ export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOp
       return;
     }
     const path = typeof route === 'object' && route.path !== undefined ? route.path : (request.url ?? '/');
+    // A connection the handoff could not hand over because its tenant was refused: this is its first request, answered with that refusal.
+    const refusal = refusals.get(request.socket);
+    if (refusal !== undefined) {
+      refusals.delete(request.socket);
+      refuse(request, response, refusal.error);
+      return;
+    }
     runtime.ensure(key).then(
       (tenant) => forward(request, response, tenant, path),
       (error: unknown) => refuse(request, response, error),
@@ -196,7 +205,7 @@ export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOp
   }
 
   if (options.agent === undefined) server.once('close', () => agent.destroy());
-  if (options.handoff === true) handConnectionsOver(server, runtime, resolveKey);
+  if (options.handoff === true) handConnectionsOver(server, runtime, resolveKey, (socket, error) => refusals.set(socket, { error }));
   return server;
 }
 

@@ -264,6 +264,19 @@ describe('createTenantProxy with handoff', () => {
     expect((JSON.parse(answer.body) as { remotePort: number }).remotePort).not.toBe(answer.localPort);
   });
 
+  it('answers a connection whose tenant cannot start as the proxy does, starting it once: 502, then 503 while it backs off', async () => {
+    const { runtime: rt, transitions } = runtime(tenantsRoot({ broken: { start: 'crash' } }), { clock: new ManualClock() });
+    const port = await frontDoor(rt, { handoff: true });
+    const host = { host: 'broken.tenants.test' };
+    expect((await httpGet(port, '/', { headers: host })).status).toBe(502);
+    expect(ofType(transitions, 'spawn')).toHaveLength(1);
+    const backingOff = await httpGet(port, '/', { headers: host });
+    expect(backingOff.status).toBe(503);
+    expect(backingOff.headers['retry-after']).toBe('1');
+    expect(ofType(transitions, 'backoff')).toHaveLength(1);
+    expect(ofType(transitions, 'spawn')).toHaveLength(1);
+  });
+
   it('serves a connection whose tenant was just killed with a new process', async () => {
     const { runtime: rt } = runtime(tenantsRoot(['acme']));
     const port = await frontDoor(rt, { handoff: true });

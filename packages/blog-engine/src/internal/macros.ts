@@ -1,5 +1,5 @@
 import { BlogEngineError } from '../errors.js';
-import type { Macro, MacroCall } from '../config.js';
+import type { Macro, MacroCall } from '../site-config.js';
 import { hashOf } from './hash.js';
 
 const callPattern = /\{\{<\s*([A-Za-z][\w-]*)((?:\s+(?:[\w-]+=)?(?:"(?:[^"\\\n]|\\.)*"|(?:(?!>\}\})[^\s"])+))*)\s*>\}\}/g;

@@ -1,5 +1,5 @@
 import { BlogEngineError } from '../errors.js';
-import type { ResolvedSiteConfig } from '../config.js';
+import type { ResolvedSiteConfig } from '../site-config.js';
 import { hashOf } from './hash.js';
 import { outputPathOf, pageUrl } from './permalink.js';
 import type { Route, SectionName, Snapshot } from './snapshot.js';

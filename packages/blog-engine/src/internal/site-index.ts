@@ -1,5 +1,5 @@
 import { BlogEngineError } from '../errors.js';
-import type { ResolvedSiteConfig } from '../config.js';
+import type { ResolvedSiteConfig } from '../site-config.js';
 import { formatDate, parseDate } from './dates.js';
 import type { FrontMatter } from './front-matter.js';
 import { hashOf } from './hash.js';

@@ -6,11 +6,12 @@
  * connection that cannot go that way is served by the proxy's own HTTP
  * server, as if it had never been read: no route, a route that rewrites the
  * path, a head this module does not read plainly, a tenant that cannot take
- * connections, a start that failed (the HTTP server then answers 404/503/502).
+ * connections, a tenant refused or failed to start (answered with that error).
  */
 import { IncomingMessage, maxHeaderSize, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { readConnectionHead, resumeReading } from '@drove/pool/transport';
+import type { Tenant } from '../events.js';
 import type { TenantRoute } from '../tenant-proxy.js';
 import type { TenantRuntime } from '../tenant-runtime.js';
 
@@ -20,8 +21,18 @@ const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/;
 
 function ignore(): void {}
 
-/** Takes over `server`'s connections: each is handed to its tenant when it can be, and served by `server` otherwise. */
-export function handConnectionsOver(server: Server, runtime: TenantRuntime, resolveKey: (request: IncomingMessage) => TenantRoute): void {
+/**
+ * Takes over `server`'s connections: each is handed to its tenant when it can
+ * be, and served by `server` otherwise. When the tenant was refused or failed
+ * to start, `refused(socket, error)` runs first, so that `server` answers the
+ * connection's first request with that error instead of starting it again.
+ */
+export function handConnectionsOver(
+  server: Server,
+  runtime: TenantRuntime,
+  resolveKey: (request: IncomingMessage) => TenantRoute,
+  refused: (socket: Socket, error: unknown) => void,
+): void {
   const serveHere = server.listeners('connection')[0] as (socket: Socket) => void;
   server.removeListener('connection', serveHere);
   server.on('connection', (socket: Socket) => void route(socket));
@@ -50,12 +61,16 @@ export function handConnectionsOver(server: Server, runtime: TenantRuntime, reso
     const key = typeof route === 'string' ? route : route?.key;
     // Later requests on the connection go to the same tenant unread: only a route that keeps the path can hold for them.
     if (key === undefined || (typeof route === 'object' && route.path !== undefined && route.path !== request.url)) return here();
+    let tenant: Tenant;
     try {
-      const tenant = await runtime.ensure(key);
-      if (socket.destroyed || (await runtime.handOver(tenant, socket, head.bytes))) return;
-    } catch {
+      tenant = await runtime.ensure(key);
+    } catch (error) {
       // Refused or failed to start: the HTTP server answers it (404, 503 with Retry-After, 502).
+      if (socket.destroyed) return;
+      refused(socket, error);
+      return here();
     }
+    if (socket.destroyed || (await runtime.handOver(tenant, socket, head.bytes))) return;
     if (!socket.destroyed) here();
   }
 }
