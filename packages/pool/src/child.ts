@@ -138,7 +138,7 @@ let lastActiveAt = -Infinity;
  */
 export function reportActivity(): boolean {
   const now = performance.now();
-  // Only a child that has reported once gets here: the common case costs one subtraction.
+  // Within a second of the last report: one subtraction and out.
   if (now - lastActiveAt < ACTIVE_EVERY_MS) return true;
   const ch = channel();
   if (!ch || ch.kind !== 'process') return false;

@@ -40,7 +40,8 @@ export function handConnectionsOver(
   async function route(socket: Socket): Promise<void> {
     // Until the HTTP server or a tenant owns the socket, its errors (a client that went away) end it quietly.
     socket.on('error', ignore);
-    const timer = setTimeout(() => socket.destroy(), server.headersTimeout).unref();
+    // A client that never finishes its head is dropped after the server's `headersTimeout` (0: never).
+    const timer = server.headersTimeout > 0 ? setTimeout(() => socket.destroy(), server.headersTimeout).unref() : undefined;
     const head = await readConnectionHead(socket, { complete: (bytes) => bytes.includes(END_OF_HEAD), maxBytes: maxHeaderSize });
     clearTimeout(timer);
     if (socket.destroyed) return;
