@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Supervisor } from '@drove/supervisor';
-import { fixture, isAlive, killAll, neverReady, nextEvent, pidOf, readyChild, record, supervise, waitFor } from './helpers.js';
+import { fixture, isAlive, killAll, neverReady, nextEvent, pidOf, readyChild, record, startMaster, supervise, waitFor } from './helpers.js';
 
 afterEach(killAll);
 
@@ -201,15 +199,7 @@ describe('graceful shutdown', () => {
 
 describe('no orphans', () => {
   it('every child exits by itself when the master is SIGKILLed', async () => {
-    const master = spawn(process.execPath, [fileURLToPath(fixture('orphan-master.mjs'))], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const line = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      master.stdout.on('data', (chunk: Buffer) => {
-        text += chunk.toString('utf8');
-        if (text.includes('\n')) resolve(text.split('\n')[0]!);
-      });
-      master.once('exit', () => reject(new Error(`master exited early: ${text}`)));
-    });
+    const { master, line } = await startMaster('orphan-master.mjs');
     const pids = JSON.parse(line) as number[];
     expect(pids).toHaveLength(4);
     expect(pids[3]).toBe(master.pid); // the thread child lives in the master's process

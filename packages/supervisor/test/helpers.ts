@@ -1,4 +1,7 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { Supervisor, type SupervisorEvents, type SupervisorOptions } from '@drove/supervisor';
 
 export const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
@@ -70,4 +73,18 @@ export function pidOf(supervisor: Supervisor, name: string): number {
   const pid = supervisor.whichChildren().find((child) => child.name === name)?.pid;
   if (pid === undefined) throw new Error(`child ${name} has no pid`);
   return pid;
+}
+
+/** Starts a master process from a fixture and resolves with its first stdout line (the pids it reports). */
+export async function startMaster(name: string): Promise<{ master: ChildProcessByStdio<null, Readable, null>; line: string }> {
+  const master = spawn(process.execPath, [fileURLToPath(fixture(name))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    master.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      if (text.includes('\n')) resolve(text.split('\n')[0]!);
+    });
+    master.once('exit', () => reject(new Error(`master exited early: ${text}`)));
+  });
+  return { master, line };
 }

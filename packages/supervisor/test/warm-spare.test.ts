@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidSpecError, resolveChildSpec, type NodeChildSpec, type Supervisor } from '@drove/supervisor';
-import { fixture, isAlive, killAll, nextEvent, pidOf, readyChild, record, supervise, waitFor } from './helpers.js';
+import { fixture, isAlive, killAll, nextEvent, pidOf, readyChild, record, startMaster, supervise, waitFor } from './helpers.js';
 
 const spareChild = fixture('spare-child.mjs');
 
@@ -204,15 +203,7 @@ describe('warm spare', () => {
   });
 
   it('leaves no spare behind when the master is SIGKILLed', async () => {
-    const master = spawn(process.execPath, [fileURLToPath(fixture('spare-master.mjs'))], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const line = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      master.stdout.on('data', (chunk: Buffer) => {
-        text += chunk.toString('utf8');
-        if (text.includes('\n')) resolve(text.split('\n')[0]!);
-      });
-      master.once('exit', () => reject(new Error(`master exited early: ${text}`)));
-    });
+    const { master, line } = await startMaster('spare-master.mjs');
     const { children, spares } = JSON.parse(line) as { children: number[]; spares: number[] };
     expect(spares).toHaveLength(2);
     const pids = [...children, ...spares];

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +92,32 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Waits until every thread of a killed process has exited: its main thread
+ * turns zombie first, while its sockets still accept connections (and reset
+ * them). Without yielding to the event loop, so nothing else moves meanwhile.
+ */
+export function waitForThreadsGone(pid: number, deadlineMs = 5000): void {
+  const end = Date.now() + deadlineMs;
+  const running = () => {
+    let threads: string[];
+    try {
+      threads = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return false;
+    }
+    return threads.some((tid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+      } catch {
+        return false;
+      }
+    });
+  };
+  while (running()) if (Date.now() > end) throw new Error(`process ${pid} still runs after ${deadlineMs} ms`);
 }
 
 export interface Answer {

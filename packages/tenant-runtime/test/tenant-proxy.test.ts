@@ -4,7 +4,7 @@ import { Agent, request, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTenantProxy, keyFromHost, keyFromPathPrefix, type TenantProxyOptions, type TenantRuntime } from '@drove/tenant-runtime';
-import { disposeAll, httpGet, ManualClock, ofType, removeRoots, runtime, tenantsRoot, waitFor } from './helpers.js';
+import { disposeAll, httpGet, ManualClock, ofType, removeRoots, runtime, tenantsRoot, waitFor, waitForThreadsGone } from './helpers.js';
 
 const proxies: Server[] = [];
 
@@ -25,6 +25,35 @@ async function frontDoor(rt: TenantRuntime, options: Partial<TenantProxyOptions>
   proxy.listen(0, '127.0.0.1');
   await once(proxy, 'listening');
   return (proxy.address() as AddressInfo).port;
+}
+
+/**
+ * Rounds of: SIGKILL to the tenant, and once it is gone (every thread: its
+ * socket closed) another request, which a new process must answer. A
+ * grandchild holds the tenant's output open, so the runtime sees the exit only
+ * once it has read that output (up to 2 s): the request surely finds the
+ * runtime still taking the tenant for running, its port closed, and a
+ * kept-alive connection to it dead.
+ */
+async function killAndAskAgain(options: Partial<TenantProxyOptions>): Promise<void> {
+  const { runtime: rt } = runtime(tenantsRoot(['acme']));
+  const port = await frontDoor(rt, options);
+  const host = { host: 'acme.tenants.test' };
+  const grandchildren: number[] = [];
+  try {
+    for (let round = 0; round < 2; round++) {
+      grandchildren.push((JSON.parse((await httpGet(port, '/grandchild', { headers: host })).body) as { pid: number }).pid);
+      const before = JSON.parse((await httpGet(port, '/peer', { headers: host })).body) as { pid: number };
+      process.kill(before.pid, 'SIGKILL');
+      waitForThreadsGone(before.pid);
+      const after = await httpGet(port, '/peer', { headers: host });
+      expect(after.status).toBe(200);
+      expect((JSON.parse(after.body) as { pid: number }).pid).not.toBe(before.pid);
+    }
+    expect(rt.metrics().totalExits.crashed).toBe(2);
+  } finally {
+    for (const pid of grandchildren) process.kill(pid, 'SIGKILL');
+  }
 }
 
 describe('createTenantProxy', () => {
@@ -150,18 +179,7 @@ describe('createTenantProxy', () => {
   });
 
   it('sends a request that finds its tenant just killed to a new process, not a 502', async () => {
-    const { runtime: rt } = runtime(tenantsRoot(['acme']));
-    const port = await frontDoor(rt);
-    const host = { host: 'acme.tenants.test' };
-    for (let round = 0; round < 5; round++) {
-      const before = JSON.parse((await httpGet(port, '/', { headers: host })).body) as { pid: number };
-      process.kill(before.pid, 'SIGKILL');
-      // At once: the runtime may not have seen the exit yet, and the proxy's kept-alive connection is dead.
-      const after = await httpGet(port, '/', { headers: host });
-      expect(after.status).toBe(200);
-      expect((JSON.parse(after.body) as { pid: number }).pid).not.toBe(before.pid);
-    }
-    expect(rt.metrics().totalExits.crashed).toBe(5);
+    await killAndAskAgain({});
   });
 
   it('breaks the response when the tenant dies after it began answering', async () => {
@@ -222,6 +240,8 @@ describe('createTenantProxy with handoff', () => {
     expect(echoed.body === body.toString('utf8')).toBe(true);
     const again = JSON.parse((await acme('/peer', { host: 'acme.tenants.test' })).body) as { pid: number; remotePort: number };
     expect(again).toEqual({ key: 'acme', pid: peer.pid, remotePort: first.localPort, path: '/peer' });
+    // The connection is acme's now: a later request naming another host still reaches acme, unread by the proxy.
+    expect(JSON.parse((await acme('/peer', { host: 'globex.tenants.test' })).body)).toMatchObject({ key: 'acme', pid: peer.pid });
 
     const globex = connection(port);
     const other = await globex('/peer', { host: 'globex.tenants.test' });
@@ -278,16 +298,6 @@ describe('createTenantProxy with handoff', () => {
   });
 
   it('serves a connection whose tenant was just killed with a new process', async () => {
-    const { runtime: rt } = runtime(tenantsRoot(['acme']));
-    const port = await frontDoor(rt, { handoff: true });
-    const host = { host: 'acme.tenants.test' };
-    for (let round = 0; round < 5; round++) {
-      const before = JSON.parse((await httpGet(port, '/peer', { headers: host })).body) as { pid: number };
-      process.kill(before.pid, 'SIGKILL');
-      const after = await httpGet(port, '/peer', { headers: host });
-      expect(after.status).toBe(200);
-      expect((JSON.parse(after.body) as { pid: number }).pid).not.toBe(before.pid);
-    }
-    expect(rt.metrics().totalExits.crashed).toBe(5);
+    await killAndAskAgain({ handoff: true });
   });
 });

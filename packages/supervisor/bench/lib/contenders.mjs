@@ -25,6 +25,35 @@ async function serving(port) {
   }
 }
 
+/** drove's supervisor keeping the server alive: on a port of its own or on a supervisor-owned socket, with or without a warm spare. */
+function droveContender(name, { shared, spare }) {
+  return {
+    name,
+    drove: true,
+    async start() {
+      const ownPort = shared ? undefined : await freePort();
+      const supervisor = new Supervisor({
+        stableAfterMs: 0,
+        output: 'ignore',
+        ...(shared ? { sockets: { http: { port: 0 } } } : {}),
+        children: [
+          {
+            name: 'web',
+            kind: 'process',
+            entry: droveChild,
+            ...(shared ? { args: ['--shared'] } : { env: { PORT: String(ownPort) } }),
+            ...(spare ? { spare: true, preload: ['node:http'] } : {}),
+          },
+        ],
+      });
+      await supervisor.start();
+      const port = shared ? supervisor.address('http').port : ownPort;
+      await serving(port);
+      return { port, supervisor, spare, pid: () => supervisor.whichChildren()[0].pid, stop: () => supervisor.kill() };
+    },
+  };
+}
+
 export const contenders = [
   {
     name: 'bare respawn loop',
@@ -51,68 +80,10 @@ export const contenders = [
       };
     },
   },
-  {
-    name: 'drove (own port)',
-    drove: true,
-    async start() {
-      const port = await freePort();
-      const supervisor = new Supervisor({
-        stableAfterMs: 0,
-        output: 'ignore',
-        children: [{ name: 'web', kind: 'process', entry: droveChild, env: { PORT: String(port) } }],
-      });
-      await supervisor.start();
-      await serving(port);
-      return { port, supervisor, pid: () => supervisor.whichChildren()[0].pid, stop: () => supervisor.kill() };
-    },
-  },
-  {
-    name: 'drove (shared socket)',
-    drove: true,
-    async start() {
-      const supervisor = new Supervisor({
-        stableAfterMs: 0,
-        output: 'ignore',
-        sockets: { http: { port: 0 } },
-        children: [{ name: 'web', kind: 'process', entry: droveChild, args: ['--shared'] }],
-      });
-      await supervisor.start();
-      const port = supervisor.address('http').port;
-      await serving(port);
-      return { port, supervisor, pid: () => supervisor.whichChildren()[0].pid, stop: () => supervisor.kill() };
-    },
-  },
-  {
-    name: 'drove (warm spare)',
-    drove: true,
-    async start() {
-      const port = await freePort();
-      const supervisor = new Supervisor({
-        stableAfterMs: 0,
-        output: 'ignore',
-        children: [{ name: 'web', kind: 'process', entry: droveChild, env: { PORT: String(port) }, spare: true, preload: ['node:http'] }],
-      });
-      await supervisor.start();
-      await serving(port);
-      return { port, supervisor, spare: true, pid: () => supervisor.whichChildren()[0].pid, stop: () => supervisor.kill() };
-    },
-  },
-  {
-    name: 'drove (warm spare, shared socket)',
-    drove: true,
-    async start() {
-      const supervisor = new Supervisor({
-        stableAfterMs: 0,
-        output: 'ignore',
-        sockets: { http: { port: 0 } },
-        children: [{ name: 'web', kind: 'process', entry: droveChild, args: ['--shared'], spare: true, preload: ['node:http'] }],
-      });
-      await supervisor.start();
-      const port = supervisor.address('http').port;
-      await serving(port);
-      return { port, supervisor, spare: true, pid: () => supervisor.whichChildren()[0].pid, stop: () => supervisor.kill() };
-    },
-  },
+  droveContender('drove (own port)', { shared: false, spare: false }),
+  droveContender('drove (shared socket)', { shared: true, spare: false }),
+  droveContender('drove (warm spare)', { shared: false, spare: true }),
+  droveContender('drove (warm spare, shared socket)', { shared: true, spare: true }),
   {
     name: 'pm2',
     async start() {
