@@ -104,9 +104,9 @@ describe('pages in detail', () => {
       'posts/2020-02-03-two.md': post({ title: 'Two', tags: 'Alpha', updated: '2020-03-01' }, 'Intro line.\n\n<!-- more -->\n\nHidden from the excerpt.\n'),
       'posts/three.md': post({ title: '"Three & <more>"', date: '2020-04-05 10:30', slug: 'third', summary: 'A summary.' }, 'Body.\n'),
       'posts/draft.md': post({ title: 'Draft', date: '2020-05-01', draft: 'true' }),
-      'posts/custom.md': post({ title: 'Custom', date: '2019-01-01', layout: 'fancy', mood: 'happy' }, '# Heading\n'),
+      'posts/custom.md': post({ title: 'Custom', date: '2019-01-01', layout: 'fancy', mood: 'happy' }, '# Heading\n\nA para.\n'),
       'layouts/fancy.liquid':
-        '<p>{{ page.title | slugify }}|{{ page.url | absolute_url }}|{{ page.date | date_format: "ymd" }}|{{ page.date | date_format }}|{{ page.data.mood }}|{{ "**md**" | markdown }}|{{ content | excerpt: 5 }}|{{ "older" | t }}|{{ "page_n_of" | t: 1, 2 }}|{{ "/x/" | relative_url }}</p>',
+        '<p>{{ page.title | slugify }}|{{ page.url | absolute_url }}|{{ page.date | date_format: "ymd" }}|{{ page.date | date_format }}|{{ page.data.mood }}|{{ "**md**" | markdown }}|{{ content | excerpt: 5 }}|{{ "older" | t }}|{{ "page_n_of" | t: 1, 2 }}|{{ "/x/" | relative_url }}|{{ page.next.excerpt }}|{{ page.excerpt }}</p>',
       'assets/img/logo.svg': '<svg/>',
       'data/menu.json': '{"items": [1, 2]}',
     });
@@ -152,21 +152,25 @@ describe('pages in detail', () => {
     expect(read(out, '2020/01/one/index.html')).toContain('>#Alpha</a>');
   });
 
-  it('runs the engine filters: slugify, absolute_url, date_format, markdown, excerpt, t, relative_url; custom front matter as page.data', () => {
+  it('runs the engine filters: slugify, absolute_url, date_format, markdown, excerpt, t, relative_url; custom front matter as page.data; excerpts on a post page', () => {
     expect(read(out, '2019/01/custom/index.html')).toBe(
-      '<p>custom|https://example.com/blog/2019/01/custom/|2019-01-01|January 1, 2019|happy|<p><strong>md</strong></p>\n|Headi…|Older|Page 1 of 2|/blog/x/</p>',
+      '<p>custom|https://example.com/blog/2019/01/custom/|2019-01-01|January 1, 2019|happy|<p><strong>md</strong></p>\n|Headi…|Older|Page 1 of 2|/blog/x/|<p>First <em>para</em>.</p>\n|<p>A para.</p>\n</p>',
     );
   });
 
   it('limits feeds, copies nested assets, and uses data files', () => {
     expect(read(out, 'feed.xml').match(/<item>/g)).toHaveLength(2);
+    // Full content by default: the whole body of a post, below its excerpt too.
+    expect(read(out, 'feed.xml')).toContain('Hidden from the excerpt.');
+    expect(read(out, 'atom.xml')).toContain('Hidden from the excerpt.');
+    expect(read(out, '2020/02/two/index.html')).toContain('<p>Hidden from the excerpt.</p>');
     expect(read(out, 'tags/alpha/feed.xml')).toContain('<title>Detail: Alpha</title>');
     expect(read(out, 'assets/img/logo.svg')).toBe('<svg/>');
   });
 
   it('includes drafts when asked', async () => {
     const drafts = tempDir();
-    const result = await build({ site, out: drafts, drafts: true, workers: 1, database: `file:${join(drafts, '..', `${Date.now()}.db`)}` });
+    const result = await build({ site, out: drafts, drafts: true, workers: 1, database: `file:${join(tempDir(), 'build.db')}` });
     expect(result.draftsSkipped).toBe(0);
     expect(existsSync(join(drafts, '2020/05/draft/index.html'))).toBe(true);
   });

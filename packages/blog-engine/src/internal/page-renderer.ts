@@ -64,16 +64,17 @@ export class PageRenderer {
     switch (route.type) {
       case 'post': {
         const post = posts[route.post]!;
-        const content = this.#content(post);
-        const page = {
-          ...this.#card(post),
+        // A post's page is rendered once: its HTML is kept only when a feed asks for it.
+        const content = this.#content(post, false);
+        // Assigned onto a new card, not spread from one: spreading would render its lazy excerpt.
+        const page = Object.assign(this.#cardOf(post), {
           kind: post.kind,
           source: post.source,
           content,
           prev: post.prev === null ? null : this.#card(posts[post.prev]!),
           next: post.next === null ? null : this.#card(posts[post.next]!),
           translations: post.translations.map((id) => ({ lang: posts[id]!.lang, url: posts[id]!.url, href: this.#href(posts[id]!.url), title: posts[id]!.title })),
-        };
+        });
         return this.#layout(post.layout, { site: this.#site(post.lang), page, content });
       }
       case 'list': {
@@ -113,7 +114,7 @@ export class PageRenderer {
         const list = lists[route.list]!;
         const items = list.postIds.slice(0, site.feeds.limit).map((id) => posts[id]!);
         const title = list.kind === 'home' ? this.#languageTitle(list.lang) : `${this.#languageTitle(list.lang)}: ${list.term?.name ?? ''}`;
-        const html = (post: PostEntry) => (site.feeds.fullContent ? this.#content(post) : this.#card(post).excerpt);
+        const html = (post: PostEntry) => (site.feeds.fullContent ? this.#content(post, true) : this.#card(post).excerpt);
         const input = { site, list, posts: items, selfUrl: `/${path}`, title, html };
         return route.format === 'rss' ? rssFeed(input) : atomFeed(input);
       }
@@ -147,39 +148,54 @@ export class PageRenderer {
     return this.#markdown;
   }
 
-  #content(post: PostEntry): string {
+  /** A post's HTML; `keep` memoizes it (a feed's posts appear in many feeds). */
+  #content(post: PostEntry, keep: boolean): string {
     let html = this.#html.get(post.id);
     if (html === undefined) {
       if (post.body === null) throw new Error(`internal: the body of ${post.source} was not shipped to the worker`);
       html = this.#md().render(post.body);
-      this.#html.set(post.id, html);
+      if (keep) this.#html.set(post.id, html);
     }
     return html;
   }
 
+  /** A post's card, made once per worker. */
   #card(post: PostEntry): PostCard {
     let card = this.#cards.get(post.id);
     if (!card) {
-      card = {
-        title: post.title,
-        url: post.url,
-        href: this.#href(post.url),
-        lang: post.lang,
-        date: post.date,
-        dateDisplay: post.dateDisplay,
-        updated: post.updated,
-        updatedDisplay: post.updatedDisplay,
-        year: post.year,
-        month: post.month,
-        tags: post.tags,
-        categories: post.categories,
-        summary: post.summary,
-        excerpt: post.summary === null ? this.#md().render(post.excerptSource) : `<p>${escapeHtml(post.summary)}</p>`,
-        data: post.data,
-      };
+      card = this.#cardOf(post);
       this.#cards.set(post.id, card);
     }
     return card;
+  }
+
+  /**
+   * A new card object. Its excerpt is rendered on first read and then kept:
+   * a post's own page and its neighbours' links seldom show it, list pages and
+   * feeds always do.
+   */
+  #cardOf(post: PostEntry): PostCard {
+    let excerpt: string | undefined;
+    const renderExcerpt = () => (post.summary === null ? this.#md().render(post.excerptSource) : `<p>${escapeHtml(post.summary)}</p>`);
+    return {
+      title: post.title,
+      url: post.url,
+      href: this.#href(post.url),
+      lang: post.lang,
+      date: post.date,
+      dateDisplay: post.dateDisplay,
+      updated: post.updated,
+      updatedDisplay: post.updatedDisplay,
+      year: post.year,
+      month: post.month,
+      tags: post.tags,
+      categories: post.categories,
+      summary: post.summary,
+      get excerpt() {
+        return (excerpt ??= renderExcerpt());
+      },
+      data: post.data,
+    };
   }
 
   #languageTitle(lang: string): string {
