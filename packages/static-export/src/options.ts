@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { WorkerTelemetry } from '@drove/pool';
 import type { ExportLogEntry, ExportProgress } from './report.js';
 import { StaticExportError } from './errors.js';
+import { CHUNK_CAP } from './internal/chunked-dispatch.js';
 import { findUncloneable } from './internal/cloneable.js';
 import { check, describe } from './internal/validate.js';
 import { defaultManifestName } from './manifest.js';
@@ -37,7 +38,11 @@ export interface ExportOptions {
   shard?: Shard;
   /** The manifest's file name in `outDir`, or `false` for none. @default '.drove-manifest.jsonl' ('.drove-manifest.I-of-N.jsonl' for a shard) */
   manifest?: string | false;
-  /** Paths in flight at most (dispatched, or finished but waiting for an earlier path to be recorded). @default max(8, 4 × workers × rendersPerWorker) */
+  /**
+   * Paths in flight at most (pulled and dispatched, or finished but waiting for an earlier path to be recorded).
+   * Process and thread children get fast paths several to a message, at most `concurrency / (2 × workers × rendersPerWorker + 1)` (and 32).
+   * @default max(8, 4 × workers × rendersPerWorker), times 32 for process and thread children unless `maxPathsPerWorker` is set
+   */
   concurrency?: number;
   /** Paths one child renders at once (for renderers that wait on I/O). @default 1 */
   rendersPerWorker?: number;
@@ -85,7 +90,12 @@ export interface ResolvedExportOptions {
   onTelemetry: ((workers: WorkerTelemetry[]) => void) | undefined;
   telemetryIntervalMs: number;
   signal: AbortSignal | undefined;
+  /** Internal, for tests: every chunk this many paths (process and thread children). */
+  chunkPaths: number | undefined;
 }
+
+/** Internal, for tests: an option under this key forces the chunk size (a symbol, so it is no public option). */
+export const chunkPathsOption = Symbol.for('drove.static-export.chunkPaths');
 
 const known = [
   'renderer', 'paths', 'outDir', 'workers', 'kind', 'rendererOptions', 'timeoutMs', 'retries', 'incremental', 'shard',
@@ -129,8 +139,10 @@ export function resolveExportOptions(options: ExportOptions): ResolvedExportOpti
     incremental: options.incremental ?? false,
     shard,
     manifest,
-    // Kept small by default: pool.map adds one abort listener a path in flight to one signal, and Node warns past 10.
-    concurrency: options.concurrency ?? Math.max(8, 4 * workers * (options.rendersPerWorker ?? 1)),
+    // Kept small by default when a path is a task (pool.map adds one abort listener a path in flight); chunks need room.
+    concurrency:
+      options.concurrency ??
+      Math.max(8, 4 * workers * (options.rendersPerWorker ?? 1)) * (kind !== 'inline' && (options.maxPathsPerWorker ?? Infinity) === Infinity ? CHUNK_CAP : 1),
     rendersPerWorker: options.rendersPerWorker ?? 1,
     maxPathsPerWorker: options.maxPathsPerWorker ?? Number.POSITIVE_INFINITY,
     abortGraceMs: options.abortGraceMs ?? 5000,
@@ -141,6 +153,7 @@ export function resolveExportOptions(options: ExportOptions): ResolvedExportOpti
     onTelemetry: options.onTelemetry,
     telemetryIntervalMs: options.telemetryIntervalMs ?? 1000,
     signal: options.signal,
+    chunkPaths: (options as { [chunkPathsOption]?: number })[chunkPathsOption],
   };
   const paths = resolved.paths as unknown;
   if (
@@ -164,6 +177,7 @@ export function resolveExportOptions(options: ExportOptions): ResolvedExportOpti
   if (resolved.onTelemetry !== undefined) check.function('onTelemetry', resolved.onTelemetry);
   check.duration('telemetryIntervalMs', resolved.telemetryIntervalMs, { min: 10 });
   if (resolved.signal !== undefined) check.signal('signal', resolved.signal);
+  if (resolved.chunkPaths !== undefined) check.count('chunkPaths', resolved.chunkPaths, { min: 1 });
   if (resolved.incremental && resolved.manifest === undefined) {
     throw new StaticExportError('ERR_EXPORT_INVALID_OPTION', 'Expected `manifest` to name a file with `incremental: true` (it reads the previous one), got `false`');
   }

@@ -1,11 +1,14 @@
 // The render child: a pool worker module. Its init imports the user's
 // renderer and runs its setup; its handler renders one path, writes that
-// path's files itself and answers with their names, sizes and hashes.
+// path's files itself and answers with their names, sizes and hashes; its
+// `chunk` handler does the same for several paths in order, one outcome each.
+import { performance } from 'node:perf_hooks';
+import { serializeError } from '@drove/pool/envelope';
 import { defineWorker } from '@drove/pool/worker';
 import { StaticExportError } from '../errors.js';
 import { FileCommitter } from '../internal/file-committer.js';
 import { PreviousHashes } from '../internal/previous-hashes.js';
-import { renderPath, type LoadedRenderer } from '../internal/render-task.js';
+import { renderPath, type ChunkOutcome, type ChunkReply, type LoadedRenderer } from '../internal/render-task.js';
 import type { Renderer } from '../renderer.js';
 
 /** What the coordinator gives every render child (the pool's `initData`). */
@@ -71,6 +74,23 @@ export default defineWorker({
     default: (path: string, ctx) => {
       const { renderer, committer } = ctx.state as RenderWorkerState;
       return renderPath(renderer, committer, path, ctx);
+    },
+    chunk: async (paths: string[], ctx): Promise<ChunkReply> => {
+      const { renderer, committer } = ctx.state as RenderWorkerState;
+      const started = performance.now();
+      const outcomes: ChunkOutcome[] = [];
+      for (const path of paths) {
+        // A chunk the coordinator gave up on (the export was left) renders no further path.
+        if (ctx.signal.aborted) break;
+        try {
+          const reply = renderPath(renderer, committer, path, ctx);
+          outcomes.push({ reply: reply instanceof Promise ? await reply : reply });
+        } catch (error) {
+          // One path's failure is that path's alone: its error travels as data, the chunk goes on.
+          outcomes.push({ error: serializeError(error) });
+        }
+      }
+      return { outcomes, renderMs: performance.now() - started };
     },
   },
   async destroy(state) {

@@ -7,6 +7,7 @@ import type { ResolvedExportOptions } from '../options.js';
 import type { ExportSummary } from '../report.js';
 import { ExportRun } from './export-run.js';
 import { ManifestWriter } from './manifest-writer.js';
+import { dispatchInChunks } from './chunked-dispatch.js';
 import { admittedPaths, type SourceEnd } from './path-source.js';
 
 const renderWorkerUrl = new URL('./entry/render-worker.js', import.meta.url);
@@ -76,9 +77,7 @@ export class ExportSession {
     let thrown: { error: unknown } | undefined;
     try {
       const source = admittedPaths(config.paths, run, this.#stop.signal, end);
-      for await (const settled of this.#pool.map(source, { settle: true, concurrency: config.concurrency, ordered: true })) {
-        run.record(settled);
-      }
+      for await (const settled of this.#dispatch(source)) run.record(settled);
     } catch (error) {
       // Only the caller's own code (onLog, onProgress) throws here.
       thrown = { error };
@@ -108,6 +107,24 @@ export class ExportSession {
     return summary;
   }
 
+  /**
+   * One path a task, or — when children are processes or threads and none is
+   * replaced after a number of tasks — paths in chunks (see {@link dispatchInChunks}).
+   */
+  #dispatch(source: AsyncIterable<string>) {
+    const config = this.#config;
+    if (!chunkable(config)) return this.#pool.map(source, { settle: true, concurrency: config.concurrency, ordered: true });
+    const pool = this.#pool;
+    return dispatchInChunks(source, (paths, options) => pool.run(paths, { handler: 'chunk', ...options }), {
+      slots: config.workers * config.rendersPerWorker,
+      window: config.concurrency,
+      timeoutMs: config.timeoutMs,
+      retries: config.retries,
+      forcedSize: config.chunkPaths,
+      stop: this.#stop.signal,
+    });
+  }
+
   /** The caller's signal: no new path; those rendering may finish within `abortGraceMs`. */
   #abort(): void {
     this.#stop.abort();
@@ -124,6 +141,11 @@ export class ExportSession {
     this.#stop.abort();
     void this.#pool.destroy();
   }
+}
+
+/** Whether paths may be sent several to a task: never inline (no IPC to save), nor when a child's life is counted in tasks. */
+export function chunkable(config: Pick<ResolvedExportOptions, 'kind' | 'maxPathsPerWorker'>): boolean {
+  return config.kind !== 'inline' && config.maxPathsPerWorker === Number.POSITIVE_INFINITY;
 }
 
 function startPool(config: ResolvedExportOptions): RenderPool {

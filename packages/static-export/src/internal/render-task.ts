@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SerializedError } from '@drove/pool/envelope';
 import { StaticExportError } from '../errors.js';
 import { resolveArtifactName, resolveOutputFile } from '../output-path.js';
 import type { Artifact, LogLevel, RenderContext, Renderer, RenderResult } from '../renderer.js';
@@ -16,6 +17,16 @@ export interface RenderReply {
   /** SHA-256 over the files' names and hashes. */
   hash: string;
   logs: RenderLog[] | undefined;
+}
+
+/** One path's outcome in a chunk: its reply, or its error as the pool serializes errors. */
+export type ChunkOutcome = { reply: RenderReply; error?: undefined } | { reply?: undefined; error: SerializedError };
+
+/** What a render child sends back for a chunk of paths: one outcome a path it got to, in order, and the time they took. */
+export interface ChunkReply {
+  outcomes: ChunkOutcome[];
+  /** Wall time of the whole chunk in the child, ms. */
+  renderMs: number;
 }
 
 /** A renderer module loaded and set up in this child. */
