@@ -107,8 +107,8 @@ async function collect(paths: string[], children: ReturnType<typeof fakeChildren
 }
 
 describe('dispatchInChunks', () => {
-  it('starts with one path a chunk, grows to fill about 8 ms, and shrinks at the end of the stream', async () => {
-    const children = fakeChildren(() => 'ok', 1);
+  it('starts with one path a chunk, grows to fill about 32 ms, and shrinks at the end of the stream', async () => {
+    const children = fakeChildren(() => 'ok', 4);
     const out = await collect(names(200), children);
     expect(out.map((each) => each.path)).toEqual(names(200));
     expect(out.every((each) => each.ok)).toBe(true);

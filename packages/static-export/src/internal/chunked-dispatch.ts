@@ -5,8 +5,13 @@ import type { ChunkReply, RenderReply } from './render-task.js';
 
 /** Paths in one chunk at most. */
 export const CHUNK_CAP = 32;
-/** The render time a chunk aims at: long enough that a message each way is a small share of it. */
-const TARGET_CHUNK_MS = 8;
+/**
+ * The render time a chunk aims at: long enough that a message each way is a
+ * small share of it (measured with ~1.2 ms pages over 2 processes: 8 ms left
+ * ~1 s of coordinator CPU in 20,000 pages, 32 ms ~0.55 s), short enough that
+ * the last chunks, progress and an abort are not held up for long.
+ */
+const TARGET_CHUNK_MS = 32;
 
 /** How a chunk is sent: its time limit and its retries. */
 export interface ChunkRunOptions {
