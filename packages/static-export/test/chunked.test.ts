@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportStatic, type ExportFailure, type ExportOptions } from '@drove/static-export';
 import { dispatchInChunks, type ChunkRunOptions } from '../src/internal/chunked-dispatch.js';
-import type { ChunkReply } from '../src/internal/render-task.js';
+import type { ChunkReply, ChunkTask } from '../src/internal/render-task.js';
 import { filesUnder, fixture, leftovers, removeTempDirs, sitePaths, tempDir, treeOf } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -61,12 +61,34 @@ describe.each(['process', 'thread'] as const)('paths in chunks, kind %s', (kind)
     expect(filesUnder(outDir)).toEqual(['.drove-manifest.jsonl', ...good].sort());
     expect(leftovers(outDir)).toEqual([]);
   });
+
+  it('renders again alone every path of a chunk whose child died, so a crash that does not recur costs nothing', async () => {
+    // Alone, with retries: 0, /crash-once would fail: the crash inside the chunk is not held against it.
+    const outDir = tempDir();
+    const markerDir = tempDir();
+    const paths = ['/a-1', '/crash-once', '/a-2', '/a-3'];
+    const summary = await exportStatic(
+      chunked({ renderer: fixture('flaky-renderer.mjs'), rendererOptions: { markerDir }, paths, outDir, kind, workers: 1 }, 4),
+    );
+    expect(summary).toMatchObject({ paths: 4, rendered: 4, failed: 0 });
+    expect(filesUnder(markerDir)).toEqual(['crashed-_crash-once']);
+    expect(filesUnder(outDir)).toEqual(['.drove-manifest.jsonl', 'a-1/index.html', 'a-2/index.html', 'a-3/index.html', 'crash-once/index.html']);
+  });
+
+  it('fails a path slower than timeoutMs inside a chunk that finished, publishing nothing of it', async () => {
+    const outDir = tempDir();
+    const paths = ['/a-1', '/a-2', '/slow', '/a-3'];
+    const summary = await exportStatic(chunked({ renderer: fixture('flaky-renderer.mjs'), paths, outDir, kind, workers: 1, timeoutMs: 300 }, 4));
+    expect(summary).toMatchObject({ paths: 4, rendered: 3, failed: 1 });
+    expect(summary.failures[0]).toMatchObject({ path: '/slow', code: 'ERR_EXPORT_TIMEOUT' });
+    expect(filesUnder(outDir)).toEqual(['.drove-manifest.jsonl', 'a-1/index.html', 'a-2/index.html', 'a-3/index.html']);
+  });
 });
 
 /** A fake pool: renders `path` as its own name after `ms(path)` of virtual time, and records each chunk. */
 function fakeChildren(behave: (path: string) => 'ok' | 'throw' | 'crash' = () => 'ok', ms = 1) {
   const chunks: string[][] = [];
-  const run = (paths: string[], options: ChunkRunOptions): Promise<ChunkReply> => {
+  const run = ({ paths }: ChunkTask, options: ChunkRunOptions): Promise<ChunkReply> => {
     chunks.push(paths);
     return new Promise((resolve, reject) => {
       setImmediate(() => {

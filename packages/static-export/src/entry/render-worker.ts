@@ -8,7 +8,7 @@ import { defineWorker } from '@drove/pool/worker';
 import { StaticExportError } from '../errors.js';
 import { FileCommitter } from '../internal/file-committer.js';
 import { PreviousHashes } from '../internal/previous-hashes.js';
-import { renderPath, type ChunkOutcome, type ChunkReply, type LoadedRenderer } from '../internal/render-task.js';
+import { lateMark, renderPath, type ChunkOutcome, type ChunkReply, type ChunkTask, type LoadedRenderer } from '../internal/render-task.js';
 import type { Renderer } from '../renderer.js';
 
 /** What the coordinator gives every render child (the pool's `initData`). */
@@ -75,19 +75,22 @@ export default defineWorker({
       const { renderer, committer } = ctx.state as RenderWorkerState;
       return renderPath(renderer, committer, path, ctx);
     },
-    chunk: async (paths: string[], ctx): Promise<ChunkReply> => {
+    chunk: async ({ paths, timeoutMs }: ChunkTask, ctx): Promise<ChunkReply> => {
       const { renderer, committer } = ctx.state as RenderWorkerState;
       const started = performance.now();
       const outcomes: ChunkOutcome[] = [];
       for (const path of paths) {
         // A chunk the coordinator gave up on (the export was left) renders no further path.
         if (ctx.signal.aborted) break;
+        const deadline = performance.now() + timeoutMs;
+        // A path slower than its limit is not published here, whatever it did: alone, the pool times it.
+        const late = timeoutMs > 0 ? () => performance.now() > deadline : undefined;
         try {
-          const reply = renderPath(renderer, committer, path, ctx);
+          const reply = renderPath(renderer, committer, path, ctx, late);
           outcomes.push({ reply: reply instanceof Promise ? await reply : reply });
         } catch (error) {
           // One path's failure is that path's alone: its error travels as data, the chunk goes on.
-          outcomes.push({ error: serializeError(error) });
+          outcomes.push(error === lateMark || late?.() ? { late: true } : { error: serializeError(error) });
         }
       }
       return { outcomes, renderMs: performance.now() - started };

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { AbortError, type Settled } from '@drove/pool';
 import { deserializeError } from '@drove/pool/envelope';
-import type { ChunkReply, RenderReply } from './render-task.js';
+import type { ChunkReply, ChunkTask, RenderReply } from './render-task.js';
 
 /** Paths in one chunk at most. */
 export const CHUNK_CAP = 32;
@@ -82,11 +82,13 @@ export class ChunkSizer {
  * retries; a longer one with `timeoutMs × length` and no retry, and if its
  * child dies or it times out, each of its paths is sent again alone, so the
  * crash or hang is blamed on the path that causes it. A path whose render
- * throws fails alone: the child sends its error as data and goes on.
+ * throws fails alone: the child sends its error as data and goes on. A path
+ * that took longer than `timeoutMs` in a chunk that did finish publishes
+ * nothing and is sent again alone, where the pool's time limit applies.
  */
 export async function* dispatchInChunks(
   source: AsyncIterable<string>,
-  runChunk: (paths: string[], options: ChunkRunOptions) => Promise<ChunkReply>,
+  runChunk: (task: ChunkTask, options: ChunkRunOptions) => Promise<ChunkReply>,
   options: ChunkedDispatchOptions,
 ): AsyncGenerator<Settled<string, RenderReply>, void, undefined> {
   const { slots, window, timeoutMs, retries, stop } = options;
@@ -116,7 +118,8 @@ export async function* dispatchInChunks(
     tasks++;
     const single = items.length === 1;
     const run = runChunk(
-      items.map((item) => item.path),
+      // A path alone is timed by the pool (its child stopped when late); in a chunk, by the child too.
+      { paths: items.map((item) => item.path), timeoutMs: single ? 0 : timeoutMs },
       { timeoutMs: single ? timeoutMs : timeoutMs * items.length, retries: single ? retries : 0, signal: controller.signal },
     );
     run
@@ -126,6 +129,7 @@ export async function* dispatchInChunks(
           items.forEach((item, at) => {
             const outcome = reply.outcomes[at];
             if (outcome === undefined) reject(item, new AbortError('The chunk was abandoned'));
+            else if (outcome.late) alone.push(item);
             else if (outcome.error !== undefined) reject(item, deserializeError(outcome.error));
             else settle(item, { status: 'fulfilled', value: outcome.reply, input: item.path, index: item.index });
           });

@@ -115,7 +115,7 @@ export class ExportSession {
     const config = this.#config;
     if (!chunkable(config)) return this.#pool.map(source, { settle: true, concurrency: config.concurrency, ordered: true });
     const pool = this.#pool;
-    return dispatchInChunks(source, (paths, options) => pool.run(paths, { handler: 'chunk', ...options }), {
+    return dispatchInChunks(source, (task, options) => pool.run(task, { handler: 'chunk', ...options }), {
       slots: config.workers * config.rendersPerWorker,
       window: config.concurrency,
       timeoutMs: config.timeoutMs,

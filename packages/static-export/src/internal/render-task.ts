@@ -19,8 +19,24 @@ export interface RenderReply {
   logs: RenderLog[] | undefined;
 }
 
-/** One path's outcome in a chunk: its reply, or its error as the pool serializes errors. */
-export type ChunkOutcome = { reply: RenderReply; error?: undefined } | { reply?: undefined; error: SerializedError };
+/** Thrown by {@link renderPath} for a path that finished past its time limit: nothing of it was published. */
+export const lateMark: unique symbol = Symbol('late');
+
+/**
+ * One path's outcome in a chunk: its reply, its error as the pool serializes
+ * errors, or `late` when it took longer than `timeoutMs` (nothing published;
+ * to be sent again alone, where the pool's time limit applies).
+ */
+export type ChunkOutcome =
+  | { reply: RenderReply; error?: undefined; late?: undefined }
+  | { reply?: undefined; error: SerializedError; late?: undefined }
+  | { reply?: undefined; error?: undefined; late: true };
+
+/** A chunk of paths to render, in order, and the time limit of each (0 for none). */
+export interface ChunkTask {
+  paths: string[];
+  timeoutMs: number;
+}
 
 /** What a render child sends back for a chunk of paths: one outcome a path it got to, in order, and the time they took. */
 export interface ChunkReply {
@@ -44,6 +60,7 @@ export function renderPath(
   committer: FileCommitter,
   path: string,
   task: { workerId: number; readonly signal: AbortSignal },
+  late?: () => boolean,
 ): RenderReply | Promise<RenderReply> {
   const file = resolveOutputFile(path);
   const staged = new Map<string, string | Uint8Array>();
@@ -79,6 +96,8 @@ export function renderPath(
   }
   const finish = (result: RenderResult): RenderReply => {
     if (refused) throw refused;
+    // Past its time limit inside a chunk: publish nothing; the coordinator sends the path again alone.
+    if (late?.()) throw lateMark;
     collect(staged, result, file, path);
     const files = committer.commit(path, staged);
     return { files, hash: pathHash(files), logs };
