@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportStatic, type ExportFailure, type ExportOptions } from '@drove/static-export';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExportAbortedError, exportStatic, type ExportFailure, type ExportOptions } from '@drove/static-export';
 import { dispatchInChunks, type ChunkRunOptions } from '../src/internal/chunked-dispatch.js';
 import type { ChunkReply, ChunkTask } from '../src/internal/render-task.js';
 import { filesUnder, fixture, leftovers, removeTempDirs, sitePaths, tempDir, treeOf } from './helpers.js';
@@ -73,6 +75,25 @@ describe.each(['process', 'thread'] as const)('paths in chunks, kind %s', (kind)
     expect(summary).toMatchObject({ paths: 4, rendered: 4, failed: 0 });
     expect(filesUnder(markerDir)).toEqual(['crashed-_crash-once']);
     expect(filesUnder(outDir)).toEqual(['.drove-manifest.jsonl', 'a-1/index.html', 'a-2/index.html', 'a-3/index.html', 'crash-once/index.html']);
+  });
+
+  it('counts every path of a chunk stopped by an abort as interrupted, those it already wrote too, and lists none in a manifest', async () => {
+    const outDir = tempDir();
+    const controller = new AbortController();
+    // Abort once the chunk has written its first two paths and is stuck in /hang.
+    const poll = setInterval(() => {
+      if (existsSync(join(outDir, 'a-2', 'index.html'))) controller.abort();
+    }, 20);
+    const error = await exportStatic(
+      chunked({ renderer: fixture('flaky-renderer.mjs'), paths: ['/a-1', '/a-2', '/hang', '/a-3'], outDir, kind, workers: 1, abortGraceMs: 100, signal: controller.signal }, 4),
+    )
+      .catch((e: unknown) => e)
+      .finally(() => clearInterval(poll));
+    expect(error).toBeInstanceOf(ExportAbortedError);
+    expect((error as ExportAbortedError).summary).toMatchObject({ rendered: 0, failed: 0, interrupted: 4, aborted: true });
+    // Whole files, never a half-written one, and no manifest claiming them.
+    expect(filesUnder(outDir)).toEqual(['a-1/index.html', 'a-2/index.html']);
+    expect(leftovers(outDir)).toEqual([]);
   });
 
   it('fails a path slower than timeoutMs inside a chunk that finished, publishing nothing of it', async () => {
