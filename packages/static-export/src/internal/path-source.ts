@@ -26,11 +26,11 @@ export async function* admittedPaths(
     typeof (paths as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
       ? (paths as AsyncIterable<unknown>)[Symbol.asyncIterator]()
       : (paths as Iterable<unknown>)[Symbol.iterator]();
-  let onStop: (() => void) | undefined;
-  const stopped = new Promise<typeof stoppedMark>((resolve) => {
-    onStop = () => resolve(stoppedMark);
-    stop.addEventListener('abort', onStop, { once: true });
-  });
+  // Settles the pending `next()` early when the export stops. (Racing each step against one
+  // long-lived "stopped" promise would add a reaction to it a path: memory growing with the stream.)
+  let interrupt: ((mark: typeof stoppedMark) => void) | undefined;
+  const onStop = () => interrupt?.(stoppedMark);
+  stop.addEventListener('abort', onStop, { once: true });
   let exhausted = false;
   let pending = false;
   try {
@@ -41,7 +41,11 @@ export async function* admittedPaths(
         const step = iterator.next();
         if (step instanceof Promise) {
           pending = true;
-          next = await Promise.race([step, stopped]);
+          next = await new Promise<IteratorResult<unknown> | typeof stoppedMark>((resolve, reject) => {
+            interrupt = resolve;
+            step.then(resolve, reject);
+          });
+          interrupt = undefined;
           if (next !== stoppedMark) pending = false;
         } else {
           next = step;
@@ -59,7 +63,7 @@ export async function* admittedPaths(
       if (run.admit(next.value as string)) yield next.value as string;
     }
   } finally {
-    stop.removeEventListener('abort', onStop!);
+    stop.removeEventListener('abort', onStop);
     if (!exhausted) {
       // A stream still waiting for its next item (stdin) is told to close but not waited for.
       const closing = Promise.resolve()
