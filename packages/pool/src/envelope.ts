@@ -5,7 +5,8 @@
  * `drove` field so it never mistakes a user's message for its own (Node keeps
  * its internal `NODE_*` messages apart the same way). Requests and replies are
  * paired by a numeric `id`. The same envelopes travel over worker threads
- * (`postMessage`) and child processes (`fork` with `serialization: 'advanced'`).
+ * (`postMessage`) and child processes (`fork` with `serialization: 'advanced'`,
+ * or `'json'` where a pool asks for it: see {@link jsonDataProblem}).
  *
  * @example
  * ```ts
@@ -52,8 +53,20 @@ export interface TelemetrySample {
 
 /** The envelopes, by `type`. */
 export interface EnvelopeBodies {
-  /** pool → worker (processes): which module to load and its init data. */
-  init: { workerId: number; module: string; initData: unknown; concurrency: number; maxHeapUsedBytes: number };
+  /**
+   * pool → worker (processes): which module to load and its init data. Over a
+   * JSON channel (`json: true`) the init data travels as `encodedInitData`
+   * (v8-serialized, base64), so it keeps the types structured clone keeps.
+   */
+  init: {
+    workerId: number;
+    module: string;
+    initData: unknown;
+    encodedInitData?: string | undefined;
+    json?: boolean | undefined;
+    concurrency: number;
+    maxHeapUsedBytes: number;
+  };
   /** child → parent: init finished; the child takes work. `port` is where a server child listens, when it chose it. */
   ready: { pid: number; threadId: number; port?: number | undefined };
   /** pool → worker: run `handler` with `payload`. */
@@ -142,26 +155,37 @@ const builtinErrors: Record<string, ErrorConstructor> = {
 
 const skippedProps = new Set(['name', 'message', 'stack', 'code', 'cause']);
 
+/** What {@link serializeError} takes. */
+export interface SerializeErrorOptions {
+  /** The error crosses a JSON channel: keep only values JSON carries unchanged (others become strings). @default false */
+  json?: boolean;
+}
+
 /**
  * Turns any thrown value into a {@link SerializedError}: structured clone keeps
  * an error's message but drops its class, `name`, `code` and own properties
- * (checked on Node 20.20).
+ * (checked on Node 20.20). A property or cause the channel cannot carry is
+ * kept as its string.
  */
-export function serializeError(error: unknown, depth = 0): SerializedError {
+export function serializeError(error: unknown, options: SerializeErrorOptions = {}): SerializedError {
+  return serializeErrorAt(error, options.json === true ? jsonable : cloneable, 0);
+}
+
+function serializeErrorAt(error: unknown, keep: (value: unknown) => unknown, depth: number): SerializedError {
   if (!(error instanceof Error)) {
-    return { name: 'Error', message: describeThrown(error), props: { thrown: cloneable(error) } };
+    return { name: 'Error', message: describeThrown(error), props: { thrown: keep(error) } };
   }
   const out: SerializedError = { name: error.name, message: error.message, stack: error.stack };
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' || typeof code === 'number') out.code = String(code);
   if (error.cause !== undefined) {
-    out.cause = error.cause instanceof Error && depth < 8 ? serializeError(error.cause, depth + 1) : cloneable(error.cause);
+    out.cause = error.cause instanceof Error && depth < 8 ? serializeErrorAt(error.cause, keep, depth + 1) : keep(error.cause);
   }
   const props: Record<string, unknown> = {};
   let any = false;
   for (const key of Object.keys(error)) {
     if (skippedProps.has(key)) continue;
-    props[key] = cloneable((error as unknown as Record<string, unknown>)[key]);
+    props[key] = keep((error as unknown as Record<string, unknown>)[key]);
     any = true;
   }
   if (any) out.props = props;
@@ -230,5 +254,87 @@ function cloneable(value: unknown): unknown {
     return value;
   } catch {
     return String(value);
+  }
+}
+
+/** Keeps a value only if JSON carries it unchanged. */
+function jsonable(value: unknown): unknown {
+  return value === undefined || jsonDataProblem(value) === undefined ? value : String(value);
+}
+
+/**
+ * Why `value` would not arrive unchanged over a JSON channel (a process pool
+ * with `serialization: 'json'`), or `undefined` when it would. JSON carries
+ * plain objects, arrays, strings, finite numbers, booleans and `null`; an
+ * object property that is `undefined` is left out, as if absent. Anything
+ * else would arrive changed or not at all — a `Date` as a string, a `Map` as
+ * `{}`, `NaN` as `null` — so it is named, with where it is.
+ *
+ * @example
+ * ```ts
+ * jsonDataProblem({ when: new Date() }); // 'when is a Date'
+ * jsonDataProblem({ pages: [1, 2] });    // undefined
+ * ```
+ */
+export function jsonDataProblem(value: unknown): string | undefined {
+  const problem = findJsonProblem(value, []);
+  if (problem === undefined) return undefined;
+  const at = problem.at.startsWith('.') ? problem.at.slice(1) : problem.at;
+  return at === '' ? `the value is ${problem.what}` : `${at} is ${problem.what}`;
+}
+
+function withArticle(name: string): string {
+  return `${/^[AEIO]/i.test(name) ? 'an' : 'a'} ${name}`;
+}
+
+/**
+ * Throws a `TypeError` naming what in `value` a JSON channel would not carry
+ * unchanged (see {@link jsonDataProblem}); returns when there is nothing.
+ */
+export function assertJsonData(value: unknown): void {
+  const problem = jsonDataProblem(value);
+  if (problem !== undefined) throw new TypeError(`JSON cannot carry this message unchanged: ${problem}`);
+}
+
+function findJsonProblem(value: unknown, ancestors: object[]): { at: string; what: string } | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : { at: '', what: `${value} (JSON has no such number)` };
+    case 'undefined':
+      return { at: '', what: 'undefined (JSON has none outside an object)' };
+    case 'object':
+      break;
+    case 'bigint':
+      return { at: '', what: 'a BigInt' };
+    default:
+      return { at: '', what: withArticle(typeof value) };
+  }
+  if (value === null) return undefined;
+  if (ancestors.includes(value)) return { at: '', what: 'a reference to an object that contains it (a cycle)' };
+  ancestors.push(value);
+  try {
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) {
+        const problem = findJsonProblem(value[index], ancestors);
+        if (problem) return { at: `[${index}]${problem.at}`, what: problem.what };
+      }
+      return undefined;
+    }
+    const prototype = Object.getPrototypeOf(value) as object | null;
+    if (prototype !== Object.prototype && prototype !== null) {
+      return { at: '', what: withArticle((value as { constructor?: { name?: string } }).constructor?.name || 'class instance') };
+    }
+    for (const key of Object.keys(value)) {
+      const item = (value as Record<string, unknown>)[key];
+      if (item === undefined) continue;
+      const problem = findJsonProblem(item, ancestors);
+      if (problem) return { at: `${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}${problem.at}`, what: problem.what };
+    }
+    return undefined;
+  } finally {
+    ancestors.pop();
   }
 }

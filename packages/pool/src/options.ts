@@ -15,8 +15,8 @@ export interface PoolOptions {
   /** The worker module: a `file:` URL or a path (relative paths resolve from the current directory). */
   worker: URL | string;
   /**
-   * `'thread'` (worker_threads), `'process'` (child_process.fork with advanced
-   * serialization), or `'inline'` (the same handlers on the calling thread).
+   * `'thread'` (worker_threads), `'process'` (child_process.fork; see
+   * `serialization`), or `'inline'` (the same handlers on the calling thread).
    * @default 'thread'
    */
   kind?: WorkerKind;
@@ -42,6 +42,15 @@ export interface PoolOptions {
   env?: NodeJS.ProcessEnv;
   /** Node flags of the workers. @default process.execArgv for processes, none for threads */
   execArgv?: string[];
+  /**
+   * How a process worker's messages are encoded. `'advanced'`: structured
+   * clone, the types a thread gets (Map, Date, typed arrays…). `'json'`: plain
+   * data only — objects, arrays, strings, finite numbers, booleans, null — and
+   * much cheaper a message; a payload or result JSON would change is refused
+   * (`ERR_POOL_UNCLONEABLE`, naming the value). `initData` keeps structured
+   * clone either way. Processes only. @default 'advanced'
+   */
+  serialization?: 'advanced' | 'json';
   /** Passed to every worker's `init` (structured-cloned). */
   initData?: unknown;
   /** Times a task is run again on a fresh worker when its worker dies under it. @default 0 */
@@ -77,6 +86,7 @@ export interface ResolvedPoolOptions {
   resourceLimits: ResourceLimits | undefined;
   env: NodeJS.ProcessEnv | undefined;
   execArgv: string[] | undefined;
+  serialization: 'advanced' | 'json';
   initData: unknown;
   retries: number;
   spawnBackoff: ResolvedBackoffOptions;
@@ -88,7 +98,7 @@ export interface ResolvedPoolOptions {
 
 const known = new Set<string>([
   'worker', 'kind', 'minWorkers', 'maxWorkers', 'concurrentTasksPerWorker', 'maxQueue', 'idleTimeoutMs',
-  'taskTimeoutMs', 'maxTasksPerWorker', 'maxHeapUsedMb', 'resourceLimits', 'env', 'execArgv', 'initData',
+  'taskTimeoutMs', 'maxTasksPerWorker', 'maxHeapUsedMb', 'resourceLimits', 'env', 'execArgv', 'serialization', 'initData',
   'retries', 'spawnBackoff', 'shutdownTimeoutMs', 'abortGraceMs', 'stdio', 'telemetryIntervalMs',
 ]);
 
@@ -126,6 +136,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     resourceLimits: options.resourceLimits,
     env: options.env,
     execArgv: options.execArgv,
+    serialization: options.serialization ?? 'advanced',
     initData: options.initData,
     retries: options.retries ?? 0,
     spawnBackoff: resolveSpawnBackoff(options.spawnBackoff),
@@ -145,6 +156,10 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   check.duration('abortGraceMs', resolved.abortGraceMs);
   check.oneOf('stdio', resolved.stdio, ['inherit', 'pipe', 'ignore'] as const);
   check.duration('telemetryIntervalMs', resolved.telemetryIntervalMs);
+  check.oneOf('serialization', resolved.serialization, ['advanced', 'json'] as const);
+  if (resolved.serialization === 'json' && kind !== 'process') {
+    throw new InvalidOptionError(`Expected \`serialization: 'json'\` only with \`kind: 'process'\` (threads always use structured clone), got kind \`${kind}\``);
+  }
   if (resolved.resourceLimits !== undefined) {
     check.object('resourceLimits', resolved.resourceLimits);
     for (const [key, value] of Object.entries(resolved.resourceLimits)) check.number(`resourceLimits.${key}`, value, { min: 0 });

@@ -12,6 +12,7 @@ import { Worker, type ResourceLimits, type Transferable } from 'node:worker_thre
 import type { Readable, Writable } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
 import { systemClock, type Clock } from './clock.js';
+import { assertJsonData } from './envelope.js';
 
 export { LineSplitter, splitLines } from './line-splitter.js';
 export type { SplitLinesOptions } from './line-splitter.js';
@@ -44,13 +45,19 @@ export interface ThreadSpec extends CommonSpec {
   transferList?: Transferable[] | undefined;
 }
 
-/** A Node child process forked with an IPC channel (advanced serialization). */
+/** A Node child process forked with an IPC channel. */
 export interface ProcessSpec extends CommonSpec {
   kind: 'process';
   entry: URL | string;
   args?: string[] | undefined;
   execArgv?: string[] | undefined;
   cwd?: string | undefined;
+  /**
+   * How messages are encoded: `'advanced'` (V8's structured serialization, the
+   * types a worker thread gets) or `'json'` (plain data only, checked before
+   * sending with `jsonDataProblem` from `@drove/pool/envelope`; cheaper per message). @default 'advanced'
+   */
+  serialization?: 'advanced' | 'json' | undefined;
 }
 
 /** Any executable, spawned with an argv (no shell). `ipc: true` adds an IPC channel for Node children. */
@@ -161,7 +168,8 @@ export abstract class Endpoint extends EventEmitter<EndpointEvents> {
 
   /**
    * Sends a message. Throws synchronously when it cannot be serialized
-   * (`DataCloneError`) or the channel is closed.
+   * (`DataCloneError`; a `TypeError` naming the value over a JSON channel)
+   * or the channel is closed.
    */
   abstract send(message: unknown, options?: SendOptions): void;
 
@@ -276,6 +284,7 @@ class ProcessEndpoint extends Endpoint {
   readonly closed: Promise<void>;
   readonly threadId = 0;
   readonly child: ChildProcess;
+  readonly #json: boolean;
 
   constructor(spec: ProcessSpec | CommandSpec) {
     super();
@@ -287,7 +296,7 @@ class ProcessEndpoint extends Endpoint {
         env: spec.env ?? process.env,
         execArgv: spec.execArgv ?? process.execArgv,
         cwd: spec.cwd,
-        serialization: 'advanced',
+        serialization: spec.serialization ?? 'advanced',
         stdio: [...streams, 'ipc'],
       });
     } else {
@@ -298,6 +307,7 @@ class ProcessEndpoint extends Endpoint {
         stdio: spec.ipc ? [...streams, 'ipc'] : [...streams],
       });
     }
+    this.#json = spec.kind === 'process' && spec.serialization === 'json';
     this.child.once('spawn', () => this.emit('spawn', { pid: this.child.pid, threadId: 0 }));
     this.child.on('message', (message: unknown, handle?: SendHandle) => this.emit('message', message, handle));
     let spawnError: Error | undefined;
@@ -336,6 +346,8 @@ class ProcessEndpoint extends Endpoint {
     if (!this.child.connected) throw Object.assign(new Error('The IPC channel is closed'), { code: 'ERR_IPC_CHANNEL_CLOSED' });
     // Structured serialization happens synchronously inside send(), so a value
     // that cannot be cloned throws here, where the caller can attribute it.
+    // JSON would send a Date or a Map changed rather than throw: checked first.
+    if (this.#json) assertJsonData(message);
     const { handle, keepOpen, onSent } = options;
     this.child.send(message as Serializable, handle, keepOpen ? { keepOpen } : undefined, onSent ? (error) => onSent(error) : undefined);
   }

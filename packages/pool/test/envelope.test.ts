@@ -14,6 +14,7 @@ import {
   deserializeError,
   envelope,
   isEnvelope,
+  jsonDataProblem,
   PROTOCOL_VERSION,
   serializeError,
   type SerializedError,
@@ -234,6 +235,45 @@ describe('serializeError / deserializeError', () => {
     }
     expect(depth).toBeGreaterThan(1);
     expect(depth).toBeLessThan(20);
+  });
+});
+
+describe('jsonDataProblem', () => {
+  it('passes what JSON carries unchanged: plain and null-prototype objects, arrays, finite numbers, strings, booleans, null', () => {
+    const bare = Object.assign(Object.create(null) as object, { a: 1 });
+    for (const value of [null, 0, -1.5, 'text', true, [], {}, bare, { a: [1, { b: null }], c: undefined }]) {
+      expect(jsonDataProblem(value)).toBeUndefined();
+    }
+  });
+
+  it('names what JSON would change or drop, and where it is', () => {
+    expect(jsonDataProblem(new Date(0))).toBe('the value is a Date');
+    expect(jsonDataProblem(undefined)).toMatch(/^the value is undefined/);
+    expect(jsonDataProblem({ items: [{ ok: 1 }, { at: new Set() }] })).toBe('items[1].at is a Set');
+    expect(jsonDataProblem({ 'odd key': Number.POSITIVE_INFINITY })).toMatch(/^\["odd key"\] is Infinity/);
+    expect(jsonDataProblem({ fn: () => 1 })).toBe('fn is a function');
+    expect(jsonDataProblem({ s: Symbol('x') })).toBe('s is a symbol');
+    expect(jsonDataProblem([new ArrayBuffer(1)])).toBe('[0] is an ArrayBuffer');
+    expect(jsonDataProblem({ error: new Error('x') })).toBe('error is an Error');
+  });
+
+  it('finds a cycle instead of recursing forever, and allows a shared object that is not one', () => {
+    const shared = { n: 1 };
+    expect(jsonDataProblem({ a: shared, b: [shared] })).toBeUndefined();
+    const list: unknown[] = [1];
+    list.push({ back: list });
+    expect(jsonDataProblem(list)).toMatch(/^\[1\]\.back is a reference to an object that contains it/);
+  });
+
+  it('makes serializeError keep only JSON data with { json: true }', () => {
+    const error = Object.assign(new RangeError('dated'), { code: 'E_X', at: new Date(0), count: 3, tags: ['a'] });
+    const serialized = serializeError(new Error('outer', { cause: error }), { json: true });
+    expect(jsonDataProblem(serialized)).toBeUndefined();
+    const back = deserializeError(JSON.parse(JSON.stringify(serialized)) as SerializedError);
+    expect(back.cause).toBeInstanceOf(RangeError);
+    expect(back.cause).toMatchObject({ code: 'E_X', at: new Date(0).toString(), count: 3, tags: ['a'] });
+    // Without the option a Date stays a Date, as structured clone carries it.
+    expect((serializeError(error).props as { at: unknown }).at).toBeInstanceOf(Date);
   });
 });
 

@@ -22,6 +22,13 @@ function pool(options: Partial<PoolOptions> = {}): Pool {
   return created;
 }
 
+/** The ways a pool can run its workers: each kind, and processes over a JSON channel. */
+type Variant = 'thread' | 'process' | 'process-json' | 'inline';
+
+function variant(name: Variant): Pick<PoolOptions, 'kind' | 'serialization'> {
+  return name === 'process-json' ? { kind: 'process', serialization: 'json' } : { kind: name };
+}
+
 const tempDirs: string[] = [];
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'drove-pool-'));
@@ -34,9 +41,9 @@ afterAll(() => {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.each(['thread', 'process', 'inline'] as const)('kind %s', (kind) => {
+describe.each<Variant>(['thread', 'process', 'process-json', 'inline'])('kind %s', (kind) => {
   it('runs the default and named handlers, with init state', async () => {
-    const p = pool({ kind, initData: { region: 'eu' } });
+    const p = pool({ ...variant(kind), initData: { region: 'eu' } });
     expect(await p.run('hello')).toBe('hello');
     expect(await p.run(21, { handler: 'double' })).toBe(42);
     const who = (await p.run(null, { handler: 'whoami' })) as { workerId: number; state: { initData: unknown } };
@@ -45,7 +52,7 @@ describe.each(['thread', 'process', 'inline'] as const)('kind %s', (kind) => {
   });
 
   it("rebuilds a handler's error with its class, code, cause and properties", async () => {
-    const p = pool({ kind });
+    const p = pool(variant(kind));
     const error = await p.run('boom', { handler: 'fail' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RangeError);
     expect(error).toMatchObject({ message: 'boom', code: 'E_CUSTOM', detail: { why: 'because' } });
@@ -53,7 +60,7 @@ describe.each(['thread', 'process', 'inline'] as const)('kind %s', (kind) => {
   });
 
   it('rejects an unknown handler with ERR_POOL_UNKNOWN_HANDLER', async () => {
-    const p = pool({ kind });
+    const p = pool(variant(kind));
     const error = await p.run(1, { handler: 'nope' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PoolError);
     expect(error).toMatchObject({ name: 'PoolError', code: 'ERR_POOL_UNKNOWN_HANDLER' });
@@ -61,14 +68,14 @@ describe.each(['thread', 'process', 'inline'] as const)('kind %s', (kind) => {
   });
 
   it('rejects invalid run options instead of throwing', async () => {
-    const p = pool({ kind });
+    const p = pool(variant(kind));
     const outcome = p.run(1, { timeoutMs: -1 });
     await expect(outcome).rejects.toMatchObject({ code: 'ERR_POOL_INVALID_OPTION' });
     await expect(p.run(1, { timeoutMs: 2 ** 31 })).rejects.toMatchObject({ code: 'ERR_POOL_INVALID_OPTION' });
   });
 
   it('reports progress to onProgress', async () => {
-    const p = pool({ kind });
+    const p = pool(variant(kind));
     const seen: [unknown, string | undefined][] = [];
     const result = await p.run(3, { handler: 'progress', onProgress: (value, message) => seen.push([value, message]) });
     expect(result).toBe(3);
@@ -81,7 +88,7 @@ describe.each(['thread', 'process', 'inline'] as const)('kind %s', (kind) => {
 
   it("runs each worker's destroy hook when close() stops it", async () => {
     const destroyMarker = join(tempDir(), 'destroyed');
-    const p = pool({ kind, minWorkers: 2, maxWorkers: 2, initData: { destroyMarker } });
+    const p = pool({ ...variant(kind), minWorkers: 2, maxWorkers: 2, initData: { destroyMarker } });
     await p.ready();
     await p.close();
     const stopped = readFileSync(destroyMarker, 'utf8').trim().split('\n').map(Number).sort();
@@ -89,7 +96,7 @@ describe.each(['thread', 'process', 'inline'] as const)('kind %s', (kind) => {
   });
 
   it('finishes queued work on close(), then refuses new work', async () => {
-    const p = pool({ kind });
+    const p = pool(variant(kind));
     const results = Array.from({ length: 10 }, (_, i) => p.run(i));
     const closed = p.close();
     expect(await Promise.all(results)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -99,9 +106,9 @@ describe.each(['thread', 'process', 'inline'] as const)('kind %s', (kind) => {
   });
 });
 
-describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
+describe.each<Variant>(['thread', 'process', 'process-json'])('failures, kind %s', (kind) => {
   it('rejects the task of a worker that calls process.exit, replaces the worker, and completes every other task', async () => {
-    const p = pool({ kind });
+    const p = pool(variant(kind));
     const exits: WorkerExitReason[] = [];
     p.on('workerExit', (event) => exits.push(event.reason));
     const others = Array.from({ length: 40 }, (_, i) => p.run(i));
@@ -117,7 +124,7 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it('blames only the crashing task when tiny tasks are pipelined around it', async () => {
-    const p = pool({ kind, minWorkers: 2 });
+    const p = pool({ ...variant(kind), minWorkers: 2 });
     await p.ready();
     // Warm up so the pool pipelines: it does so once it has seen tasks are short.
     await Promise.all(Array.from({ length: 500 }, (_, i) => p.run(i)));
@@ -130,7 +137,7 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
 
   it('rejects with the signal when the worker is SIGKILLed mid-task', async () => {
     if (kind === 'thread') return; // a thread has no pid of its own to kill; its process.exit path is covered above
-    const p = pool({ kind, minWorkers: 1, maxWorkers: 1 });
+    const p = pool({ ...variant(kind), minWorkers: 1, maxWorkers: 1 });
     const { pid } = (await p.run(null, { handler: 'whoami' })) as { pid: number };
     const running = p.run(60_000, { handler: 'spin' });
     await waitFor(() => p.stats().busy === 1);
@@ -140,14 +147,14 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it('retries a task whose worker died when retries allow', async () => {
-    const p = pool({ kind, retries: 1 });
+    const p = pool({ ...variant(kind), retries: 1 });
     const marker = join(tempDir(), 'crashed-once');
     expect(await p.run(marker, { handler: 'crashOnce' })).toBe('ok');
     expect(readFileSync(marker, 'utf8')).toBe('crashed');
   });
 
   it('rejects ERR_POOL_TASK_TIMEOUT and replaces the worker', async () => {
-    const p = pool({ kind, maxWorkers: 1, minWorkers: 1 });
+    const p = pool({ ...variant(kind), maxWorkers: 1, minWorkers: 1 });
     const exited = nextEvent(p, 'workerExit');
     await expect(p.run(60_000, { handler: 'spin', timeoutMs: 200 })).rejects.toBeInstanceOf(TaskTimeoutError);
     expect((await exited).reason).toBe('timeout');
@@ -155,12 +162,12 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it('applies taskTimeoutMs to every task', async () => {
-    const p = pool({ kind, taskTimeoutMs: 150 });
+    const p = pool({ ...variant(kind), taskTimeoutMs: 150 });
     await expect(p.run(60_000, { handler: 'spin' })).rejects.toMatchObject({ code: 'ERR_POOL_TASK_TIMEOUT', timeoutMs: 150 });
   });
 
   it('cancels a queued task without starting it when aborted', async () => {
-    const p = pool({ kind, maxWorkers: 1, minWorkers: 1 });
+    const p = pool({ ...variant(kind), maxWorkers: 1, minWorkers: 1 });
     const dir = tempDir();
     const path = join(dir, 'marks');
     const blocker = p.run(300, { handler: 'sleep' });
@@ -176,7 +183,7 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it('aborts a running task: a cooperative handler sees ctx.signal and keeps its worker', async () => {
-    const p = pool({ kind, maxWorkers: 1, minWorkers: 1 });
+    const p = pool({ ...variant(kind), maxWorkers: 1, minWorkers: 1 });
     const { pid: before, workerId } = (await p.run(null, { handler: 'whoami' })) as { pid: number; workerId: number };
     const controller = new AbortController();
     const running = p.run(null, { handler: 'waitAbort', signal: controller.signal });
@@ -188,7 +195,7 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it('aborts a running task that ignores its signal: rejects at once, stops the worker after abortGraceMs', async () => {
-    const p = pool({ kind, maxWorkers: 1, minWorkers: 1, abortGraceMs: 100 });
+    const p = pool({ ...variant(kind), maxWorkers: 1, minWorkers: 1, abortGraceMs: 100 });
     const exited = nextEvent(p, 'workerExit');
     const controller = new AbortController();
     const running = p.run(60_000, { handler: 'spin', signal: controller.signal });
@@ -200,7 +207,7 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it('rejects a payload or a result that cannot be cloned, and goes on', async () => {
-    const p = pool({ kind });
+    const p = pool(variant(kind));
     await expect(p.run(() => 1)).rejects.toMatchObject({ code: 'ERR_POOL_UNCLONEABLE' });
     await expect(p.run(null, { handler: 'returnsFunction' })).rejects.toMatchObject({ code: 'ERR_POOL_UNCLONEABLE' });
     const mixed = await Promise.allSettled([p.run(1), p.run({ f: Symbol('x') }), p.run(2)]);
@@ -209,7 +216,7 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it('recycles a worker after maxTasksPerWorker tasks', async () => {
-    const p = pool({ kind, maxWorkers: 1, minWorkers: 1, maxTasksPerWorker: 2 });
+    const p = pool({ ...variant(kind), maxWorkers: 1, minWorkers: 1, maxTasksPerWorker: 2 });
     const recycled = nextEvent(p, 'workerExit', (event) => event.reason === 'recycled');
     const ids = new Set<number>();
     for (let i = 0; i < 6; i++) ids.add(((await p.run(null, { handler: 'whoami' })) as { workerId: number }).workerId);
@@ -218,7 +225,7 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it('recycles a worker whose heap passes maxHeapUsedMb', async () => {
-    const p = pool({ kind, maxWorkers: 1, minWorkers: 1, maxHeapUsedMb: 1 });
+    const p = pool({ ...variant(kind), maxWorkers: 1, minWorkers: 1, maxHeapUsedMb: 1 });
     const recycled = nextEvent(p, 'workerExit', (event) => event.reason === 'heap-limit');
     await p.run(null, { handler: 'whoami' });
     await new Promise((resolve) => setTimeout(resolve, 150));
@@ -228,13 +235,13 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it('replaces a worker that runs past its V8 heap limit', async () => {
-    const p = pool({ kind, maxWorkers: 1, minWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 32 }, stdio: 'ignore' });
+    const p = pool({ ...variant(kind), maxWorkers: 1, minWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 32 }, stdio: 'ignore' });
     await expect(p.run(null, { handler: 'hog' })).rejects.toMatchObject({ code: 'ERR_POOL_WORKER_EXITED' });
     expect(await p.run('after oom')).toBe('after oom');
   });
 
   it('stops idle workers above minWorkers after idleTimeoutMs', async () => {
-    const p = pool({ kind, minWorkers: 0, maxWorkers: 2, idleTimeoutMs: 50 });
+    const p = pool({ ...variant(kind), minWorkers: 0, maxWorkers: 2, idleTimeoutMs: 50 });
     const idleExits: number[] = [];
     p.on('workerExit', (event) => event.reason === 'idle' && idleExits.push(event.workerId));
     await Promise.all([p.run(100, { handler: 'sleep' }), p.run(100, { handler: 'sleep' })]);
@@ -243,7 +250,7 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it('close() still resolves after a crash storm, and every task settles', async () => {
-    const p = pool({ kind });
+    const p = pool(variant(kind));
     const outcomes = await Promise.allSettled(Array.from({ length: 12 }, () => p.run(1, { handler: 'exit' })));
     expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as PoolError).code === 'ERR_POOL_WORKER_EXITED')).toBe(true);
     await p.close();
@@ -251,7 +258,7 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it('destroy() rejects queued and running tasks with ERR_POOL_DESTROYED and stops at once', async () => {
-    const p = pool({ kind, maxWorkers: 1, minWorkers: 1 });
+    const p = pool({ ...variant(kind), maxWorkers: 1, minWorkers: 1 });
     await p.ready();
     const running = p.run(60_000, { handler: 'spin' }).catch((e: unknown) => e);
     const queued = p.run('queued').catch((e: unknown) => e);
@@ -263,21 +270,91 @@ describe.each(['thread', 'process'] as const)('failures, kind %s', (kind) => {
   });
 
   it("reports a crash with no task in flight as the pool's 'error'", async () => {
-    const p = pool({ kind, maxWorkers: 1, minWorkers: 1 });
+    const p = pool({ ...variant(kind), maxWorkers: 1, minWorkers: 1 });
     const orphan = nextEvent(p, 'error');
     expect(await p.run(4, { handler: 'exitLater' })).toBe('scheduled');
     expect(await orphan).toMatchObject({ code: 'ERR_POOL_WORKER_EXITED', exitCode: 4 });
   });
 });
 
+describe('process workers over a JSON channel', () => {
+  const json = (options: Partial<PoolOptions> = {}) => pool({ kind: 'process', serialization: 'json', ...options });
+
+  it('carries plain data both ways unchanged', async () => {
+    const p = json();
+    const data = { title: 'Café ☕', pages: [1, 2.5, -3], nested: { ok: true, none: null, deep: [[{ a: 'b' }]] } };
+    expect(await p.run(data)).toEqual(data);
+    expect(await p.run(21, { handler: 'double' })).toBe(42);
+  });
+
+  it.each([
+    ['a Date', { when: new Date(0) }, 'when is a Date'],
+    ['a Map', { index: new Map([[1, 2]]) }, 'index is a Map'],
+    ['bytes', { body: new Uint8Array(4) }, 'body is a Uint8Array'],
+    ['NaN', { ratio: Number.NaN }, 'ratio is NaN'],
+    ['a hole JSON would fill with null', { list: [1, undefined] }, 'list[1] is undefined'],
+    ['a class instance', { at: new URL('https://example.com/') }, 'at is a URL'],
+    ['a BigInt', [1n], '[0] is a BigInt'],
+  ])('refuses a payload with %s by name and place, and goes on', async (_what, payload, named) => {
+    const p = json();
+    const error = await p.run(payload).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_POOL_UNCLONEABLE' });
+    expect((error as Error).message).toContain(`payload${named.startsWith('[') ? '' : '.'}${named}`);
+    expect(await p.run('still fine')).toBe('still fine');
+  });
+
+  it('refuses a payload that contains itself', async () => {
+    const p = json();
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    await expect(p.run(cyclic)).rejects.toThrow(/payload\.self is a reference to an object that contains it/);
+  });
+
+  it('fails a task whose result JSON would change, and goes on', async () => {
+    const p = json({ minWorkers: 1, maxWorkers: 1 });
+    const { pid } = (await p.run(null, { handler: 'whoami' })) as { pid: number };
+    const error = await p.run(16, { handler: 'makeBuffer' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_POOL_UNCLONEABLE' });
+    expect((error as Error).message).toMatch(/result could not be sent back.*value\.buffer is an ArrayBuffer/);
+    expect(((await p.run(null, { handler: 'whoami' })) as { pid: number }).pid).toBe(pid);
+  });
+
+  it("keeps a handler's error class, code and stack, and sends a property JSON cannot carry as its string", async () => {
+    const p = json();
+    const error = await p.run('boom', { handler: 'failWithDate' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toMatchObject({ message: 'boom', code: 'E_DATED', at: new Date(0).toString() });
+    expect((error as Error).stack).toContain('echo-worker.mjs');
+  });
+
+  it("gives init its data with structured clone's types", async () => {
+    const p = json({ initData: { index: new Map([['a', 1]]), since: new Date(86_400_000), bytes: new Uint8Array([1, 2]) } });
+    expect(await p.run(null, { handler: 'initDataTypes' })).toEqual({ index: 'Map', since: 'Date', bytes: 'Uint8Array' });
+  });
+
+  it('answers telemetry probes', async () => {
+    const p = json({ minWorkers: 2, maxWorkers: 2 });
+    await p.ready();
+    const workers = await p.telemetry();
+    expect(workers).toHaveLength(2);
+    for (const worker of workers) expect(worker).toMatchObject({ kind: 'process', stale: false });
+  });
+
+  it('is refused for threads and inline pools, and must be advanced or json', () => {
+    expect(() => createPool({ worker: echoWorker, kind: 'thread', serialization: 'json' })).toThrow(/`serialization: 'json'` only with `kind: 'process'`/);
+    expect(() => createPool({ worker: echoWorker, kind: 'inline', serialization: 'json' })).toThrow(/ERR_POOL_INVALID_OPTION|only with/);
+    expect(() => createPool({ worker: echoWorker, kind: 'process', serialization: 'xml' as 'json' })).toThrow(/serialization/);
+  });
+});
+
 describe('worker start failures', () => {
-  it.each(['thread', 'process'] as const)(
+  it.each<Variant>(['thread', 'process', 'process-json'])(
     '%s: ready() and waiting tasks reject with the worker’s own message and stack; starts back off, then stop',
     async (kind) => {
       const spawned: number[] = [];
       const p = createPool({
         worker: new URL('./fixtures/init-fail-worker.mjs', import.meta.url),
-        kind,
+        ...variant(kind),
         minWorkers: 1,
         maxWorkers: 2,
         spawnBackoff: { baseMs: 20, maxMs: 40, maxFailures: 3 },

@@ -46,6 +46,12 @@ describe('output', () => {
     for (const tree of trees.slice(1)) expect(tree).toEqual(trees[0]);
   });
 
+  it.each(['process', 'thread'] as const)('gives %s children rendererOptions with the types structured clone keeps', async (kind) => {
+    const outDir = tempDir();
+    await exportStatic({ renderer: site, paths: ['/dated'], outDir, kind, workers: 1, rendererOptions: { since: new Date(86_400_000) } });
+    expect(readFileSync(join(outDir, 'dated/index.html'), 'utf8')).toContain('<time>1970-01-02T00:00:00.000Z</time>');
+  });
+
   it('gives the same output with two renders a child and children replaced every few paths', async () => {
     const reference = tempDir();
     await exportStatic({ renderer: site, paths: sitePaths(60), outDir: reference, kind: 'inline' });

@@ -17,12 +17,16 @@ import { note } from './notes.mjs';
 
 const fixture = (name) => new URL(`../fixtures/${name}`, import.meta.url);
 
-function drove() {
+/**
+ * drove with its defaults, and — as a row of its own in the process scenarios —
+ * drove's process pool over a JSON channel (`serialization: 'json'`).
+ */
+function drove({ name = 'drove', kinds = ['thread', 'process'], options = {} } = {}) {
   let createPool;
   return {
-    name: 'drove',
+    name,
     packageName: '@drove/pool',
-    kinds: ['thread', 'process'],
+    kinds,
     async load() {
       ({ createPool } = await import('@drove/pool'));
     },
@@ -32,8 +36,9 @@ function drove() {
         kind,
         minWorkers: workers,
         maxWorkers: workers,
+        ...options,
       });
-      reportErrorEvents('drove', pool);
+      reportErrorEvents(name, pool);
       return {
         run: (payload, options) => pool.run(payload, options),
         close: () => pool.close(),
@@ -134,7 +139,7 @@ function poolifier() {
  * tables say why its column is empty instead of silently dropping it.
  */
 export async function loadLibraries() {
-  const libraries = [drove(), piscina(), tinypool(), poolifier()];
+  const libraries = [drove(), drove({ name: 'drove json', kinds: ['process'], options: { serialization: 'json' } }), piscina(), tinypool(), poolifier()];
   for (const library of libraries) {
     try {
       await library.load();

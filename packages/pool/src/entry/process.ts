@@ -1,5 +1,6 @@
 // The script a pool's child process runs: the shared worker runtime over the IPC channel.
-import { envelope, isEnvelope } from '../envelope.js';
+import { deserialize } from 'node:v8';
+import { assertJsonData, envelope, isEnvelope } from '../envelope.js';
 import { WorkerRuntime } from '../internal/worker-runtime.js';
 
 if (!process.send) throw new Error('@drove/pool: entry/process must be forked with an IPC channel');
@@ -16,14 +17,20 @@ process.once('message', (first: unknown) => {
   if (!isEnvelope(first) || first.type !== 'init') {
     process.exit(1);
   }
+  const json = first.json === true;
+  const initData = first.encodedInitData === undefined ? first.initData : deserialize(Buffer.from(first.encodedInitData, 'base64'));
   const runtime = new WorkerRuntime(
     {
-      post: (message) => send(message),
+      post: (message) => {
+        // A JSON channel would deliver a Date or a Map changed: the runtime turns this into the task's error.
+        if (json) assertJsonData(message);
+        send(message);
+      },
       onMessage: (listener) => process.on('message', listener),
       // IPC writes are asynchronous: leave only once what was sent has gone out.
       exit: (code) => send(envelope('batch', { messages: [] }), () => process.exit(code)),
     },
-    first,
+    { ...first, initData, json },
   );
   process.on('uncaughtException', (error) => runtime.fatal(error));
   void runtime.run();

@@ -1,3 +1,4 @@
+import { serialize } from 'node:v8';
 import type { Transferable } from 'node:worker_threads';
 import { envelope, type Envelope, type TelemetrySample } from '../envelope.js';
 import { spawnEndpoint, type Endpoint } from '../transport.js';
@@ -83,9 +84,17 @@ export class PoolWorker {
     } else if (options.kind === 'process') {
       const heapMb = options.resourceLimits?.maxOldGenerationSizeMb;
       const execArgv = [...(options.execArgv ?? process.execArgv), ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
-      this.endpoint = spawnEndpoint({ kind: 'process', entry: processEntry, env: options.env, execArgv, stdio: options.stdio });
+      const json = options.serialization === 'json';
+      this.endpoint = spawnEndpoint({ kind: 'process', entry: processEntry, env: options.env, execArgv, stdio: options.stdio, serialization: options.serialization });
       this.endpoint.send(
-        envelope('init', { workerId: id, module: options.workerUrl, initData: options.initData, concurrency, maxHeapUsedBytes }),
+        envelope('init', {
+          workerId: id,
+          module: options.workerUrl,
+          // JSON would change a Map or a Date in it: the init data keeps structured clone's types either way.
+          ...(json ? { initData: undefined, encodedInitData: serialize(options.initData).toString('base64'), json } : { initData: options.initData }),
+          concurrency,
+          maxHeapUsedBytes,
+        }),
       );
     } else {
       this.endpoint = new InlineEndpoint({

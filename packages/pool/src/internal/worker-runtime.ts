@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { threadId, type Transferable } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
-import { envelope, isEnvelope, serializeError, type Envelope, type EnvelopeOf } from '../envelope.js';
+import { envelope, isEnvelope, serializeError, type Envelope, type EnvelopeOf, type SerializedError } from '../envelope.js';
 import { AbortError, PoolError } from '../errors.js';
 import { defineWorker, isMoved, isWorkerDefinition, type HandlerMap, type TaskContext, type WorkerContext, type WorkerDefinition } from '../worker.js';
 import { sampleSelf } from '../telemetry.js';
@@ -27,6 +27,8 @@ export interface WorkerStart {
   maxHeapUsedBytes: number;
   /** Threads only: the worker counts the tasks it has started here, so a crash is blamed exactly. */
   startedCounter?: Int32Array | undefined;
+  /** Processes only: the channel carries JSON, so errors keep only what JSON carries. */
+  json?: boolean | undefined;
 }
 
 type AnyHandler = (payload: unknown, ctx: TaskContext<unknown>) => unknown;
@@ -113,7 +115,7 @@ export class WorkerRuntime {
   /** Reports an error the worker cannot go on from, then exits. */
   fatal(error: unknown): void {
     try {
-      this.#port.post(envelope('fatal', { error: serializeError(error) }));
+      this.#port.post(envelope('fatal', { error: this.#serializeError(error) }));
     } finally {
       this.#port.exit(1);
     }
@@ -232,7 +234,7 @@ export class WorkerRuntime {
     this.#outbox.push(
       ok
         ? envelope('result', { id: running.id, value: outcome, runMs })
-        : envelope('error', { id: running.id, error: serializeError(outcome), runMs }),
+        : envelope('error', { id: running.id, error: this.#serializeError(outcome), runMs }),
     );
     if (this.#inMessage) {
       if (this.#outbox.length >= FLUSH_COUNT || runMs + (startedAt - this.#lastFlush) >= FLUSH_INTERVAL_MS) this.#flush();
@@ -269,7 +271,7 @@ export class WorkerRuntime {
     } catch (error) {
       if (messages.length === 1) {
         const only = messages[0]!;
-        if (only.type === 'result' || only.type === 'error') this.#port.post(uncloneable(only.id, only.runMs, error));
+        if (only.type === 'result' || only.type === 'error') this.#port.post(uncloneable(only.id, only.runMs, error, this.#start.json === true));
         return;
       }
     }
@@ -287,7 +289,7 @@ export class WorkerRuntime {
       if (this.#queue[i]?.id === id) {
         this.#queue.splice(i, 1);
         this.#outbox.push(
-          envelope('error', { id, error: serializeError(new AbortError('The task was aborted before it started')), runMs: 0 }),
+          envelope('error', { id, error: this.#serializeError(new AbortError('The task was aborted before it started')), runMs: 0 }),
         );
         return;
       }
@@ -307,19 +309,23 @@ export class WorkerRuntime {
     }
   }
 
+  #serializeError(error: unknown): SerializedError {
+    return serializeError(error, { json: this.#start.json === true });
+  }
+
   async #shutdown(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     try {
       await this.#definition?.destroy?.(this.#context?.state);
     } catch (error) {
-      this.#port.post(envelope('fatal', { error: serializeError(error) }));
+      this.#port.post(envelope('fatal', { error: this.#serializeError(error) }));
     }
     this.#port.exit(0);
   }
 }
 
-function uncloneable(id: number, runMs: number, error: unknown): Envelope {
+function uncloneable(id: number, runMs: number, error: unknown, json: boolean): Envelope {
   const reason = error instanceof Error ? error.message : String(error);
   return envelope('error', {
     id,
@@ -328,6 +334,7 @@ function uncloneable(id: number, runMs: number, error: unknown): Envelope {
       new PoolError('ERR_POOL_UNCLONEABLE', `The task's result could not be sent back from the worker: ${reason}`, {
         cause: error,
       }),
+      { json },
     ),
   });
 }

@@ -25,10 +25,11 @@ export interface RenderWorkerInit {
   reserved: string[];
 }
 
-/** A render child's state: its renderer and where it writes. */
+/** A render child's state: its renderer, where it writes, and whether its channel carries JSON (processes). */
 export interface RenderWorkerState {
   renderer: LoadedRenderer;
   committer: FileCommitter;
+  json: boolean;
 }
 
 /** Committers of this thread or process (inline pools may hold several), cleaned up on exit. */
@@ -68,7 +69,7 @@ export default defineWorker({
     const committer = new FileCommitter(init.outDir, previous, init.reserved);
     const renderer = await loadRenderer(init);
     cleanUpOnExit(committer);
-    return { renderer, committer };
+    return { renderer, committer, json: init.kind === 'process' };
   },
   handlers: {
     default: (path: string, ctx) => {
@@ -76,7 +77,7 @@ export default defineWorker({
       return renderPath(renderer, committer, path, ctx);
     },
     chunk: async ({ paths, timeoutMs }: ChunkTask, ctx): Promise<ChunkReply> => {
-      const { renderer, committer } = ctx.state as RenderWorkerState;
+      const { renderer, committer, json } = ctx.state as RenderWorkerState;
       const started = performance.now();
       const outcomes: ChunkOutcome[] = [];
       for (const path of paths) {
@@ -90,7 +91,7 @@ export default defineWorker({
           outcomes.push({ reply: reply instanceof Promise ? await reply : reply });
         } catch (error) {
           // One path's failure is that path's alone: its error travels as data, the chunk goes on.
-          outcomes.push(error === lateMark || late?.() ? { late: true } : { error: serializeError(error) });
+          outcomes.push(error === lateMark || late?.() ? { late: true } : { error: serializeError(error, { json }) });
         }
       }
       return { outcomes, renderMs: performance.now() - started };
