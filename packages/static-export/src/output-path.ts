@@ -10,6 +10,8 @@ import { StaticExportError } from './errors.js';
 /** A last segment with an extension of 1–8 letters and digits, at least one a letter, names a file: `feed.xml`, `404.html`. */
 const FILE_EXTENSION = /\.(?=[A-Za-z0-9]{0,7}[A-Za-z])[A-Za-z0-9]{1,8}$/;
 const DRIVE_LETTER = /^[A-Za-z]:/;
+/** A path of plain segments (letters, digits, `-_~.`, none starting with a dot): nothing to decode, drop or resolve. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+\/?$/;
 
 /**
  * Maps a URL path to the file its page is written to, relative to `outDir`,
@@ -31,6 +33,8 @@ const DRIVE_LETTER = /^[A-Za-z]:/;
  * ```
  */
 export function resolveOutputFile(path: string): string {
+  // Most paths are plain; the coordinator maps each one twice, so they skip the general case's arrays.
+  if (typeof path === 'string' && PLAIN_PATH.test(path)) return plainOutputFile(path);
   if (typeof path !== 'string' || path.length === 0) {
     throw new StaticExportError('ERR_EXPORT_INVALID_PATH', `A path must be a non-empty string, got ${typeof path === 'string' ? 'an empty string' : typeof path}`, {
       path: typeof path === 'string' ? path : String(path),
@@ -56,6 +60,13 @@ export function resolveOutputFile(path: string): string {
   if (!directory && FILE_EXTENSION.test(segments[segments.length - 1]!)) return segments.join('/');
   segments.push('index.html');
   return segments.join('/');
+}
+
+/** {@link resolveOutputFile} of a path that matches {@link PLAIN_PATH}. */
+function plainOutputFile(path: string): string {
+  const relative = path.slice(1);
+  if (relative.endsWith('/')) return `${relative}index.html`;
+  return FILE_EXTENSION.test(relative) ? relative : `${relative}/index.html`;
 }
 
 /**

@@ -45,6 +45,16 @@ describe('resolveOutputFile', () => {
     expect(codeOf(() => resolveOutputFile(path))).toBe('ERR_EXPORT_PATH_ESCAPES');
   });
 
+  it('maps plain paths (its fast case) exactly as the general case does', () => {
+    const plain = ['/docs/a', '/docs/a/', '/feed.xml', '/v1.2/notes', '/a-b_c~d/e.f.html', '/x/y.tar.gz', '/page-1/2024', '/a..b', '/index.html/'];
+    for (const path of plain) {
+      // Doubled slashes are dropped by the general case only: the same file by the other road.
+      expect(resolveOutputFile(path)).toBe(resolveOutputFile(path.replaceAll('/', '//')));
+    }
+    expect(resolveOutputFile('/a..b/')).toBe('a..b/index.html');
+    expect(resolveOutputFile('/x/y.tar.gz')).toBe('x/y.tar.gz');
+  });
+
   it.each([[''], ['/search?q=1'], ['/page#top'], ['/bad%zz'], [42]])('%j is not a path', (path) => {
     expect(codeOf(() => resolveOutputFile(path as string))).toBe('ERR_EXPORT_INVALID_PATH');
   });

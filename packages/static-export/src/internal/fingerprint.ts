@@ -5,14 +5,10 @@
  */
 export function fnv1a32(text: string): number {
   let hash = 0x811c9dc5;
-  const step = (byte: number) => {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193);
-  };
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
     if (code < 0x80) {
-      step(code);
+      hash = step(hash, code);
       continue;
     }
     if (code >= 0xd800 && code < 0xdc00 && i + 1 < text.length) {
@@ -23,20 +19,25 @@ export function fnv1a32(text: string): number {
       }
     }
     if (code < 0x800) {
-      step(0xc0 | (code >> 6));
+      hash = step(hash, 0xc0 | (code >> 6));
     } else if (code < 0x10000) {
       // A lone surrogate encodes as U+FFFD, as TextEncoder does.
       if (code >= 0xd800 && code < 0xe000) code = 0xfffd;
-      step(0xe0 | (code >> 12));
-      step(0x80 | ((code >> 6) & 0x3f));
+      hash = step(hash, 0xe0 | (code >> 12));
+      hash = step(hash, 0x80 | ((code >> 6) & 0x3f));
     } else {
-      step(0xf0 | (code >> 18));
-      step(0x80 | ((code >> 12) & 0x3f));
-      step(0x80 | ((code >> 6) & 0x3f));
+      hash = step(hash, 0xf0 | (code >> 18));
+      hash = step(hash, 0x80 | ((code >> 12) & 0x3f));
+      hash = step(hash, 0x80 | ((code >> 6) & 0x3f));
     }
-    step(0x80 | (code & 0x3f));
+    hash = step(hash, 0x80 | (code & 0x3f));
   }
   return hash >>> 0;
+}
+
+/** One byte of FNV-1a. */
+function step(hash: number, byte: number): number {
+  return Math.imul(hash ^ byte, 0x01000193);
 }
 
 /** A second, independent 32-bit hash (over UTF-16 code units), so that two make a 64-bit fingerprint. */
