@@ -283,6 +283,11 @@ export function jsonDataProblem(value: unknown): string | undefined {
   return at === '' ? `the value is ${problem.what}` : `${at} is ${problem.what}`;
 }
 
+/** `.name` for a key that reads as an identifier, `["odd key"]` for any other. */
+function propertyPath(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
 function withArticle(name: string): string {
   return `${/^[AEIO]/i.test(name) ? 'an' : 'a'} ${name}`;
 }
@@ -331,7 +336,7 @@ function findJsonProblem(value: unknown, ancestors: object[]): { at: string; wha
       const item = (value as Record<string, unknown>)[key];
       if (item === undefined) continue;
       const problem = findJsonProblem(item, ancestors);
-      if (problem) return { at: `${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}${problem.at}`, what: problem.what };
+      if (problem) return { at: `${propertyPath(key)}${problem.at}`, what: problem.what };
     }
     return undefined;
   } finally {

@@ -85,13 +85,22 @@ export class PoolWorker {
       const heapMb = options.resourceLimits?.maxOldGenerationSizeMb;
       const execArgv = [...(options.execArgv ?? process.execArgv), ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
       const json = options.serialization === 'json';
-      this.endpoint = spawnEndpoint({ kind: 'process', entry: processEntry, env: options.env, execArgv, stdio: options.stdio, serialization: options.serialization });
+      this.endpoint = spawnEndpoint({
+        kind: 'process',
+        entry: processEntry,
+        env: options.env,
+        execArgv,
+        stdio: options.stdio,
+        serialization: options.serialization,
+      });
       this.endpoint.send(
         envelope('init', {
           workerId: id,
           module: options.workerUrl,
           // JSON would change a Map or a Date in it: the init data keeps structured clone's types either way.
-          ...(json ? { initData: undefined, encodedInitData: serialize(options.initData).toString('base64'), json } : { initData: options.initData }),
+          ...(json
+            ? { initData: undefined, encodedInitData: serialize(options.initData).toString('base64'), json }
+            : { initData: options.initData }),
           concurrency,
           maxHeapUsedBytes,
         }),
