@@ -1,0 +1,4 @@
+export { isAlive, waitForThreadsGone } from './is-alive.js';
+export { pidExists } from './pid-exists.js';
+export { waitFor, type Condition, type WaitForOptions } from './wait-for.js';
+export { makeTempDir, removeTempDirs } from './make-temp-dir.js';
