@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { act, descendants, getText, isAlive, snapshot, startDemo, waitFor, type RunningDemo } from './helpers.js';
+import { isAlive } from '@drove/test-support';
+import { act, descendants, getText, snapshot, startDemo, waitFor, type RunningDemo } from './helpers.js';
 
 // Product pages made expensive enough (about 40 ms of CPU each) that the export
 // is still running when the test kills one of its render processes.

@@ -94,28 +94,6 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
-/**
- * True while any thread of the process has not exited. A killed process's main
- * thread can show as a zombie while its other threads are still exiting and its
- * sockets are still open, so the main thread's state alone is not enough.
- */
-export function isAlive(pid: number): boolean {
-  let threads: string[];
-  try {
-    threads = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return false;
-  }
-  return threads.some((tid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-    } catch {
-      return false;
-    }
-  });
-}
-
 /** Polls `check` until it returns a value other than `undefined`/`false`, or fails with `what` after `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

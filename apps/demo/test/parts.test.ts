@@ -1,10 +1,11 @@
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDirs } from '@drove/test-support';
 import { cataloguePaths, countPaths, makeProducts } from '../src/catalogue/products.js';
 import { parseDemoArgs } from '../src/control/demo-options.js';
 import { TenantBoard } from '../src/services/tenant-board.js';
@@ -38,7 +39,7 @@ describe('the command line', () => {
 
 describe('serveStatic', () => {
   it('serves files and index files, answers the 404 page, and refuses paths that leave the root', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'drove-static-'));
+    const root = makeTempDir('drove-static-');
     mkdirSync(join(root, '2024/hello'), { recursive: true });
     writeFileSync(join(root, '2024/hello/index.html'), '<p>hello</p>');
     writeFileSync(join(root, 'feed.xml'), '<rss/>');
@@ -59,7 +60,7 @@ describe('serveStatic', () => {
       }
     } finally {
       server.close();
-      rmSync(root, { recursive: true, force: true });
+      removeTempDirs();
     }
   });
 });

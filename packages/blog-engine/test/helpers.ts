@@ -1,25 +1,20 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll } from 'vitest';
+import { makeTempDir, removeTempDirs } from '@drove/test-support';
 
 export const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const run = promisify(execFile);
 
-const tempDirs: string[] = [];
-afterAll(() => {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 /** A temporary folder removed after the test file. */
 export function tempDir(prefix = 'drove-blog-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
+  return makeTempDir(prefix);
 }
 
 /** Writes a site from a map of relative paths to contents; a config is added unless given or already there. */

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool, PoolEvents } from '@drove/pool';
 
 export const echoWorker = new URL('./fixtures/echo-worker.mjs', import.meta.url);
@@ -27,22 +26,3 @@ export function nextEvent<E extends keyof PoolEventsLike>(
 }
 
 type PoolEventsLike = PoolEvents;
-
-/** Polls `condition` until it holds or `deadlineMs` passes (a bound on waiting, not a timing assertion). */
-export async function waitFor(condition: () => boolean | Promise<boolean>, deadlineMs = 10_000): Promise<boolean> {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    if (await condition()) return true;
-    await sleep(20);
-  }
-  return condition();
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

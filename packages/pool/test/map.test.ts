@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { AbortError, createPool, InvalidOptionError, type Pool, type PoolOptions, type Settled, type WorkerKind } from '@drove/pool';
+import { makeTempDir, removeTempDirs } from '@drove/test-support';
 
 const worker = new URL('./fixtures/gated-worker.mjs', import.meta.url);
 /** A file that exists: `waitForFile` on it returns at once. */
@@ -19,7 +19,7 @@ type Handlers = {
   waitForFile: (path: string) => Promise<string>;
 };
 
-const dir = mkdtempSync(join(tmpdir(), 'drove-map-'));
+const dir = makeTempDir('drove-map-');
 let gates = 0;
 /** A path that does not exist yet; `open()` creates it. */
 function gate(): { path: string; open: () => void } {
@@ -27,9 +27,7 @@ function gate(): { path: string; open: () => void } {
   return { path, open: () => writeFileSync(path, '') };
 }
 
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 /** Options per kind: two task slots each, at most two workers. */
 function optionsFor(kind: WorkerKind): PoolOptions {

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +13,8 @@ import {
   type PoolOptions,
   type WorkerExitReason,
 } from '@drove/pool';
-import { destroyAll, echoWorker, isAlive, nextEvent, opened, waitFor } from './helpers.js';
+import { makeTempDir, pidExists, removeTempDirs, waitFor } from '@drove/test-support';
+import { destroyAll, echoWorker, nextEvent, opened } from './helpers.js';
 
 function pool(options: Partial<PoolOptions> = {}): Pool {
   const created = createPool({ worker: echoWorker, maxWorkers: 2, minWorkers: 1, ...options });
@@ -29,17 +29,10 @@ function variant(name: Variant): Pick<PoolOptions, 'kind' | 'serialization'> {
   return name === 'process-json' ? { kind: 'process', serialization: 'json' } : { kind: name };
 }
 
-const tempDirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'drove-pool-'));
-  tempDirs.push(dir);
-  return dir;
-}
+const tempDir = (): string => makeTempDir('drove-pool-');
 
 afterEach(destroyAll);
-afterAll(() => {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 describe.each<Variant>(['thread', 'process', 'process-json', 'inline'])('kind %s', (kind) => {
   it('runs the default and named handlers, with init state', async () => {
@@ -506,9 +499,9 @@ describe('pool behaviour', () => {
     const [line] = (await once(parent.stdout, 'data')) as [Buffer];
     const pids = JSON.parse(line.toString()) as number[];
     expect(pids).toHaveLength(2);
-    expect(pids.every(isAlive)).toBe(true);
+    expect(pids.every(pidExists)).toBe(true);
     parent.kill('SIGKILL');
     await once(parent, 'exit');
-    expect(await waitFor(() => pids.every((pid) => !isAlive(pid)), 5000)).toBe(true);
+    expect(await waitFor(() => pids.every((pid) => !pidExists(pid)), { deadlineMs: 5000 })).toBe(true);
   });
 });

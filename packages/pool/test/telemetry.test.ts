@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createPool, type Pool, type WorkerKind, type WorkerTelemetry } from '@drove/pool';
 import { clockTicksPerSecond, parseStatTicks, readProcStat } from '@drove/pool/telemetry';
+import { makeTempDir, removeTempDirs } from '@drove/test-support';
 
 const worker = new URL('./fixtures/gated-worker.mjs', import.meta.url);
 
@@ -17,12 +17,10 @@ type Handlers = {
 /** Enough work to take tens of milliseconds of CPU on any machine (a fixed amount of work, not of time). */
 const BURN = 30_000_000;
 
-const dir = mkdtempSync(join(tmpdir(), 'drove-telemetry-'));
+const dir = makeTempDir('drove-telemetry-');
 let gates = 0;
 
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 function checkShape(entry: WorkerTelemetry, kind: WorkerKind): void {
   expect(entry.kind).toBe(kind);

@@ -3,15 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@drove/pool/clock';
 import { spawnEndpoint } from '@drove/pool/transport';
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { pidExists } from '@drove/test-support';
 
 describe('spawnEndpoint options', () => {
   it("reports the exit when the process exits, even while a grandchild still holds its stdout", async () => {
@@ -22,7 +14,7 @@ describe('spawnEndpoint options', () => {
     void child.closed.then(() => (closed = true));
     const exit = await child.exited;
     expect(exit.exitCode).toBe(0);
-    expect(isAlive(grandchild)).toBe(true);
+    expect(pidExists(grandchild)).toBe(true);
     expect(closed).toBe(false); // the grandchild still holds the pipe
     process.kill(grandchild, 'SIGKILL');
     await child.closed;

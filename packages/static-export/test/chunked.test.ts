@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { ExportAbortedError, exportStatic, type ExportFailure, type ExportOptions } from '@drove/static-export';
 import { dispatchInChunks, type ChunkRunOptions } from '../src/internal/chunked-dispatch.js';
 import type { ChunkReply, ChunkTask } from '../src/internal/render-task.js';
-import { filesUnder, fixture, leftovers, removeTempDirs, sitePaths, tempDir, treeOf } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { filesUnder, fixture, leftovers, sitePaths, tempDir, treeOf } from './helpers.js';
 
 afterAll(removeTempDirs);
 

@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readManifest, type ExportSummary } from '@drove/static-export';
-import { filesUnder, fixturePath, leftovers, removeTempDirs, tempDir } from './helpers.js';
+import { pidExists, removeTempDirs, waitFor } from '@drove/test-support';
+import { filesUnder, fixturePath, leftovers, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -46,15 +47,6 @@ function childrenOf(pid: number): number[] {
     }
   }
   return children;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('drove-export', () => {
@@ -147,9 +139,7 @@ describe('drove-export', () => {
     for await (const entry of readManifest(join(out, '.drove-manifest.jsonl'))) listed.push(...entry.files.map((file) => file.file));
     expect(listed.sort()).toEqual(pages);
     // The render children stopped.
-    const gone = async () => renderChildren.every((pid) => !isAlive(pid));
-    const until = Date.now() + 10_000;
-    while (!(await gone()) && Date.now() < until) await sleep(20);
-    expect(renderChildren.filter(isAlive)).toEqual([]);
+    await waitFor(() => renderChildren.every((pid) => !pidExists(pid)), { deadlineMs: 10_000 });
+    expect(renderChildren.filter(pidExists)).toEqual([]);
   }, 90_000);
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, tempDir } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 

@@ -11,7 +11,8 @@ import {
   type ManifestEntry,
   type WorkerTelemetry,
 } from '@drove/static-export';
-import { fixture, leftovers, removeTempDirs, sitePaths, tempDir, treeOf } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { fixture, leftovers, sitePaths, tempDir, treeOf } from './helpers.js';
 
 afterAll(removeTempDirs);
 

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportStatic, readManifest, StaticExportError, type ExportFailure } from '@drove/static-export';
-import { filesUnder, fixture, leftovers, removeTempDirs, tempDir } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { filesUnder, fixture, leftovers, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTempDir } from '@drove/test-support';
 
 /** A fixture of test/fixtures as a file: URL. */
 export function fixture(name: string): URL {
@@ -14,17 +14,9 @@ export function fixturePath(name: string): string {
   return fileURLToPath(fixture(name));
 }
 
-const made: string[] = [];
-
-/** A fresh directory under the OS temp dir, removed by {@link removeTempDirs}. */
+/** A fresh directory under the OS temp dir, removed by `removeTempDirs` from @drove/test-support. */
 export function tempDir(prefix = 'drove-export-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-export function removeTempDirs(): void {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  return makeTempDir(prefix);
 }
 
 /** Every file under `dir` (relative, `/` separators, dotfiles included, symbolic links left out), sorted. */

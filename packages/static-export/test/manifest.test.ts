@@ -2,7 +2,8 @@ import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultManifestName, exportStatic, parseManifestLine, readManifest, type ExportLogEntry } from '@drove/static-export';
-import { fixture, leftovers, removeTempDirs, tempDir, treeOf } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { fixture, leftovers, tempDir, treeOf } from './helpers.js';
 
 afterAll(removeTempDirs);
 

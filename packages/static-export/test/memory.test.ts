@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixturePath, removeTempDirs, tempDir } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { fixturePath, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 

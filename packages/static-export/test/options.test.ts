@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportStatic, resolveExportOptions, StaticExportError, type ExportOptions } from '@drove/static-export';
-import { fixture, fixturePath, removeTempDirs, tempDir } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { fixture, fixturePath, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportStatic, parseShard, shardOf } from '@drove/static-export';
-import { fixture, removeTempDirs, sitePaths, tempDir, treeOf } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { fixture, sitePaths, tempDir, treeOf } from './helpers.js';
 
 afterAll(removeTempDirs);
 

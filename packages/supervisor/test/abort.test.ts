@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError, InvalidSpecError, type ChildSpec } from '@drove/supervisor';
-import { isAlive, killAll, nextEvent, neverReady, pidOf, readyChild, supervise, waitFor } from './helpers.js';
+import { pidExists } from '@drove/test-support';
+import { killAll, neverReady, nextEvent, pidOf, readyChild, supervise, waitFor } from './helpers.js';
 
 afterEach(killAll);
 
@@ -37,8 +38,8 @@ describe('signal', () => {
     controller.abort(reason);
     expectAbort(await rejection(starting), reason);
     // Nothing it started outlives the rejection.
-    expect(isAlive(first)).toBe(false);
-    expect(isAlive(stuck)).toBe(false);
+    expect(pidExists(first)).toBe(false);
+    expect(pidExists(stuck)).toBe(false);
     expect(supervisor.state).toBe('stopped');
     expect(supervisor.countChildren().active).toBe(0);
     expectAbort(await rejection(supervisor.onStopped()), reason);
@@ -65,14 +66,14 @@ describe('signal', () => {
     const pid = (await spawned).pid!;
     controller.abort();
     expect(await rejection(starting)).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
     expect(supervisor.whichChildren()).toEqual([]);
     // A finished start is not undone by a later abort.
     const late = new AbortController();
     const info = await supervisor.startChild({ name: 'fine', kind: 'process', entry: readyChild }, { signal: late.signal });
     late.abort();
     expect(supervisor.whichChildren()).toEqual([expect.objectContaining({ name: 'fine', state: 'running', pid: info.pid })]);
-    expect(isAlive(info.pid!)).toBe(true);
+    expect(pidExists(info.pid!)).toBe(true);
   });
 
   it('restartChild(): an abort stops the child again and keeps its spec', async () => {
@@ -87,7 +88,7 @@ describe('signal', () => {
     const pid = (await spawned).pid!;
     controller.abort();
     expect(await rejection(restarting)).toMatchObject({ code: 'ABORT_ERR' });
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
     expect(supervisor.whichChildren()).toEqual([expect.objectContaining({ name: 'web', state: 'stopped', pid: undefined })]);
     gate.open = true;
     await supervisor.restartChild('web');
@@ -127,7 +128,7 @@ describe('signal', () => {
     expect(await waitFor(() => supervisor.whichChildren()[0]!.state === 'stopping')).toBe(true);
     controller.abort();
     await stopping;
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
     expect(supervisor.state).toBe('stopped');
   });
 

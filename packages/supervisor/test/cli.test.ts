@@ -1,7 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, isAlive, waitFor } from './helpers.js';
+import { pidExists } from '@drove/test-support';
+import { fixture, waitFor } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const config = fileURLToPath(fixture('fleet.config.mjs'));
@@ -69,14 +70,14 @@ describe('drove-supervise', () => {
       .map((match) => `${match![1]} ${match![2]}`);
     // One at a time, in start order: each new one ready before the next old one stops.
     expect(roll).toEqual(['alpha exited: shutdown', 'alpha ready', 'beta exited: shutdown', 'beta ready', 'echo exited: shutdown', 'echo ready']);
-    expect(isAlive(before.get('alpha')![0]!)).toBe(false);
+    expect(pidExists(before.get('alpha')![0]!)).toBe(false);
 
     const after = run.pids();
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.stderr()).toContain('supervisor | stopping (SIGTERM)');
     expect(run.stderr()).toContain('supervisor | stopped');
-    for (const name of ['alpha', 'echo']) expect(isAlive(after.get(name)!.at(-1)!)).toBe(false);
+    for (const name of ['alpha', 'echo']) expect(pidExists(after.get(name)!.at(-1)!)).toBe(false);
   });
 
   it('kills at once on a second SIGTERM', async () => {
@@ -85,10 +86,10 @@ describe('drove-supervise', () => {
     const pids = [...run.pids().values()].flat();
     run.child.kill('SIGTERM');
     expect(await waitFor(() => run.stderr().includes('stopping (SIGTERM)'))).toBe(true);
-    expect(pids.every(isAlive)).toBe(true); // they ignore SIGTERM, with two minutes of grace
+    expect(pids.every(pidExists)).toBe(true); // they ignore SIGTERM, with two minutes of grace
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
-    expect(pids.filter(isAlive)).toEqual([]);
+    expect(pids.filter(pidExists)).toEqual([]);
   });
 
   it('acts on SIGTERM during a back-off: no restart is left pending', async () => {
@@ -105,7 +106,7 @@ describe('drove-supervise', () => {
     const [pid] = run.pids().get('mute')!;
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
-    expect(isAlive(pid!)).toBe(false);
+    expect(pidExists(pid!)).toBe(false);
     expect(run.stderr()).toMatch(/mute exited: shutdown/);
   });
 
@@ -114,7 +115,7 @@ describe('drove-supervise', () => {
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toMatch(/Gave up: more than 2 restarts within 60000 ms \(the last one for child `broken`\)/);
     const steady = run.pids().get('steady')!;
-    expect(steady.filter(isAlive)).toEqual([]);
+    expect(steady.filter(pidExists)).toEqual([]);
   });
 
   it('refuses an invalid config with every problem, exit code 2', async () => {

@@ -1,14 +1,15 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Supervisor } from '@drove/supervisor';
-import { fixture, isAlive, killAll, neverReady, nextEvent, pidOf, readyChild, record, startMaster, supervise, waitFor } from './helpers.js';
+import { makeTempDir, pidExists, removeTempDirs } from '@drove/test-support';
+import { fixture, killAll, neverReady, nextEvent, pidOf, readyChild, record, startMaster, supervise, waitFor } from './helpers.js';
 
 afterEach(killAll);
+afterAll(removeTempDirs);
 
-const tempDir = (): string => mkdtempSync(join(tmpdir(), 'drove-supervisor-'));
+const tempDir = (): string => makeTempDir('drove-supervisor-');
 const stateOf = (supervisor: Supervisor, name: string) => supervisor.whichChildren().find((child) => child.name === name)?.state;
 
 describe('readiness', () => {
@@ -99,7 +100,7 @@ describe('liveness: heartbeat', () => {
     const again = await ready;
     expect(again.name).toBe('hb');
     if (kind === 'process') {
-      expect(isAlive(first.pid!)).toBe(false);
+      expect(pidExists(first.pid!)).toBe(false);
       expect(again.pid).not.toBe(first.pid);
     } else {
       expect(again.threadId).not.toBe(first.threadId);
@@ -128,7 +129,7 @@ describe('memory limit', () => {
     }
     expect(exit).toMatchObject({ name: 'hog', reason: 'memory-limit', willRestart: true });
     expect(exit!.rssBytes).toBeGreaterThan(200 * 2 ** 20);
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
   });
 });
 
@@ -140,10 +141,10 @@ describe('graceful shutdown', () => {
     });
     await supervisor.start();
     const pids = supervisor.whichChildren().map((child) => child.pid!);
-    expect(pids.every(isAlive)).toBe(true);
+    expect(pids.every(pidExists)).toBe(true);
     const events = record(supervisor);
     await supervisor.stop();
-    expect(pids.filter(isAlive)).toEqual([]);
+    expect(pids.filter(pidExists)).toEqual([]);
     const exits = events.filter(([name]) => name === 'exit').map(([, event]) => event);
     expect(exits.map((exit) => exit.name)).toEqual(Array.from({ length: 8 }, (_, i) => `stubborn${7 - i}`));
     for (const exit of exits) expect(exit).toMatchObject({ reason: 'shutdown', signal: 'SIGKILL', willRestart: false });
@@ -165,11 +166,11 @@ describe('graceful shutdown', () => {
     expect(clock.nextDueAt()).toBe(clock.now() + 60_000);
     await sleep(100);
     expect(stopped).toBe(false);
-    expect(isAlive(pid)).toBe(true);
+    expect(pidExists(pid)).toBe(true);
     clock.advance(60_000);
     await stopping;
     expect(await exited).toMatchObject({ name: 'stubborn', reason: 'shutdown', signal: 'SIGKILL' });
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
   });
 
   it('kill() ends children at once, even during a graceful stop', async () => {
@@ -185,7 +186,7 @@ describe('graceful shutdown', () => {
     const stopping = supervisor.stop();
     await supervisor.kill();
     await stopping;
-    expect(pids.filter(isAlive)).toEqual([]);
+    expect(pids.filter(pidExists)).toEqual([]);
   });
 
   it('lets a thread child stop on the shutdown envelope', async () => {
@@ -203,8 +204,8 @@ describe('no orphans', () => {
     const pids = JSON.parse(line) as number[];
     expect(pids).toHaveLength(4);
     expect(pids[3]).toBe(master.pid); // the thread child lives in the master's process
-    expect(pids.every(isAlive)).toBe(true);
+    expect(pids.every(pidExists)).toBe(true);
     master.kill('SIGKILL');
-    expect(await waitFor(() => pids.every((pid) => !isAlive(pid)))).toBe(true);
+    expect(await waitFor(() => pids.every((pid) => !pidExists(pid)))).toBe(true);
   });
 });

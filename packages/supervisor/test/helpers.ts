@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Supervisor, type SupervisorEvents, type SupervisorOptions } from '@drove/supervisor';
+import { waitFor as waitWithin, type Condition } from '@drove/test-support';
 
 export const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
 export const readyChild = fixture('ready-child.mjs');
@@ -50,23 +50,9 @@ export function record(supervisor: Supervisor): Array<[keyof SupervisorEvents, R
   return seen;
 }
 
-/** Polls `condition` until it holds or `deadlineMs` passes (a bound on waiting, not a timing assertion). */
-export async function waitFor(condition: () => boolean | Promise<boolean>, deadlineMs = 15_000): Promise<boolean> {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    if (await condition()) return true;
-    await sleep(20);
-  }
-  return condition();
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** `waitFor` from @drove/test-support with this package's bound: 15 s unless told (a bound on waiting, not a timing assertion). */
+export function waitFor(condition: Condition, deadlineMs = 15_000): Promise<boolean> {
+  return waitWithin(condition, { deadlineMs });
 }
 
 export function pidOf(supervisor: Supervisor, name: string): number {

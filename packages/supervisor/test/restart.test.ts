@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Supervisor } from '@drove/supervisor';
-import { crashChild, isAlive, killAll, nextEvent, pidOf, readyChild, record, supervise, waitFor } from './helpers.js';
+import { pidExists } from '@drove/test-support';
+import { crashChild, killAll, nextEvent, pidOf, readyChild, record, supervise, waitFor } from './helpers.js';
 
 afterEach(killAll);
 
@@ -206,7 +207,7 @@ describe('restart strategies (OTP)', () => {
     for (const name of ['a', 'b', 'd']) {
       expect(after.find((child) => child.name === name)!.pid).not.toBe(before.find((child) => child.name === name)!.pid);
     }
-    for (const child of before) if (child.kind === 'process') expect(isAlive(child.pid!)).toBe(false);
+    for (const child of before) if (child.kind === 'process') expect(pidExists(child.pid!)).toBe(false);
   });
 
   it('rest-for-one: restarts the failed child and those started after it', async () => {
@@ -265,7 +266,7 @@ describe('restart intensity (OTP)', () => {
     expect(error).toMatchObject({ name: 'GaveUpError', code: 'ERR_SUPERVISOR_GAVE_UP', child: 'crash', maxRestarts: 2, periodMs: 10_000 });
     expect((error as Error).message).toMatch(/more than 2 restarts within 10000 ms/);
     expect(JSON.parse(JSON.stringify(error))).toMatchObject({ code: 'ERR_SUPERVISOR_GAVE_UP', child: 'crash' });
-    expect(isAlive(steady)).toBe(false);
+    expect(pidExists(steady)).toBe(false);
     expect(supervisor.state).toBe('stopped');
     const names = events.map(([name]) => name);
     expect(names.indexOf('giveUp')).toBeLessThan(names.indexOf('shutdown'));

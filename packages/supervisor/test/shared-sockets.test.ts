@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listen, ready, isSupervised, childName } from '@drove/supervisor/child';
+import { makeTempDir, removeTempDirs } from '@drove/test-support';
 import { fixture, httpChild, killAll, nextEvent, pidOf, supervise } from './helpers.js';
 
 afterEach(killAll);
@@ -109,7 +109,7 @@ describe('shared listening sockets', () => {
 
 describe('the child helper in a supervised process', () => {
   it("rejects listen() for a socket the supervisor lacks with @drove/pool's own PoolError", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'drove-listen-'));
+    const dir = makeTempDir('drove-listen-');
     const result = join(dir, 'result.json');
     try {
       const supervisor = supervise({
@@ -119,7 +119,7 @@ describe('the child helper in a supervised process', () => {
       await supervisor.start();
       expect(JSON.parse(readFileSync(result, 'utf8'))).toEqual({ rejected: true, poolError: true, name: 'PoolError', code: 'ERR_POOL_SOCKET' });
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDirs();
     }
   });
 });

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Supervisor } from '@drove/supervisor';
-import { fixture, isAlive, killAll, nextEvent, pidOf, readyChild, record, supervise, waitFor } from './helpers.js';
+import { pidExists } from '@drove/test-support';
+import { fixture, killAll, nextEvent, pidOf, readyChild, record, supervise, waitFor } from './helpers.js';
 
 afterEach(killAll);
 
@@ -43,7 +44,7 @@ describe('Supervisor: lifecycle', () => {
       ['a', 'shutdown', false],
     ]);
     expect(events[0]).toEqual(['shutdown', { reason: 'stop', signal: undefined }]);
-    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    for (const pid of pids) expect(pidExists(pid)).toBe(false);
     expect(supervisor.countChildren()).toMatchObject({ specs: 3, active: 0, stopped: 3 });
     await expect(supervisor.onStopped()).resolves.toBeUndefined();
     await expect(supervisor.start()).resolves.toBeUndefined(); // the same start promise
@@ -131,7 +132,7 @@ describe('Supervisor: lifecycle', () => {
           name: 'probed',
           kind: 'command',
           argv: ['sleep', '30'],
-          readiness: { probe: async ({ name, pid }) => name === 'probed' && typeof pid === 'number' && isAlive(pid) },
+          readiness: { probe: async ({ name, pid }) => name === 'probed' && typeof pid === 'number' && pidExists(pid) },
         },
       ],
     });
@@ -166,7 +167,7 @@ describe('Supervisor: dynamic children (OTP)', () => {
 
     const pid = pidOf(supervisor, 'a');
     await supervisor.terminateChild('a');
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
     expect(supervisor.whichChildren()[0]).toMatchObject({ name: 'a', state: 'stopped', pid: undefined });
     expect(supervisor.countChildren()).toMatchObject({ specs: 2, active: 1, stopped: 1, running: 1 });
 
@@ -198,7 +199,7 @@ describe('Supervisor: dynamic children (OTP)', () => {
     await supervisor.start();
     const pids = supervisor.whichChildren().map((child) => child.pid!);
     await supervisor.stop();
-    expect(pids.filter(isAlive)).toEqual([]);
+    expect(pids.filter(pidExists)).toEqual([]);
   });
 
   it('can be created without children and disposed with await using', async () => {
@@ -209,6 +210,6 @@ describe('Supervisor: dynamic children (OTP)', () => {
       await supervisor.startChild({ name: 'x', kind: 'process', entry: readyChild });
       pid = pidOf(supervisor, 'x');
     }
-    expect(await waitFor(() => !isAlive(pid!), 1000)).toBe(true);
+    expect(await waitFor(() => !pidExists(pid!), 1000)).toBe(true);
   });
 });

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidSpecError, resolveChildSpec, type NodeChildSpec, type Supervisor } from '@drove/supervisor';
-import { fixture, isAlive, killAll, nextEvent, pidOf, readyChild, record, startMaster, supervise, waitFor } from './helpers.js';
+import { makeTempDir, pidExists, removeTempDirs } from '@drove/test-support';
+import { fixture, killAll, nextEvent, pidOf, readyChild, record, startMaster, supervise, waitFor } from './helpers.js';
 
 const spareChild = fixture('spare-child.mjs');
 
@@ -22,12 +22,12 @@ interface RunLine {
 let dir: string;
 let runsFile: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'drove-spare-'));
+  dir = makeTempDir('drove-spare-');
   runsFile = join(dir, 'runs.jsonl');
 });
 afterEach(async () => {
   await killAll();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDirs();
 });
 
 function runs(): RunLine[] {
@@ -117,7 +117,7 @@ describe('warm spare', () => {
     const first = pidOf(supervisor, 'web');
     const sparePid = await warmSpare(supervisor);
     process.kill(sparePid, 'SIGKILL');
-    expect(await waitFor(() => spareOf(supervisor) === undefined && !isAlive(sparePid))).toBe(true);
+    expect(await waitFor(() => spareOf(supervisor) === undefined && !pidExists(sparePid))).toBe(true);
     expect(supervisor.whichChildren()[0]).toMatchObject({ state: 'running', pid: first });
 
     const ready = nextEvent(supervisor, 'ready');
@@ -181,14 +181,14 @@ describe('warm spare', () => {
     await stopped.start();
     const sparePid = await warmSpare(stopped);
     await stopped.stop();
-    expect(isAlive(sparePid)).toBe(false);
+    expect(pidExists(sparePid)).toBe(false);
     expect(spareOf(stopped)).toBeUndefined();
 
     const killed = supervise({ children: [spec({ name: 'other' })] });
     await killed.start();
     const otherSpare = await warmSpare(killed, 'other');
     await killed.kill();
-    expect(isAlive(otherSpare)).toBe(false);
+    expect(pidExists(otherSpare)).toBe(false);
   });
 
   it('terminateChild() ends the spare; restartChild() brings a new one', async () => {
@@ -196,7 +196,7 @@ describe('warm spare', () => {
     await supervisor.start();
     const sparePid = await warmSpare(supervisor);
     await supervisor.terminateChild('web');
-    expect(isAlive(sparePid)).toBe(false);
+    expect(pidExists(sparePid)).toBe(false);
     expect(spareOf(supervisor)).toBeUndefined();
     await supervisor.restartChild('web');
     expect(await warmSpare(supervisor)).not.toBe(sparePid);
@@ -207,9 +207,9 @@ describe('warm spare', () => {
     const { children, spares } = JSON.parse(line) as { children: number[]; spares: number[] };
     expect(spares).toHaveLength(2);
     const pids = [...children, ...spares];
-    expect(pids.every(isAlive)).toBe(true);
+    expect(pids.every(pidExists)).toBe(true);
     master.kill('SIGKILL');
-    expect(await waitFor(() => pids.every((pid) => !isAlive(pid)))).toBe(true);
+    expect(await waitFor(() => pids.every((pid) => !pidExists(pid)))).toBe(true);
   });
 
   it('is refused for threads and commands, and preload needs spare and usable modules', () => {

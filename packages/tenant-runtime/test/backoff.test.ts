@@ -1,9 +1,10 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TenantBackoffError, TenantExitedError } from '@drove/tenant-runtime';
-import { addTenant, disposeAll, ManualClock, ofType, removeRoots, runtime, tenantsRoot } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { addTenant, disposeAll, ManualClock, ofType, runtime, tenantsRoot } from './helpers.js';
 
 afterEach(disposeAll);
-afterAll(removeRoots);
+afterAll(removeTempDirs);
 
 describe('back-off of failed starts', () => {
   it('waits 1 s, then twice as long each failure up to 60 s, and refuses after maxFailures until clearBackoff()', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { disposeAll, isAlive, ManualClock, ofType, removeRoots, runtime, tenantsRoot } from './helpers.js';
+import { pidExists, removeTempDirs } from '@drove/test-support';
+import { disposeAll, ManualClock, ofType, runtime, tenantsRoot } from './helpers.js';
 
 afterEach(disposeAll);
-afterAll(removeRoots);
+afterAll(removeTempDirs);
 
 describe('maxConcurrent', () => {
   it('is a hard cap: 200 concurrent ensure() of distinct keys under a cap of 10 never have more than 10 processes alive', async () => {
@@ -56,8 +57,8 @@ describe('maxConcurrent', () => {
     rt.touch('a'); // b is now the least recently used
     const c = await rt.ensure('c');
     expect(ofType(transitions, 'lru-evict')).toEqual([{ type: 'lru-evict', key: 'b', pid: b.pid, reason: 'max-concurrent' }]);
-    expect(isAlive(b.pid)).toBe(false);
-    expect(isAlive(a.pid)).toBe(true);
+    expect(pidExists(b.pid)).toBe(false);
+    expect(pidExists(a.pid)).toBe(true);
     const exitOfB = transitions.findIndex((event) => event.type === 'exit' && event.pid === b.pid);
     const spawnOfC = transitions.findIndex((event) => event.type === 'spawn' && event.pid === c.pid);
     expect(exitOfB).toBeLessThan(spawnOfC);
@@ -69,7 +70,7 @@ describe('maxConcurrent', () => {
     const [a, b] = await Promise.all([rt.ensure('a'), rt.ensure('b')]);
     expect(a.key).toBe('a');
     expect(b.key).toBe('b');
-    expect(isAlive(a.pid)).toBe(false);
+    expect(pidExists(a.pid)).toBe(false);
     expect(rt.metrics().totalExits['lru-evicted']).toBe(1);
   });
 });

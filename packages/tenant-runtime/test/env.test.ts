@@ -1,11 +1,12 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { disposeAll, getJson, removeRoots, runtime, tenantsRoot } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { disposeAll, getJson, runtime, tenantsRoot } from './helpers.js';
 
 afterEach(disposeAll);
 afterAll(() => {
   delete process.env.DROVE_TEST_SECRET;
   delete process.env.DROVE_TEST_TZ;
-  removeRoots();
+  removeTempDirs();
 });
 
 interface EnvAnswer {

@@ -1,9 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createRuntime, type RuntimeTransitionEvent, type TenantRuntime, type TenantRuntimeOptions } from '@drove/tenant-runtime';
+import { makeTempDir, waitFor as waitWithin, type Condition } from '@drove/test-support';
 
 /** A clock that moves only when told to. */
 export { ManualClock } from '@drove/pool/clock';
@@ -18,12 +17,9 @@ export interface Behaviour {
   stderr?: string;
 }
 
-const roots: string[] = [];
-
-/** A temporary tenants root with a directory per key (and its behaviour). */
+/** A temporary tenants root with a directory per key (and its behaviour), removed by `removeTempDirs` from @drove/test-support. */
 export function tenantsRoot(tenants: Record<string, Behaviour> | string[] = []): string {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), 'drove-tenants-')));
-  roots.push(root);
+  const root = realpathSync(makeTempDir('drove-tenants-'));
   const entries = Array.isArray(tenants) ? Object.fromEntries(tenants.map((key) => [key, {}])) : tenants;
   for (const [key, behaviour] of Object.entries(entries)) addTenant(root, key, behaviour);
   return root;
@@ -32,10 +28,6 @@ export function tenantsRoot(tenants: Record<string, Behaviour> | string[] = []):
 export function addTenant(root: string, key: string, behaviour: Behaviour = {}): void {
   mkdirSync(join(root, key), { recursive: true });
   writeFileSync(join(root, key, 'behaviour.json'), JSON.stringify(behaviour));
-}
-
-export function removeRoots(): void {
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 }
 
 /** Runtimes made in a test, disposed after it whatever happened. */
@@ -75,49 +67,9 @@ export function ofType<T extends RuntimeTransitionEvent['type']>(
   return events.filter((event): event is Extract<RuntimeTransitionEvent, { type: T }> => event.type === type);
 }
 
-/** Polls `condition` until it holds or `deadlineMs` passes (a bound on waiting, not a timing assertion). */
-export async function waitFor(condition: () => boolean | Promise<boolean>, deadlineMs = 15_000): Promise<boolean> {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    if (await condition()) return true;
-    await sleep(10);
-  }
-  return condition();
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Waits until every thread of a killed process has exited: its main thread
- * turns zombie first, while its sockets still accept connections (and reset
- * them). Without yielding to the event loop, so nothing else moves meanwhile.
- */
-export function waitForThreadsGone(pid: number, deadlineMs = 5000): void {
-  const end = Date.now() + deadlineMs;
-  const running = () => {
-    let threads: string[];
-    try {
-      threads = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      return false;
-    }
-    return threads.some((tid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-      } catch {
-        return false;
-      }
-    });
-  };
-  while (running()) if (Date.now() > end) throw new Error(`process ${pid} still runs after ${deadlineMs} ms`);
+/** `waitFor` from @drove/test-support with this package's bound and pace: 15 s unless told, polled every 10 ms (a bound on waiting, not a timing assertion). */
+export function waitFor(condition: Condition, deadlineMs = 15_000): Promise<boolean> {
+  return waitWithin(condition, { deadlineMs, intervalMs: 10 });
 }
 
 export interface Answer {

@@ -2,10 +2,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { probeMemoryCgroup } from '@drove/tenant-runtime';
-import { disposeAll, getJson, ofType, removeRoots, runtime, tenantsRoot } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { disposeAll, getJson, ofType, runtime, tenantsRoot } from './helpers.js';
 
 afterEach(disposeAll);
-afterAll(removeRoots);
+afterAll(removeTempDirs);
 
 const hostProbe = await probeMemoryCgroup();
 

@@ -2,10 +2,11 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { RuntimeLogEvent } from '@drove/tenant-runtime';
-import { disposeAll, getJson, removeRoots, runtime, tenantsRoot, tinyTenantScript, waitFor } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { disposeAll, getJson, runtime, tenantsRoot, tinyTenantScript, waitFor } from './helpers.js';
 
 afterEach(disposeAll);
-afterAll(removeRoots);
+afterAll(removeTempDirs);
 
 describe('logs', () => {
   it('splits stdout and stderr into lines, per tenant', async () => {

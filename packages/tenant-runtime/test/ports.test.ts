@@ -1,8 +1,9 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { disposeAll, getJson, removeRoots, runtime, tenantsRoot } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { disposeAll, getJson, runtime, tenantsRoot } from './helpers.js';
 
 afterEach(disposeAll);
-afterAll(removeRoots);
+afterAll(removeTempDirs);
 
 describe('ports', () => {
   it.each(['handle', 'report'] as const)(

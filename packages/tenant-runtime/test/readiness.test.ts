@@ -1,9 +1,10 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TenantExitedError, TenantNotReadyError } from '@drove/tenant-runtime';
-import { disposeAll, isAlive, ManualClock, ofType, removeRoots, runtime, tenantsRoot, waitFor } from './helpers.js';
+import { pidExists, removeTempDirs } from '@drove/test-support';
+import { disposeAll, ManualClock, ofType, runtime, tenantsRoot, waitFor } from './helpers.js';
 
 afterEach(disposeAll);
-afterAll(removeRoots);
+afterAll(removeTempDirs);
 
 describe('readiness', () => {
   it('is an event, not a poll: a tenant becomes ready while the runtime clock never moves', async () => {
@@ -48,7 +49,7 @@ describe('readiness', () => {
     expect(await waitFor(() => ofType(transitions, 'spawn').length === 1)).toBe(true);
     const [spawn] = ofType(transitions, 'spawn');
     clock.advance(4999);
-    expect(isAlive(spawn?.pid as number)).toBe(true);
+    expect(pidExists(spawn?.pid as number)).toBe(true);
     clock.advance(1);
     const error = await starting;
     expect(error).toBeInstanceOf(TenantNotReadyError);

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { disposeAll, getJson, isAlive, ManualClock, ofType, removeRoots, runtime, tenantsRoot, waitFor } from './helpers.js';
+import { pidExists, removeTempDirs } from '@drove/test-support';
+import { disposeAll, getJson, ManualClock, ofType, runtime, tenantsRoot, waitFor } from './helpers.js';
 
 afterEach(disposeAll);
-afterAll(removeRoots);
+afterAll(removeTempDirs);
 
 // A tenant that ignores SIGTERM: every way of stopping it must escalate to SIGKILL after the grace.
 const stubborn = { start: 'ignore-sigterm' } as const;
@@ -12,7 +13,7 @@ describe('stopping a tenant that ignores SIGTERM', () => {
     const { runtime: rt, transitions } = runtime(tenantsRoot({ acme: stubborn }), { stopGraceMs: 200 });
     const tenant = await rt.ensure('acme');
     await rt.kill('acme');
-    expect(isAlive(tenant.pid)).toBe(false);
+    expect(pidExists(tenant.pid)).toBe(false);
     expect(ofType(transitions, 'exit')).toEqual([
       { type: 'exit', key: 'acme', pid: tenant.pid, exitCode: null, signal: 'SIGKILL', reason: 'killed' },
     ]);
@@ -37,7 +38,7 @@ describe('stopping a tenant that ignores SIGTERM', () => {
     const { runtime: rt, transitions } = runtime(tenantsRoot({ a: stubborn, b: stubborn }), { stopGraceMs: 200 });
     const tenants = await Promise.all([rt.ensure('a'), rt.ensure('b')]);
     await rt.dispose();
-    for (const tenant of tenants) expect(isAlive(tenant.pid)).toBe(false);
+    for (const tenant of tenants) expect(pidExists(tenant.pid)).toBe(false);
     expect(ofType(transitions, 'exit').map((event) => [event.signal, event.reason])).toEqual([
       ['SIGKILL', 'disposed'],
       ['SIGKILL', 'disposed'],
@@ -66,8 +67,8 @@ describe('stopping a tenant whose grandchild holds its output open', () => {
     const { pid: grandchild } = await getJson<{ pid: number }>(tenant.port, '/grandchild');
     try {
       await rt.kill('acme');
-      expect(isAlive(tenant.pid)).toBe(false);
-      expect(isAlive(grandchild)).toBe(true);
+      expect(pidExists(tenant.pid)).toBe(false);
+      expect(pidExists(grandchild)).toBe(true);
       expect(ofType(transitions, 'exit')).toEqual([
         { type: 'exit', key: 'acme', pid: tenant.pid, exitCode: null, signal: 'SIGTERM', reason: 'killed' },
       ]);

@@ -1,10 +1,11 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeMetricEvent } from '@drove/tenant-runtime';
 import { clockTicksPerSecond } from '@drove/pool/telemetry';
-import { disposeAll, getJson, isAlive, ManualClock, ofType, removeRoots, runtime, tenantsRoot, waitFor } from './helpers.js';
+import { pidExists, removeTempDirs } from '@drove/test-support';
+import { disposeAll, getJson, ManualClock, ofType, runtime, tenantsRoot, waitFor } from './helpers.js';
 
 afterEach(disposeAll);
-afterAll(removeRoots);
+afterAll(removeTempDirs);
 
 describe('the idle sweeper', () => {
   it('stops a tenant idle for idleAfterMs (idle-killed), and touch() keeps one alive', async () => {
@@ -19,7 +20,7 @@ describe('the idle sweeper', () => {
     expect(await waitFor(() => ofType(transitions, 'exit').length === 1)).toBe(true);
     expect(ofType(transitions, 'idle-kill')).toEqual([{ type: 'idle-kill', key: 'idle', pid: idle.pid, reason: 'idle-threshold', idleMs: 60_000 }]);
     expect(ofType(transitions, 'exit')[0]).toMatchObject({ key: 'idle', reason: 'idle-killed' });
-    expect(isAlive(busy.pid)).toBe(true);
+    expect(pidExists(busy.pid)).toBe(true);
     expect(rt.stats().running).toBe(1);
     // The next ensure() wakes the hibernated tenant.
     expect((await rt.ensure('idle')).pid).not.toBe(idle.pid);
@@ -31,7 +32,7 @@ describe('the idle sweeper', () => {
     const tenant = await rt.ensure('acme');
     expect(clock.pending).toBe(0);
     clock.advance(24 * 3600_000);
-    expect(isAlive(tenant.pid)).toBe(true);
+    expect(pidExists(tenant.pid)).toBe(true);
   });
 });
 

@@ -2,10 +2,11 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { assertTenantKey, InvalidTenantKeyError, isTenantKey, resolveTenantDirectory } from '@drove/tenant-runtime';
-import { disposeAll, removeRoots, runtime, tenantsRoot } from './helpers.js';
+import { removeTempDirs } from '@drove/test-support';
+import { disposeAll, runtime, tenantsRoot } from './helpers.js';
 
 afterEach(disposeAll);
-afterAll(removeRoots);
+afterAll(removeTempDirs);
 
 const refused: [string, string, RegExp][] = [
   ['dot-dot', '..', /must not start with a dot/],

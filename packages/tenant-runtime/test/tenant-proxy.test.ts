@@ -4,7 +4,8 @@ import { Agent, request, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTenantProxy, keyFromHost, keyFromPathPrefix, type TenantProxyOptions, type TenantRuntime } from '@drove/tenant-runtime';
-import { disposeAll, httpGet, ManualClock, ofType, removeRoots, runtime, tenantsRoot, waitFor, waitForThreadsGone } from './helpers.js';
+import { removeTempDirs, waitForThreadsGone } from '@drove/test-support';
+import { disposeAll, httpGet, ManualClock, ofType, runtime, tenantsRoot, waitFor } from './helpers.js';
 
 const proxies: Server[] = [];
 
@@ -17,7 +18,7 @@ afterEach(async () => {
   );
   await disposeAll();
 });
-afterAll(removeRoots);
+afterAll(removeTempDirs);
 
 async function frontDoor(rt: TenantRuntime, options: Partial<TenantProxyOptions> = {}): Promise<number> {
   const proxy = createTenantProxy(rt, { resolveKey: keyFromHost({ suffix: '.tenants.test' }), ...options });

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TenantExitedError, type ExitReason, type Tenant } from '@drove/tenant-runtime';
-import { addTenant, disposeAll, getJson, httpGet, isAlive, ofType, removeRoots, runtime, tenantsRoot, waitFor } from './helpers.js';
+import { pidExists, removeTempDirs } from '@drove/test-support';
+import { addTenant, disposeAll, getJson, httpGet, ofType, runtime, tenantsRoot, waitFor } from './helpers.js';
 
 afterEach(disposeAll);
-afterAll(removeRoots);
+afterAll(removeTempDirs);
 
 interface Hello {
   key: string;
@@ -92,7 +93,7 @@ describe('kill, restart, drain, dispose', () => {
     const { runtime: rt, transitions } = runtime(tenantsRoot(['acme']));
     const tenant = await rt.ensure('acme');
     await rt.kill('acme');
-    expect(isAlive(tenant.pid)).toBe(false);
+    expect(pidExists(tenant.pid)).toBe(false);
     expect(ofType(transitions, 'exit')).toEqual([
       { type: 'exit', key: 'acme', pid: tenant.pid, exitCode: null, signal: 'SIGTERM', reason: 'killed' },
     ]);
@@ -122,7 +123,7 @@ describe('kill, restart, drain, dispose', () => {
     expect(new Set(fresh.map((tenant) => tenant.pid)).size).toBe(1);
     expect(fresh[0]?.pid).not.toBe(old.pid);
     expect((await during).pid).toBe(fresh[0]?.pid);
-    expect(isAlive(old.pid)).toBe(false);
+    expect(pidExists(old.pid)).toBe(false);
     const order = transitions.map((event) => `${event.type}:${'pid' in event ? event.pid : ''}`);
     expect(order).toEqual([
       `spawn:${old.pid}`,
@@ -163,7 +164,7 @@ describe('kill, restart, drain, dispose', () => {
     expect(rt.dispose()).toBe(disposed);
     await disposed;
     expect(await starting).toMatchObject({ code: 'ERR_TENANT_DISPOSED' });
-    for (const tenant of tenants) expect(isAlive(tenant.pid)).toBe(false);
+    for (const tenant of tenants) expect(pidExists(tenant.pid)).toBe(false);
     await expect(rt.ensure('a')).rejects.toMatchObject({ code: 'ERR_TENANT_DISPOSED' });
     await expect(rt.restart('a')).rejects.toMatchObject({ code: 'ERR_TENANT_DISPOSED' });
     const metrics = rt.metrics();
@@ -228,7 +229,7 @@ describe('kill, restart, drain, dispose', () => {
       await using rt = runtime(tenantsRoot(['acme'])).runtime;
       pid = (await rt.ensure('acme')).pid;
     }
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
   });
 });
 
