@@ -52,6 +52,8 @@ export interface Limits {
  */
 class MemoTag extends Tag {
   readonly #key: Value;
+  /** The key's segments when it is a plain variable (`post.url`): read without liquidjs's expression machinery. */
+  readonly #path: string[] | undefined;
   readonly #templates: Template[] = [];
   readonly #cache = new Map<unknown, string>();
 
@@ -59,6 +61,7 @@ class MemoTag extends Tag {
     super(token, remainTokens, liquid);
     if (!token.args.trim()) throw new Error('tag memo needs a key: {% memo post.url %}');
     this.#key = new Value(token.args, liquid);
+    this.#path = plainVariablePath(token.args);
     while (remainTokens.length > 0) {
       const next = remainTokens.shift()!;
       if ((next as TagToken).name === 'endmemo') return;
@@ -68,7 +71,7 @@ class MemoTag extends Tag {
   }
 
   *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
-    const key = yield this.#key.value(ctx, false);
+    const key = yield this.#keyOf(ctx);
     let html = this.#cache.get(key);
     if (html === undefined) {
       html = (yield this.liquid.renderer.renderTemplates(this.#templates, ctx)) as string;
@@ -76,6 +79,33 @@ class MemoTag extends Tag {
     }
     emitter.write(html);
   }
+
+  /**
+   * The key's value. A list page evaluates a dozen keys that hit, and a plain
+   * variable read through `getSync` makes two generators where the general
+   * expression path makes eight. Any error is left to the general path, so a
+   * failing key reports as liquidjs reports it.
+   */
+  #keyOf(ctx: Context): unknown {
+    if (this.#path !== undefined) {
+      try {
+        return ctx.getSync(this.#path);
+      } catch {
+        // Reported below, with the template position liquidjs gives it.
+      }
+    }
+    return this.#key.value(ctx, false);
+  }
+}
+
+/** Names liquidjs reads as literals, not variables, at the start of an expression. */
+const literalNames = new Set(['true', 'false', 'nil', 'null', 'empty', 'blank']);
+
+/** The segments of a variable read by name (`post.url`); undefined for anything else (filters, brackets, literals, operators). */
+function plainVariablePath(expression: string): string[] | undefined {
+  if (!/^\s*[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*\s*$/.test(expression)) return undefined;
+  const path = expression.trim().split('.');
+  return literalNames.has(path[0]!) ? undefined : path;
 }
 
 type ParsedFile = ReturnType<Liquid['_parsePartialFile']>;
