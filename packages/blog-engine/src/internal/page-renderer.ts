@@ -133,14 +133,18 @@ export class PageRenderer {
     }
   }
 
-  /** Renders a layout parsed once per worker (no file lookup per page). */
-  #layout(name: string, scope: object): string {
+  /** Renders a layout parsed once per worker (no file lookup per page), then lets go of the page (see {@link releaseScope}). */
+  #layout(name: string, scope: Record<string, unknown>): string {
     let templates = this.#layouts.get(name);
     if (!templates) {
       templates = this.#liquid.parseFileSync(name);
       this.#layouts.set(name, templates);
     }
-    return this.#liquid.renderSync(templates, scope) as string;
+    try {
+      return this.#liquid.renderSync(templates, scope) as string;
+    } finally {
+      releaseScope(scope);
+    }
   }
 
   #md(): MarkdownRenderer {
@@ -257,6 +261,21 @@ export class PageRenderer {
     const what = route.type === 'post' ? this.#snapshot.posts[route.post]!.source : path;
     return templateError(error, this.#snapshot.templateFiles, what);
   }
+}
+
+/**
+ * Empties the scope a page was rendered with. liquidjs's `{% block %}` makes a
+ * generator function per render, capturing the render's context. Each such
+ * function has a prototype of its own, so its generator object gets a map of
+ * its own; maps live in the old generation, and a map refers to its
+ * constructor, the function. So until the next full collection the
+ * young-generation collector keeps every rendered page's scope alive, Markdown
+ * HTML included, and copies it twice. Measured on the generated 10,000-post
+ * site rendered on one thread: 208 MiB promoted and 0.86 s of collector pauses
+ * before, 123–131 MiB and 0.47–0.49 s with the scope emptied.
+ */
+function releaseScope(scope: Record<string, unknown>): void {
+  for (const key of Object.keys(scope)) scope[key] = undefined;
 }
 
 function escapeHtml(text: string): string {
