@@ -17,7 +17,7 @@ import sql from 'highlight.js/lib/languages/sql';
 import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
-import { slugify } from './slugify.js';
+import { slugOf } from './slugify.js';
 
 const languages = { bash, c, cpp, css, diff, go, java, javascript, json, markdown, python, ruby, rust, sql, typescript, xml, yaml };
 let registered = false;
@@ -76,7 +76,8 @@ export function createMarkdown(options: MarkdownOptions): MarkdownRenderer {
       if (open.type !== 'heading_open') continue;
       const inline = tokens[i + 1];
       if (!inline || inline.type !== 'inline') continue;
-      const base = slugify(textOf(inline.children ?? [])) || 'section';
+      // Uncached: heading text is a slice of the post's source, and a cache key would keep the source alive.
+      const base = slugOf(textOf(inline.children ?? [])) || 'section';
       const n = (seen.get(base) ?? 0) + 1;
       seen.set(base, n);
       const id = n === 1 ? base : `${base}-${n}`;
