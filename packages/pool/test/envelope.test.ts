@@ -13,6 +13,7 @@ import {
 import {
   deserializeError,
   envelope,
+  assertJsonData,
   isEnvelope,
   jsonDataProblem,
   PROTOCOL_VERSION,
@@ -263,6 +264,11 @@ describe('jsonDataProblem', () => {
     const list: unknown[] = [1];
     list.push({ back: list });
     expect(jsonDataProblem(list)).toMatch(/^\[1\]\.back is a reference to an object that contains it/);
+  });
+
+  it('makes assertJsonData throw a TypeError naming the problem, and return for JSON data', () => {
+    expect(() => assertJsonData({ at: [new Map()] })).toThrow(new TypeError('JSON cannot carry this message unchanged: at[0] is a Map'));
+    expect(assertJsonData({ ok: [1, 'two', null] })).toBeUndefined();
   });
 
   it('makes serializeError keep only JSON data with { json: true }', () => {
