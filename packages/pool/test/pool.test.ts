@@ -79,6 +79,14 @@ describe.each<Variant>(['thread', 'process', 'process-json', 'inline'])('kind %s
     ]);
   });
 
+  it('gives a handler a ctx it can take apart: ids, state, signal, progress and send each work alone', async () => {
+    const p = pool({ ...variant(kind), initData: { region: 'eu' } });
+    const seen: unknown[] = [];
+    const result = await p.run(null, { handler: 'destructured', onProgress: (value) => seen.push(value) });
+    expect(result).toEqual({ taskId: expect.any(Number), workerId: 1, state: 1, initData: { region: 'eu' }, aborted: false, send: 'function' });
+    expect(seen).toEqual(['taken apart']);
+  });
+
   it("runs each worker's destroy hook when close() stops it", async () => {
     const destroyMarker = join(tempDir(), 'destroyed');
     const p = pool({ ...variant(kind), minWorkers: 2, maxWorkers: 2, initData: { destroyMarker } });

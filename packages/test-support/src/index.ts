@@ -2,3 +2,4 @@ export { isAlive, waitForThreadsGone } from './is-alive.js';
 export { pidExists } from './pid-exists.js';
 export { waitFor, type Condition, type WaitForOptions } from './wait-for.js';
 export { makeTempDir, removeTempDirs } from './make-temp-dir.js';
+export { traceGc, type GcTotals, type GcTrace } from './trace-gc.js';

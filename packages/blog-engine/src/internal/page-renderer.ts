@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Liquid, Template } from 'liquidjs';
+import { Drop, type Liquid, type Template } from 'liquidjs';
 import { formatMonth } from './dates.js';
 import { atomFeed, rssFeed, sitemap } from './feeds.js';
 import { registerFilters, translate } from './filters.js';
@@ -9,23 +9,60 @@ import type { ListEntry, PostEntry, Route, Snapshot } from './snapshot.js';
 import { createLiquid, templateError } from './templates.js';
 import { BlogEngineError } from '../errors.js';
 
-/** A post as list pages and neighbours show it: built once per post and worker. */
-interface PostCard {
-  title: string;
-  url: string;
-  href: string;
-  lang: string;
-  date: string;
-  dateDisplay: string;
-  updated: string | null;
-  updatedDisplay: string | null;
-  year: string;
-  month: string;
-  tags: PostEntry['tags'];
-  categories: PostEntry['categories'];
-  summary: string | null;
-  excerpt: string;
-  data: Record<string, unknown>;
+/**
+ * A post as templates see it (`post` in lists, `page.prev`, `page.next`, and
+ * under a post's own page): built once per post and worker. Its excerpt is
+ * rendered on first read and then kept: a post's own page and its neighbours'
+ * links seldom show it, list pages and feeds always do.
+ *
+ * A class, so that every card shares one hidden class. As an object literal
+ * with its own `get excerpt()`, each card (and each post page built on one) got
+ * a hidden class of its own, which V8 keeps in the old generation and which
+ * refers to the getter: everything the page referenced, its HTML included,
+ * then survived young-generation collections, and property reads in templates
+ * met thousands of shapes. A liquidjs `Drop`, because liquidjs reads only own
+ * properties of other objects and `excerpt` is the class's.
+ */
+class PostCard extends Drop {
+  readonly title: string;
+  readonly url: string;
+  readonly href: string;
+  readonly lang: string;
+  readonly date: string;
+  readonly dateDisplay: string;
+  readonly updated: string | null;
+  readonly updatedDisplay: string | null;
+  readonly year: string;
+  readonly month: string;
+  readonly tags: PostEntry['tags'];
+  readonly categories: PostEntry['categories'];
+  readonly summary: string | null;
+  readonly data: Record<string, unknown>;
+  #excerpt: string | undefined;
+  readonly #renderExcerpt: () => string;
+
+  constructor(post: PostEntry, href: string, renderExcerpt: () => string) {
+    super();
+    this.title = post.title;
+    this.url = post.url;
+    this.href = href;
+    this.lang = post.lang;
+    this.date = post.date;
+    this.dateDisplay = post.dateDisplay;
+    this.updated = post.updated;
+    this.updatedDisplay = post.updatedDisplay;
+    this.year = post.year;
+    this.month = post.month;
+    this.tags = post.tags;
+    this.categories = post.categories;
+    this.summary = post.summary;
+    this.data = post.data;
+    this.#renderExcerpt = renderExcerpt;
+  }
+
+  get excerpt(): string {
+    return (this.#excerpt ??= this.#renderExcerpt());
+  }
 }
 
 /** The outcome of rendering one route: its bytes, or the problem. */
@@ -173,33 +210,10 @@ export class PageRenderer {
     return card;
   }
 
-  /**
-   * A new card object. Its excerpt is rendered on first read and then kept:
-   * a post's own page and its neighbours' links seldom show it, list pages and
-   * feeds always do.
-   */
+  /** A new card object. */
   #cardOf(post: PostEntry): PostCard {
-    let excerpt: string | undefined;
     const renderExcerpt = () => (post.summary === null ? this.#md().render(post.excerptSource) : `<p>${escapeHtml(post.summary)}</p>`);
-    return {
-      title: post.title,
-      url: post.url,
-      href: this.#href(post.url),
-      lang: post.lang,
-      date: post.date,
-      dateDisplay: post.dateDisplay,
-      updated: post.updated,
-      updatedDisplay: post.updatedDisplay,
-      year: post.year,
-      month: post.month,
-      tags: post.tags,
-      categories: post.categories,
-      summary: post.summary,
-      get excerpt() {
-        return (excerpt ??= renderExcerpt());
-      },
-      data: post.data,
-    };
+    return new PostCard(post, this.#href(post.url), renderExcerpt);
   }
 
   #languageTitle(lang: string): string {

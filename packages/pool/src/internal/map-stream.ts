@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { AbortError } from '../errors.js';
+import { IdTable } from './id-table.js';
 import { check } from './validate.js';
 
 /** Options of `pool.map()`. */
@@ -49,7 +50,7 @@ export async function* mapStream<T, R>(
   setMaxListeners(0, controller.signal);
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const done = new Map<number, Settled<T, R>>();
+  const done = new IdTable<Settled<T, R>>();
   const finishOrder: number[] = [];
   let wake: (() => void) | undefined;
   let pulled = 0;

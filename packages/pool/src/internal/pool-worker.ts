@@ -3,6 +3,7 @@ import type { Transferable } from 'node:worker_threads';
 import { envelope, type Envelope, type TelemetrySample } from '../envelope.js';
 import { spawnEndpoint, type Endpoint } from '../transport.js';
 import type { ResolvedPoolOptions } from '../options.js';
+import { IdTable } from './id-table.js';
 import { InlineEndpoint } from './inline-endpoint.js';
 import type { Task } from './task.js';
 import type { WorkerStart } from './worker-runtime.js';
@@ -37,8 +38,8 @@ export class PoolWorker {
   readonly id: number;
   readonly endpoint: Endpoint;
   state: WorkerState = 'starting';
-  /** Tasks sent and not yet answered, in the order they were sent (Map keeps insertion order). */
-  readonly inFlight = new Map<number, Task>();
+  /** Tasks sent and not yet answered, by task id ({@link PoolWorker.inSendOrder} for the order they were sent). */
+  readonly inFlight = new IdTable<Task>();
   /** Sequence number of the next task sent. */
   sent = 0;
   completed = 0;
@@ -53,7 +54,9 @@ export class PoolWorker {
   fatalError: Error | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   lastSample: { sample: TelemetrySample; at: number } | undefined;
-  readonly pings = new Map<number, (sample: TelemetrySample | undefined) => void>();
+  readonly pings = new IdTable<(sample: TelemetrySample | undefined) => void>();
+  /** Has envelopes queued and is listed for the scheduler's next flush. */
+  dirty = false;
   #outgoing: Envelope[] = [];
   #transfer: Transferable[] = [];
   #referenced = true;
@@ -128,6 +131,11 @@ export class PoolWorker {
     this.inFlight.set(task.id, task);
     this.#outgoing.push(envelope('task', { id: task.id, handler: task.handler, payload: task.payload }));
     if (task.transfer) this.#transfer.push(...task.transfer);
+  }
+
+  /** The tasks in flight, in the order they were sent (oldest first). */
+  inSendOrder(): Task[] {
+    return this.inFlight.values().sort((a, b) => a.seq - b.seq);
   }
 
   /** True when envelopes wait to be sent. */

@@ -53,7 +53,8 @@ export class Scheduler implements LeaseHost {
   #spawnBlocked = false;
   #broken: Error | undefined;
   #pumpScheduled = false;
-  readonly #dirty = new Set<PoolWorker>();
+  /** Workers with envelopes queued for the next flush (an array and a flag: see {@link IdTable} on churning Sets). */
+  #dirty: PoolWorker[] = [];
   readonly #readyWaiters: Waiter<void>[] = [];
   readonly #acquirers = new Deque<Acquirer>();
   readonly #drainWaiters: (() => void)[] = [];
@@ -336,25 +337,33 @@ export class Scheduler implements LeaseHost {
       worker.idleTimer = undefined;
     }
     worker.setReferenced(true);
-    this.#dirty.add(worker);
+    if (!worker.dirty) {
+      worker.dirty = true;
+      this.#dirty.push(worker);
+    }
   }
 
   #flushDirty(): void {
-    for (const worker of this.#dirty) {
-      for (const { task, error } of worker.flush()) {
-        worker.inFlight.delete(task.id);
-        if (task.suspect) worker.exclusive = false;
-        this.#running--;
-        this.#fail(
-          task,
-          new PoolError('ERR_POOL_UNCLONEABLE', `The task's payload could not be sent to the worker: ${(error as Error).message}`, {
-            cause: error,
-          }),
-        );
-        if (worker.inFlight.size === 0) this.#onWorkerIdle(worker);
+    // A worker queued to while flushing (a failed send freed it) goes out in the same call.
+    while (this.#dirty.length > 0) {
+      const dirty = this.#dirty;
+      this.#dirty = [];
+      for (const worker of dirty) {
+        worker.dirty = false;
+        for (const { task, error } of worker.flush()) {
+          worker.inFlight.delete(task.id);
+          if (task.suspect) worker.exclusive = false;
+          this.#running--;
+          this.#fail(
+            task,
+            new PoolError('ERR_POOL_UNCLONEABLE', `The task's payload could not be sent to the worker: ${(error as Error).message}`, {
+              cause: error,
+            }),
+          );
+          if (worker.inFlight.size === 0) this.#onWorkerIdle(worker);
+        }
       }
     }
-    this.#dirty.clear();
     this.#checkDrain();
   }
 
@@ -543,7 +552,10 @@ export class Scheduler implements LeaseHost {
     worker.state = 'exited';
     if (worker.idleTimer) clearTimeout(worker.idleTimer);
     this.#workers.splice(this.#workers.indexOf(worker), 1);
-    this.#dirty.delete(worker);
+    if (worker.dirty) {
+      worker.dirty = false;
+      this.#dirty.splice(this.#dirty.indexOf(worker), 1);
+    }
     for (const answer of worker.pings.values()) answer(undefined);
     worker.pings.clear();
     const error = worker.fatalError ?? exit.error;
@@ -577,7 +589,7 @@ export class Scheduler implements LeaseHost {
     error: Error | undefined,
     crashed: boolean,
   ): boolean {
-    const tasks = [...worker.inFlight.values()];
+    const tasks = worker.inSendOrder();
     worker.inFlight.clear();
     const live = tasks.filter((task) => !task.settled);
     this.#running -= tasks.length - live.length;

@@ -7,6 +7,7 @@ import { envelope, isEnvelope, serializeError, type Envelope, type EnvelopeOf, t
 import { AbortError, PoolError } from '../errors.js';
 import { defineWorker, isMoved, isWorkerDefinition, type HandlerMap, type TaskContext, type WorkerContext, type WorkerDefinition } from '../worker.js';
 import { sampleSelf } from '../telemetry.js';
+import { IdTable } from './id-table.js';
 
 /** The worker's end of its channel to the pool, whatever the kind. */
 export interface WorkerPort {
@@ -77,7 +78,7 @@ export class WorkerRuntime {
   #context!: WorkerContext<unknown>;
   readonly #queue: EnvelopeOf<'task'>[] = [];
   #queueHead = 0;
-  readonly #running = new Map<number, RunningTask>();
+  readonly #running = new IdTable<RunningTask>();
   #outbox: Envelope[] = [];
   #outboxTransfer: Transferable[] = [];
   #flushScheduled = false;
@@ -204,23 +205,7 @@ export class WorkerRuntime {
   }
 
   #taskContext(running: RunningTask): TaskContext<unknown> {
-    const port = this.#port;
-    const context = this.#context;
-    return {
-      taskId: running.id,
-      workerId: context.workerId,
-      state: context.state,
-      initData: context.initData,
-      send: context.send,
-      // Most handlers never look at the signal: make the controller only when one does.
-      get signal() {
-        running.controller ??= new AbortController();
-        return running.controller.signal;
-      },
-      progress(value: unknown, message?: string) {
-        port.post(envelope('progress', { id: running.id, value, message }));
-      },
-    };
+    return new RunningTaskContext(running, this.#context, this.#port);
   }
 
   #finish(running: RunningTask, startedAt: number, outcome: unknown, ok: boolean): void {
@@ -339,3 +324,35 @@ function uncloneable(id: number, runMs: number, error: unknown, json: boolean): 
   });
 }
 
+/**
+ * A task's `ctx`. A class rather than an object literal: a literal with its
+ * own `get signal()` gets a hidden class of its own each time, held in the old
+ * generation and pointing at that task's getter, so everything the task
+ * touched survived young-generation collections (V8 copied and promoted it).
+ */
+class RunningTaskContext implements TaskContext<unknown> {
+  readonly taskId: number;
+  readonly workerId: number;
+  readonly state: unknown;
+  readonly initData: unknown;
+  readonly send: (message: unknown) => void;
+  /** Own and bound, like `send`: a handler may take it out of `ctx`. */
+  readonly progress: (value: unknown, message?: string) => void;
+  readonly #running: RunningTask;
+
+  constructor(running: RunningTask, context: WorkerContext<unknown>, port: WorkerPort) {
+    this.taskId = running.id;
+    this.workerId = context.workerId;
+    this.state = context.state;
+    this.initData = context.initData;
+    this.send = context.send;
+    this.progress = (value, message) => port.post(envelope('progress', { id: running.id, value, message }));
+    this.#running = running;
+  }
+
+  /** Most handlers never look at the signal: the controller is made when one does. */
+  get signal(): AbortSignal {
+    this.#running.controller ??= new AbortController();
+    return this.#running.controller.signal;
+  }
+}

@@ -102,7 +102,9 @@ export async function* dispatchInChunks(
   const queued: Item[] = [];
   /** Paths of chunks whose child died or timed out, to be sent again one by one. */
   const alone: Item[] = [];
-  const done = new Map<number, Settled<string, RenderReply>>();
+  // Outcomes not yet taken, by index: a null-prototype object, not a Map, whose churn would keep every
+  // outcome alive through young-generation collections (see @drove/pool's IdTable).
+  const done: Record<number, Settled<string, RenderReply>> = Object.create(null);
   let pulled = 0;
   let taken = 0;
   let tasks = 0;
@@ -110,7 +112,7 @@ export async function* dispatchInChunks(
   let wake: (() => void) | undefined;
 
   const settle = (item: Item, settled: Settled<string, RenderReply>) => {
-    done.set(item.index, settled);
+    done[item.index] = settled;
   };
   const reject = (item: Item, reason: unknown) => settle(item, { status: 'rejected', reason, input: item.path, index: item.index });
 
@@ -180,9 +182,8 @@ export async function* dispatchInChunks(
         dispatch();
       }
       dispatch();
-      while (done.has(taken)) {
-        const settled = done.get(taken)!;
-        done.delete(taken);
+      for (let settled = done[taken]; settled !== undefined; settled = done[taken]) {
+        delete done[taken];
         taken++;
         yield settled;
       }

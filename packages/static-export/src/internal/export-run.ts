@@ -98,12 +98,7 @@ export class ExportRun {
       onLog?.({ type: 'artifact', path, file: record.file, bytes: record.bytes, hash: record.hash, unchanged: record.unchanged });
     }
     if (reply.logs && onLog) for (const log of reply.logs) onLog({ type: 'message', path, level: log.level, message: log.message });
-    this.#manifest?.add({
-      path,
-      files: reply.files.map(({ file, bytes: size, hash }) => ({ file, bytes: size, hash })),
-      bytes,
-      hash: reply.hash,
-    });
+    this.#manifest?.add(path, reply.files, bytes, reply.hash);
     this.rendered++;
     this.#progress(path, 'rendered');
   }

@@ -31,8 +31,11 @@ export class FileCommitter {
   readonly #previous: PreviousHashes | undefined;
   readonly #reserved: ReadonlySet<string>;
   readonly #verified = new Set<string>();
-  /** Temporary files that exist right now; removed on exit if a commit is cut short. */
-  readonly #pending = new Set<string>();
+  /**
+   * Temporary files of the commit under way, removed on exit if it is cut short. A fresh array a
+   * commit: a long-lived Set with a file added and deleted at a time keeps its old tables alive.
+   */
+  #pending: string[] = [];
   readonly #tag = `${process.pid}-${threadId}`;
   #sequence = 0;
 
@@ -70,7 +73,7 @@ export class FileCommitter {
           continue;
         }
         const temp = join(dirname(target), `.${basename(target).slice(0, 80)}.${this.#tag}-${this.#sequence++}.drove-tmp`);
-        this.#pending.add(temp);
+        this.#pending.push(temp);
         moves.push([temp, target]);
         writeFileSync(temp, bytes);
         records.push({ file, bytes: bytes.length, hash, unchanged: false });
@@ -78,10 +81,11 @@ export class FileCommitter {
       for (const [temp, to] of moves) {
         target = to;
         renameSync(temp, to);
-        this.#pending.delete(temp);
       }
+      if (moves.length > 0) this.#pending = [];
     } catch (error) {
       for (const [temp] of moves) this.#discard(temp);
+      this.#pending = [];
       if (error instanceof StaticExportError) throw error;
       throw new StaticExportError('ERR_EXPORT_WRITE_FAILED', `Could not write ${target} (rendering ${path}): ${(error as Error).message}`, {
         cause: error,
@@ -94,10 +98,10 @@ export class FileCommitter {
   /** Removes every temporary file still pending (a cut-short commit); safe in an `exit` listener. */
   discardPending(): void {
     for (const temp of this.#pending) this.#discard(temp);
+    this.#pending = [];
   }
 
   #discard(temp: string): void {
-    this.#pending.delete(temp);
     try {
       unlinkSync(temp);
     } catch {

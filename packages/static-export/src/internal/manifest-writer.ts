@@ -1,20 +1,25 @@
 import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ManifestEntry } from '../manifest.js';
+import type { ManifestFile } from '../manifest.js';
 
-const FLUSH_AT_CHARS = 64 * 1024;
+const BUFFER_BYTES = 64 * 1024;
 
 /**
  * Writes the manifest as the export goes, a line a path, into a temporary file
- * beside it, and renames it into place at the end: the coordinator holds at
- * most 64 KiB of it, and the previous manifest stays whole until the new one
- * replaces it.
+ * beside it, and renames it into place at the end: the previous manifest stays
+ * whole until the new one replaces it.
+ *
+ * Lines are encoded straight into one 64 KiB buffer outside the JS heap, and
+ * written when it fills: the lines waiting there are not young objects that
+ * the garbage collector would copy, which is what made V8 grow its young
+ * generation when they were kept as a string.
  */
 export class ManifestWriter {
   readonly file: string;
   readonly #temp: string;
   #fd: number | undefined;
-  #buffer = '';
+  readonly #buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  #used = 0;
 
   constructor(outDir: string, name: string) {
     this.file = join(outDir, name);
@@ -22,9 +27,18 @@ export class ManifestWriter {
     this.#fd = openSync(this.#temp, 'w');
   }
 
-  add(entry: ManifestEntry): void {
-    this.#buffer += `${JSON.stringify(entry)}\n`;
-    if (this.#buffer.length >= FLUSH_AT_CHARS) this.#flush();
+  /** One rendered path: the line is `JSON.stringify({ path, files, bytes, hash })` of a `ManifestEntry`. */
+  add(path: string, files: readonly ManifestFile[], bytes: number, hash: string): void {
+    let line = `{"path":${JSON.stringify(path)},"files":[`;
+    for (let i = 0; i < files.length; i++) {
+      const { file, bytes: size, hash: fileHash } = files[i]!;
+      line += `${i === 0 ? '' : ','}{"file":${JSON.stringify(file)},"bytes":${size},"hash":${JSON.stringify(fileHash)}}`;
+    }
+    line += `],"bytes":${bytes},"hash":${JSON.stringify(hash)}}\n`;
+    const size = Buffer.byteLength(line);
+    if (size > BUFFER_BYTES - this.#used) this.#flush();
+    if (size > BUFFER_BYTES) this.#write(Buffer.from(line));
+    else this.#used += this.#buffer.write(line, this.#used);
   }
 
   /** Writes what is left and renames the manifest into place. */
@@ -36,7 +50,7 @@ export class ManifestWriter {
 
   /** Drops the new manifest; the previous one (if any) stays. */
   discard(): void {
-    this.#buffer = '';
+    this.#used = 0;
     this.#close();
     try {
       unlinkSync(this.#temp);
@@ -46,9 +60,15 @@ export class ManifestWriter {
   }
 
   #flush(): void {
-    if (this.#fd === undefined || this.#buffer.length === 0) return;
-    writeSync(this.#fd, this.#buffer);
-    this.#buffer = '';
+    if (this.#used === 0) return;
+    const used = this.#used;
+    this.#used = 0;
+    this.#write(this.#buffer.subarray(0, used));
+  }
+
+  #write(data: Uint8Array): void {
+    if (this.#fd === undefined) return;
+    for (let at = 0; at < data.length; ) at += writeSync(this.#fd, data, at, data.length - at);
   }
 
   #close(): void {

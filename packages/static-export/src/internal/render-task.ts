@@ -62,52 +62,75 @@ export function renderPath(
   task: { workerId: number; readonly signal: AbortSignal },
   late?: () => boolean,
 ): RenderReply | Promise<RenderReply> {
-  const file = resolveOutputFile(path);
-  const staged = new Map<string, string | Uint8Array>();
-  let refused: StaticExportError | undefined;
-  let logs: RenderLog[] | undefined;
-  const ctx: RenderContext = {
-    path,
-    file,
-    state: renderer.state,
-    workerId: task.workerId,
-    get signal() {
-      return task.signal;
-    },
-    write(name, data) {
-      try {
-        stage(staged, resolveArtifactName(name, path), data, path);
-      } catch (error) {
-        // A renderer that catches this still fails its path: an unsafe name is a bug to see.
-        refused ??= error as StaticExportError;
-        throw error;
-      }
-    },
-    log(message, level = 'info') {
-      logs ??= [];
-      if (logs.length < LOGS_KEPT) logs.push({ level, message: String(message) });
-    },
-  };
+  const ctx = new PathContext(renderer.state, path, resolveOutputFile(path), task);
   let outcome: RenderResult | Promise<RenderResult>;
   try {
     outcome = renderer.render(path, ctx);
   } catch (error) {
     throw renderFailed(path, error);
   }
-  const finish = (result: RenderResult): RenderReply => {
-    if (refused) throw refused;
-    // Past its time limit inside a chunk: publish nothing; the coordinator sends the path again alone.
-    if (late?.()) throw lateMark;
-    collect(staged, result, file, path);
-    const files = committer.commit(path, staged);
-    return { files, hash: pathHash(files), logs };
-  };
+  const finish = (result: RenderResult): RenderReply => ctx.publish(result, committer, late);
   if (isPromiseLike(outcome)) {
     return Promise.resolve(outcome).then(finish, (error: unknown) => {
       throw renderFailed(path, error);
     });
   }
   return finish(outcome);
+}
+
+/**
+ * A path's `ctx`: what the renderer stages and logs. A class rather than an
+ * object literal: a literal with its own `get signal()` gets a hidden class of
+ * its own each time, which kept every path's objects alive through
+ * young-generation collections.
+ */
+class PathContext implements RenderContext {
+  readonly state: unknown;
+  readonly path: string;
+  readonly file: string;
+  readonly workerId: number;
+  readonly #staged = new Map<string, string | Uint8Array>();
+  #refused: StaticExportError | undefined;
+  #logs: RenderLog[] | undefined;
+  readonly #task: { readonly signal: AbortSignal };
+
+  constructor(state: unknown, path: string, file: string, task: { workerId: number; readonly signal: AbortSignal }) {
+    this.state = state;
+    this.path = path;
+    this.file = file;
+    this.workerId = task.workerId;
+    this.#task = task;
+  }
+
+  get signal(): AbortSignal {
+    return this.#task.signal;
+  }
+
+  // Own arrow functions, so that a renderer may take them out of `ctx`.
+  readonly write = (name: string, data: string | Uint8Array): void => {
+    try {
+      stage(this.#staged, resolveArtifactName(name, this.path), data, this.path);
+    } catch (error) {
+      // A renderer that catches this still fails its path: an unsafe name is a bug to see.
+      this.#refused ??= error as StaticExportError;
+      throw error;
+    }
+  };
+
+  readonly log = (message: string, level: LogLevel = 'info'): void => {
+    this.#logs ??= [];
+    if (this.#logs.length < LOGS_KEPT) this.#logs.push({ level, message: String(message) });
+  };
+
+  /** What `render` returned, and what it staged, written: the path's reply. */
+  publish(result: RenderResult, committer: FileCommitter, late: (() => boolean) | undefined): RenderReply {
+    if (this.#refused) throw this.#refused;
+    // Past its time limit inside a chunk: publish nothing; the coordinator sends the path again alone.
+    if (late?.()) throw lateMark;
+    collect(this.#staged, result, this.file, this.path);
+    const files = committer.commit(this.path, this.#staged);
+    return { files, hash: pathHash(files), logs: this.#logs };
+  }
 }
 
 function collect(staged: Map<string, string | Uint8Array>, result: RenderResult, file: string, path: string): void {
