@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   createPool,
@@ -205,6 +205,27 @@ describe.each<Variant>(['thread', 'process', 'process-json'])('failures, kind %s
     await expect(running).rejects.toMatchObject({ code: 'ABORT_ERR' });
     expect((await exited).reason).toBe('aborted');
     expect(await p.run('fresh')).toBe('fresh');
+  });
+
+  it('listens to a signal shared by many tasks once, aborts them all, and lets go of it when they settle', async () => {
+    const p = pool({ ...variant(kind), maxWorkers: 1, minWorkers: 1 });
+    const shared = new AbortController();
+    const finished = await Promise.all(Array.from({ length: 50 }, (_, i) => p.run(i, { signal: shared.signal })));
+    expect(finished).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+    const blocker = p.run(null, { handler: 'waitAbort', signal: shared.signal });
+    await waitFor(() => p.stats().busy === 1);
+    // Behind the running task: twenty queued tasks and an acquire() waiting for the worker.
+    const queued = Array.from({ length: 20 }, (_, i) => p.run(i, { signal: shared.signal }));
+    const acquiring = p.acquire({ signal: shared.signal });
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(1);
+    shared.abort();
+    const outcomes = await Promise.allSettled([blocker, ...queued, acquiring]);
+    expect(outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as { code?: string }).code : 'fulfilled'))).toEqual(
+      Array.from({ length: 22 }, () => 'ABORT_ERR'),
+    );
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+    expect(await p.run('after')).toBe('after');
   });
 
   it('rejects a payload or a result that cannot be cloned, and goes on', async () => {

@@ -140,12 +140,14 @@ const names = (count: number) => Array.from({ length: count }, (_, i) => `/p-${i
 
 async function collect(paths: string[], children: ReturnType<typeof fakeChildren>, forcedSize?: number, stop = new AbortController().signal) {
   const out: { path: string; ok: boolean; code?: unknown }[] = [];
-  for await (const settled of dispatchInChunks(from(paths), children.run, { slots: 2, window: 256, timeoutMs: 0, retries: 1, forcedSize, stop })) {
-    out.push({
-      path: settled.input,
-      ok: settled.status === 'fulfilled',
-      code: settled.status === 'rejected' ? (settled.reason as { code?: unknown }).code : undefined,
-    });
+  for await (const batch of dispatchInChunks(from(paths), children.run, { slots: 2, window: 256, timeoutMs: 0, retries: 1, forcedSize, stop })) {
+    for (const settled of batch) {
+      out.push({
+        path: settled.input,
+        ok: settled.status === 'fulfilled',
+        code: settled.status === 'rejected' ? (settled.reason as { code?: unknown }).code : undefined,
+      });
+    }
   }
   return out;
 }
@@ -192,6 +194,26 @@ describe('dispatchInChunks', () => {
     ]);
   });
 
+  it('reads a sync stream as it goes and yields what finished in batches, in order', async () => {
+    const children = fakeChildren(() => 'ok', 0.01);
+    let read = 0;
+    const source = (function* () {
+      for (const name of names(500)) {
+        read++;
+        yield name;
+      }
+    })();
+    const batches: string[][] = [];
+    for await (const batch of dispatchInChunks(source, children.run, { slots: 2, window: 64, timeoutMs: 0, retries: 0, forcedSize: undefined, stop: new AbortController().signal })) {
+      // Backpressure: never more than the window ahead of what was taken.
+      expect(read - batches.flat().length).toBeLessThanOrEqual(64);
+      batches.push(batch.map((settled) => settled.input));
+    }
+    expect(batches.flat()).toEqual(names(500));
+    expect(batches.some((batch) => batch.length > 1)).toBe(true);
+    expect(children.chunks.flat()).toEqual(names(500));
+  });
+
   it('dispatches nothing new once stopped: paths pulled but not sent are interrupted', async () => {
     const stop = new AbortController();
     const children = fakeChildren();
@@ -201,8 +223,8 @@ describe('dispatchInChunks', () => {
       stop.abort();
       yield '/late';
     })();
-    for await (const settled of dispatchInChunks(source, children.run, { slots: 1, window: 64, timeoutMs: 0, retries: 0, forcedSize: 4, stop: stop.signal })) {
-      out.push(`${settled.input} ${settled.status}`);
+    for await (const batch of dispatchInChunks(source, children.run, { slots: 1, window: 64, timeoutMs: 0, retries: 0, forcedSize: 4, stop: stop.signal })) {
+      for (const settled of batch) out.push(`${settled.input} ${settled.status}`);
     }
     expect(children.chunks.flat()).toEqual(names(8));
     expect(out.slice(8)).toEqual(['/p-8 rejected', '/p-9 rejected', '/late rejected']);

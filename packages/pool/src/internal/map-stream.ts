@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { AbortError } from '../errors.js';
 import { IdTable } from './id-table.js';
 import { check } from './validate.js';
@@ -46,8 +45,6 @@ export async function* mapStream<T, R>(
   if (options.signal !== undefined) check.signal('signal', options.signal);
   const iterator = toIterator(items);
   const controller = new AbortController();
-  // Every item in flight listens to this signal: more than ten is normal here, not a leak.
-  setMaxListeners(0, controller.signal);
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const done = new IdTable<Settled<T, R>>();

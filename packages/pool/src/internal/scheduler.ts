@@ -8,6 +8,7 @@ import type { ResolvedPoolOptions } from '../options.js';
 import type { WorkerTelemetry } from '../telemetry.js';
 import type { ExitInfo } from '../transport.js';
 import type { AcquireOptions, PoolEvents, PoolStats, RunOptions } from '../types.js';
+import { unwatchAbort, watchAbort } from './abort-watch.js';
 import { attributeCrash } from './crash-attribution.js';
 import { Deque } from './deque.js';
 import { PoolWorker, type WorkerExitReason } from './pool-worker.js';
@@ -23,7 +24,8 @@ interface Waiter<T> {
 
 interface Acquirer extends Waiter<Lease> {
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** Its watch of `signal`, while it waits. */
+  abortWatch: number | undefined;
 }
 
 /** Above this mean run time, tasks are not pipelined: a queued task must not wait behind a long one. */
@@ -103,14 +105,13 @@ export class Scheduler implements LeaseHost {
     }
     if (options.signal?.aborted) return Promise.reject(abortErrorOf(options.signal));
     return new Promise<Lease>((resolve, reject) => {
-      const acquirer: Acquirer = { resolve, reject, signal: options.signal, onAbort: undefined };
+      const acquirer: Acquirer = { resolve, reject, signal: options.signal, abortWatch: undefined };
       if (options.signal) {
-        acquirer.onAbort = () => {
-          acquirer.onAbort = undefined;
+        acquirer.abortWatch = watchAbort(options.signal, () => {
+          acquirer.abortWatch = undefined;
           acquirer.reject(abortErrorOf(options.signal!));
           this.#schedulePump();
-        };
-        options.signal.addEventListener('abort', acquirer.onAbort, { once: true });
+        });
       }
       this.#acquirers.push(acquirer);
       this.#schedulePump();
@@ -681,7 +682,7 @@ export class Scheduler implements LeaseHost {
         return;
       }
       this.#acquirers.shift();
-      if (acquirer.onAbort) acquirer.signal?.removeEventListener('abort', acquirer.onAbort);
+      stopWatching(acquirer);
       worker.reserved = false;
       if (worker.idleTimer) {
         clearTimeout(worker.idleTimer);
@@ -696,7 +697,7 @@ export class Scheduler implements LeaseHost {
 
   #failAcquirers(error: Error): void {
     for (const acquirer of this.#acquirers.drain()) {
-      if (acquirer.onAbort) acquirer.signal?.removeEventListener('abort', acquirer.onAbort);
+      stopWatching(acquirer);
       acquirer.reject(error);
     }
   }
@@ -715,4 +716,10 @@ export class Scheduler implements LeaseHost {
 
 function abortErrorOf(signal: AbortSignal): AbortError {
   return new AbortError('The task was aborted', { cause: signal.reason });
+}
+
+function stopWatching(acquirer: Acquirer): void {
+  if (acquirer.abortWatch === undefined) return;
+  unwatchAbort(acquirer.signal!, acquirer.abortWatch);
+  acquirer.abortWatch = undefined;
 }

@@ -1,4 +1,5 @@
 import type { Transferable } from 'node:worker_threads';
+import { unwatchAbort, watchAbort as watchSignal } from './abort-watch.js';
 import type { PoolWorker } from './pool-worker.js';
 
 /** Progress a worker reported for a task. */
@@ -28,7 +29,8 @@ export class Task {
   readonly promise: Promise<unknown>;
   #resolve!: (value: unknown) => void;
   #reject!: (error: unknown) => void;
-  #onAbort: (() => void) | undefined;
+  /** Its watch of the caller's signal (see abort-watch.ts), while the task is unsettled. */
+  #abortWatch: number | undefined;
 
   constructor(init: {
     id: number;
@@ -61,8 +63,7 @@ export class Task {
   /** Calls `onAbort` once if the caller's signal fires before the task settles. */
   watchAbort(onAbort: () => void): void {
     if (!this.signal) return;
-    this.#onAbort = onAbort;
-    this.signal.addEventListener('abort', onAbort, { once: true });
+    this.#abortWatch = watchSignal(this.signal, onAbort);
   }
 
   resolve(value: unknown): void {
@@ -77,7 +78,7 @@ export class Task {
     if (this.settled) return false;
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.#onAbort) this.signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#abortWatch !== undefined) unwatchAbort(this.signal!, this.#abortWatch);
     return true;
   }
 }

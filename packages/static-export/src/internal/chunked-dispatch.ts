@@ -1,6 +1,6 @@
-import { setMaxListeners } from 'node:events';
 import { AbortError, type Settled } from '@drove/pool';
 import { deserializeError } from '@drove/pool/envelope';
+import { isPending, type PathStream } from './path-source.js';
 import type { ChunkReply, ChunkTask, RenderReply } from './render-task.js';
 
 /** Paths in one chunk at most. */
@@ -76,29 +76,29 @@ export class ChunkSizer {
 }
 
 /**
- * Streams paths to the render children in chunks and yields one outcome a
- * path, in input order, as `pool.map(…, { settle: true, ordered: true })`
- * would. A chunk of one path is sent with the path's own time limit and
- * retries; a longer one with `timeoutMs × length` and no retry, and if its
- * child dies or it times out, each of its paths is sent again alone, so the
- * crash or hang is blamed on the path that causes it. A path whose render
- * throws fails alone: the child sends its error as data and goes on. A path
- * that took longer than `timeoutMs` in a chunk that did finish publishes
- * nothing and is sent again alone, where the pool's time limit applies.
+ * Streams paths to the render children in chunks and yields the outcomes in
+ * input order, one batch for every run of consecutive paths that finished
+ * (what `pool.map(…, { settle: true, ordered: true })` yields one by one).
+ * A sync stream is read without a promise a path. A chunk of one path is
+ * sent with the path's own time limit and retries; a longer one with
+ * `timeoutMs × length` and no retry, and if its child dies or it times out,
+ * each of its paths is sent again alone, so the crash or hang is blamed on the
+ * path that causes it. A path whose render throws fails alone: the child sends
+ * its error as data and goes on. A path that took longer than `timeoutMs` in a
+ * chunk that did finish publishes nothing and is sent again alone, where the
+ * pool's time limit applies.
  */
 export async function* dispatchInChunks(
-  source: AsyncIterable<string>,
+  source: PathStream,
   runChunk: (task: ChunkTask, options: ChunkRunOptions) => Promise<ChunkReply>,
   options: ChunkedDispatchOptions,
-): AsyncGenerator<Settled<string, RenderReply>, void, undefined> {
+): AsyncGenerator<Settled<string, RenderReply>[], void, undefined> {
   const { slots, window, timeoutMs, retries, stop } = options;
   // One chunk running and one waiting a slot: a child never waits for a round trip.
   const maxTasks = 2 * slots;
   const cap = Math.max(1, Math.min(CHUNK_CAP, Math.floor(window / (maxTasks + 1))));
   const sizer = new ChunkSizer(cap, options.forcedSize === undefined ? undefined : Math.min(options.forcedSize, window));
-  const iterator = source[Symbol.asyncIterator]();
   const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
   const queued: Item[] = [];
   /** Paths of chunks whose child died or timed out, to be sent again one by one. */
   const alone: Item[] = [];
@@ -173,7 +173,8 @@ export async function* dispatchInChunks(
   try {
     for (;;) {
       while (!exhausted && tasks < maxTasks && pulled - taken < window) {
-        const next = await iterator.next();
+        let next = source.next();
+        if (isPending(next)) next = await next;
         if (next.done) {
           exhausted = true;
           break;
@@ -182,11 +183,13 @@ export async function* dispatchInChunks(
         dispatch();
       }
       dispatch();
+      let batch: Settled<string, RenderReply>[] | undefined;
       for (let settled = done[taken]; settled !== undefined; settled = done[taken]) {
         delete done[taken];
         taken++;
-        yield settled;
+        (batch ??= []).push(settled);
       }
+      if (batch) yield batch;
       if (exhausted && taken === pulled) return;
       if (!exhausted && tasks < maxTasks && pulled - taken < window) continue;
       await new Promise<void>((resolve) => {
@@ -197,6 +200,6 @@ export async function* dispatchInChunks(
   } finally {
     // Left early (the consumer threw): what is in flight is cancelled and the stream closed.
     if (taken < pulled || !exhausted) controller.abort(new AbortError('The export was left early'));
-    if (!exhausted) await iterator.return?.();
+    if (!exhausted) await source.return?.();
   }
 }

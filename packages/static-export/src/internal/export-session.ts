@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createPool } from '@drove/pool';
+import { createPool, type Settled } from '@drove/pool';
 import type renderWorker from '../entry/render-worker.js';
 import type { RenderWorkerInit } from '../entry/render-worker.js';
 import { ExportAbortedError, StaticExportError } from '../errors.js';
@@ -8,7 +8,8 @@ import type { ExportSummary } from '../report.js';
 import { ExportRun } from './export-run.js';
 import { ManifestWriter } from './manifest-writer.js';
 import { dispatchInChunks } from './chunked-dispatch.js';
-import { admittedPaths, type SourceEnd } from './path-source.js';
+import { AdmittedPaths, isPending, type PathStream, type SourceEnd } from './path-source.js';
+import type { RenderReply } from './render-task.js';
 
 const renderWorkerUrl = new URL('./entry/render-worker.js', import.meta.url);
 
@@ -76,8 +77,8 @@ export class ExportSession {
     const end: SourceEnd = { error: undefined };
     let thrown: { error: unknown } | undefined;
     try {
-      const source = admittedPaths(config.paths, run, this.#stop.signal, end);
-      for await (const settled of this.#dispatch(source)) run.record(settled);
+      const source = new AdmittedPaths(config.paths, run, this.#stop.signal, end);
+      for await (const batch of this.#dispatch(source)) for (const settled of batch) run.record(settled);
     } catch (error) {
       // Only the caller's own code (onLog, onProgress) throws here.
       thrown = { error };
@@ -110,10 +111,11 @@ export class ExportSession {
   /**
    * One path a task, or — when children are processes or threads and none is
    * replaced after a number of tasks — paths in chunks (see {@link dispatchInChunks}).
+   * Either way, outcomes in input order, in batches.
    */
-  #dispatch(source: AsyncIterable<string>) {
+  #dispatch(source: PathStream): AsyncIterable<Settled<string, RenderReply>[]> {
     const config = this.#config;
-    if (!chunkable(config)) return this.#pool.map(source, { settle: true, concurrency: config.concurrency, ordered: true });
+    if (!chunkable(config)) return oneByOne(this.#pool.map(asyncPaths(source), { settle: true, concurrency: config.concurrency, ordered: true }));
     const pool = this.#pool;
     return dispatchInChunks(source, (task, options) => pool.run(task, { handler: 'chunk', ...options }), {
       slots: config.workers * config.rendersPerWorker,
@@ -141,6 +143,28 @@ export class ExportSession {
     this.#stop.abort();
     void this.#pool.destroy();
   }
+}
+
+/** A path stream as an async iterable, for `pool.map`; leaving it early closes the stream. */
+async function* asyncPaths(source: PathStream): AsyncGenerator<string, void, undefined> {
+  let exhausted = false;
+  try {
+    for (;;) {
+      let next = source.next();
+      if (isPending(next)) next = await next;
+      if (next.done) {
+        exhausted = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!exhausted) await source.return?.();
+  }
+}
+
+async function* oneByOne<T>(settled: AsyncIterable<T>): AsyncGenerator<T[], void, undefined> {
+  for await (const each of settled) yield [each];
 }
 
 /** Whether paths may be sent several to a task: never inline (no IPC to save), nor when a child's life is counted in tasks. */
