@@ -30,6 +30,16 @@ async function drain(source: AdmittedPaths): Promise<{ paths: string[]; pendingS
   }
 }
 
+/** Yields `/a` and `/b`; records `closed` when it is closed or finished. */
+function* closable(events: string[]): Generator<string> {
+  try {
+    yield '/a';
+    yield '/b';
+  } finally {
+    events.push('closed');
+  }
+}
+
 describe('AdmittedPaths', () => {
   it('reads a sync stream without a promise a path, leaving out what is refused', async () => {
     const { source, run } = setUp(['/a', '/../escape', '/b', '/a', '/c']);
@@ -56,14 +66,7 @@ describe('AdmittedPaths', () => {
   it('ends, closing the stream and waiting for it to close, once stopped between two reads', async () => {
     const events: string[] = [];
     const { source, stop } = setUp(
-      (function* () {
-        try {
-          yield '/a';
-          yield '/b';
-        } finally {
-          events.push('closed');
-        }
-      })(),
+      closable(events),
     );
     expect(source.next()).toEqual({ done: false, value: '/a' });
     stop.abort();
@@ -117,14 +120,7 @@ describe('AdmittedPaths', () => {
   it('closes the stream when its reader leaves early', async () => {
     const events: string[] = [];
     const { source } = setUp(
-      (function* () {
-        try {
-          yield '/a';
-          yield '/b';
-        } finally {
-          events.push('closed');
-        }
-      })(),
+      closable(events),
     );
     expect(source.next()).toEqual({ done: false, value: '/a' });
     await source.return();
