@@ -225,6 +225,9 @@ describe.each<Variant>(['thread', 'process', 'process-json'])('failures, kind %s
       Array.from({ length: 22 }, () => 'ABORT_ERR'),
     );
     expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+    // A signal that is already aborted refuses the task and keeps no listener.
+    await expect(p.run('late', { signal: shared.signal })).rejects.toMatchObject({ code: 'ABORT_ERR' });
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
     expect(await p.run('after')).toBe('after');
   });
 

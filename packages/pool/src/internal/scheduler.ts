@@ -230,7 +230,8 @@ export class Scheduler implements LeaseHost {
       bound,
       now: performance.now(),
     });
-    task.watchAbort(() => this.#abort(task));
+    // An aborted signal never fires again: such a task is refused by the caller and must leave nothing on it.
+    if (!task.signal?.aborted) task.watchAbort(() => this.#abort(task));
     return task;
   }
 
