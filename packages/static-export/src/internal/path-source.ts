@@ -1,7 +1,7 @@
 import type { ExportRun } from './export-run.js';
 
 /**
- * A stream of paths read one at a time: any iterator, sync or async. Its
+ * A stream of paths read one at a time, from an iterator, sync or async. Its
  * `next()` answers at once when it can (a sync iterable) and with a promise
  * otherwise, so that a stream read from a generator costs no promise a path.
  */
