@@ -23,7 +23,7 @@ import { BlogEngineError } from '../errors.js';
  * met thousands of shapes. A liquidjs `Drop`, because liquidjs reads only own
  * properties of other objects and `excerpt` is the class's.
  */
-class PostCard extends Drop {
+export class PostCard extends Drop {
   readonly title: string;
   readonly url: string;
   readonly href: string;

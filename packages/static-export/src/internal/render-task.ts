@@ -69,13 +69,15 @@ export function renderPath(
   } catch (error) {
     throw renderFailed(path, error);
   }
-  const finish = (result: RenderResult): RenderReply => ctx.publish(result, committer, late);
   if (isPromiseLike(outcome)) {
-    return Promise.resolve(outcome).then(finish, (error: unknown) => {
-      throw renderFailed(path, error);
-    });
+    return Promise.resolve(outcome).then(
+      (result) => ctx.publish(result, committer, late),
+      (error: unknown) => {
+        throw renderFailed(path, error);
+      },
+    );
   }
-  return finish(outcome);
+  return ctx.publish(outcome, committer, late);
 }
 
 /**
