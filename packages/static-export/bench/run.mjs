@@ -7,33 +7,53 @@
 // 2. Dispatch overhead: 50,000 paths through a renderer that does nothing, per path.
 // 3. Coordinator memory: RSS and live heap at 10,000 and at 200,000 paths.
 //
-// Flags: --pages N (default 20000), --rounds N (default 3), --quick (2,000 pages, 1 round).
+// Every run writes into a folder of its own under one bench folder in the OS's temp folder
+// (TMPDIR), removed when the bench ends: a run never creates files right after another run
+// deleted its own (see "Output folders" in bench/README.md).
+//
+// Flags: --pages N (default 20000), --rounds N (default 3), --quick (2,000 pages, 1 round),
+// --delete-between (remove each run's output before the next run starts).
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { measured, waitForQuiet } from './lib/machine.mjs';
+import { fileSystemOf, measured, waitForQuiet } from './lib/machine.mjs';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
-  options: { pages: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
+  options: {
+    'pages': { type: 'string' },
+    'rounds': { type: 'string' },
+    'quick': { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
+    'delete-between': { type: 'boolean' },
+  },
 });
 const pages = Number(values.pages ?? (values.quick ? 2000 : 20_000));
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
 const noopPaths = values.quick ? 10_000 : 50_000;
 const scenarioScript = fileURLToPath(new URL('./lib/scenario.mjs', import.meta.url));
 const probeScript = fileURLToPath(new URL('../test/fixtures/memory-probe.mjs', import.meta.url));
-const outDir = join(tmpdir(), `drove-export-bench-${process.pid}`);
+const benchDir = join(tmpdir(), `drove-export-bench-${process.pid}`);
+process.on('exit', () => rmSync(benchDir, { recursive: true, force: true }));
+let runs = 0;
+/** A folder no run has used. */
+const freshFolder = (name) => join(benchDir, `${++runs}-${name}`);
 
 async function scenario(name, count) {
   // Shared machine: start each run in a quiet second if one comes within a minute.
   if (!values['no-wait']) await waitForQuiet();
-  const once = () =>
-    measured(async () => {
+  const once = () => {
+    const outDir = freshFolder(name);
+    return measured(async () => {
       const { stdout } = await run(process.execPath, [scenarioScript, name, outDir, String(count)], { maxBuffer: 1 << 20 });
       return JSON.parse(stdout.trim().split('\n').at(-1));
+    }).finally(() => {
+      if (values['delete-between']) rmSync(outDir, { recursive: true, force: true });
     });
+  };
   try {
     return await once();
   } catch (error) {
@@ -62,6 +82,7 @@ const percent = (share) => `${Math.round(share * 100)}%`;
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}`;
 console.log(`machine: ${machine}`);
+console.log(`output: ${benchDir} (${fileSystemOf(tmpdir())}), ${values['delete-between'] ? "each run's output deleted before the next run" : 'kept until the end'}`);
 console.log(`load average at start: ${load()}`);
 
 console.log(`\n## Throughput: ${pages.toLocaleString('en-US')} Markdown pages, best of ${rounds}\n`);
@@ -91,7 +112,7 @@ console.log('\n## Coordinator memory: 200,000 paths (process, 2 workers), after 
 console.log('| V8 flags | heap used at 10k → 200k | RSS at 10k → 200k | RSS growth |');
 console.log('| --- | ---: | ---: | ---: |');
 for (const flags of [[], ['--max-semi-space-size=1']]) {
-  const { stdout } = await run(process.execPath, ['--expose-gc', ...flags, probeScript, outDir, 'process', '200000', '10000'], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(process.execPath, ['--expose-gc', ...flags, probeScript, freshFolder('memory'), 'process', '200000', '10000'], { maxBuffer: 1 << 20 });
   const { early, late } = JSON.parse(stdout.trim().split('\n').at(-1));
   const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
   console.log(

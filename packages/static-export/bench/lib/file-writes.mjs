@@ -1,12 +1,15 @@
 // Does writing pages scale across processes on this file system? Writes <files> pages of
 // 13.6 KB the way a render child does (folder, temporary file, write, rename) into 50
-// shared section folders, first from one process, then split over <processes> processes
-// at once, and prints the time per file of each step.
+// shared section folders, from one process and then split over <processes> processes at
+// once, and prints the time per file of each step. Both rounds run twice: first into new
+// folders, then each right after every page written before it was deleted, which on an
+// ext4 without a journal makes the kernel scan the freed inodes each time it creates a file.
 //
 //   node bench/lib/file-writes.mjs <dir> [files=20000] [processes=2]
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fileSystemOf } from './machine.mjs';
 
 const [dir, filesText = '20000', processesText = '2', role] = process.argv.slice(2);
 const files = Number(filesText);
@@ -38,13 +41,14 @@ if (role !== undefined) {
   console.log(JSON.stringify({ wallMs: performance.now() - started, createUs: (createMs * 1000) / count, writeUs: (writeMs * 1000) / count }));
 } else {
   const self = fileURLToPath(import.meta.url);
-  const round = async (n) => {
-    rmSync(dir, { recursive: true, force: true });
+  let rounds = 0;
+  const round = async (n, when) => {
+    const into = `${dir}/${++rounds}`;
     const started = performance.now();
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) =>
         new Promise((resolve, reject) => {
-          const child = spawn(process.execPath, [self, dir, filesText, processesText, `${i}/${n}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+          const child = spawn(process.execPath, [self, into, filesText, processesText, `${i}/${n}`], { stdio: ['ignore', 'pipe', 'inherit'] });
           let out = '';
           child.stdout.on('data', (chunk) => (out += chunk));
           child.on('error', reject);
@@ -54,18 +58,18 @@ if (role !== undefined) {
     );
     const wallMs = performance.now() - started;
     const mean = (key) => results.reduce((sum, r) => sum + r[key], 0) / results.length;
-    console.log(`| ${n} | ${wallMs.toFixed(0)} ms | ${mean('createUs').toFixed(1)} µs | ${mean('writeUs').toFixed(1)} µs |`);
+    console.log(`| ${when} | ${n} | ${wallMs.toFixed(0)} ms | ${mean('createUs').toFixed(1)} µs | ${mean('writeUs').toFixed(1)} µs |`);
   };
-  let fileSystem = 'unknown';
-  try {
-    fileSystem = execFileSync('stat', ['-f', '-c', '%T', dir.replace(/\/[^/]*$/, '') || '/'], { encoding: 'utf8' }).trim();
-  } catch {
-    // No `stat` here: leave the file system unnamed.
-  }
-  console.log(`${files} pages under ${dir} (${fileSystem})\n`);
-  console.log('| processes | wall | folder + create + rename, per file | write 13.6 KB, per file |');
-  console.log('| ---: | ---: | ---: | ---: |');
-  await round(1);
-  await round(processes);
-  rmSync(dir, { recursive: true, force: true });
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  remove();
+  console.log(`${files} pages under ${dir} (${fileSystemOf(dir)})\n`);
+  console.log('| folders | processes | wall | folder + create + rename, per file | write 13.6 KB, per file |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  await round(1, 'new');
+  await round(processes, 'new');
+  remove();
+  await round(1, 'right after deleting the pages above');
+  remove();
+  await round(processes, 'right after deleting the pages above');
+  remove();
 }

@@ -1,6 +1,8 @@
 // How busy the machine is, from /proc: the benchmarks run on shared machines, so every
 // figure is reported with how much of the machine others used while it was taken.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const ticksPerSecond = 100;
@@ -42,4 +44,16 @@ export async function measured(run) {
   const total = machineAfter.total - machineBefore.total;
   const others = Math.max(0, machineAfter.busy - machineBefore.busy - ours);
   return { ...result, othersShare: total > 0 ? others / total : 0, ourCpuMs: (ours * 1000) / ticksPerSecond };
+}
+
+/** The type of the file system holding `dir` (from `stat -f`; ext4 reads as "ext2/ext3"), or "unknown". */
+export function fileSystemOf(dir) {
+  for (let at = dir; at !== dirname(at); at = dirname(at)) {
+    try {
+      return execFileSync('stat', ['-f', '-c', '%T', at], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      // Not there (yet), or no `stat` here: try the parent.
+    }
+  }
+  return 'unknown';
 }

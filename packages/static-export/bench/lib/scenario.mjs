@@ -1,6 +1,10 @@
 // Runs one benchmark scenario in a process of its own and prints one JSON line:
 // node bench/lib/scenario.mjs <scenario> <outDir> <pages>
-import { rmSync } from 'node:fs';
+//
+// <outDir> must not exist yet, and the export is left in it: the caller removes it once no
+// other run is timed. On an ext4 without a journal, files created within a minute or so of
+// deleting many others cost the kernel far more (see "Output folders" in bench/README.md).
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { exportStatic } from '@drove/static-export';
 import { jestWorkerExport } from './jest-coordinator.mjs';
@@ -27,11 +31,13 @@ const scenarios = {
   'noop-thread-2': () => exportStatic({ renderer: noop, paths: paths(), outDir, kind: 'thread', workers: 2 }),
 };
 
-rmSync(outDir, { recursive: true, force: true });
+if (existsSync(outDir)) {
+  console.error(`${outDir} exists: give each run a folder that does not exist yet`);
+  process.exit(2);
+}
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const summary = await scenarios[scenario]();
 const wallMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
 console.log(JSON.stringify({ scenario, pages, wallMs, coordinatorCpuMs: (cpu.user + cpu.system) / 1000, rendered: summary.rendered, failed: summary.failed }));
-rmSync(outDir, { recursive: true, force: true });
