@@ -188,6 +188,8 @@ log('');
 const check = (ok, text) => log(`${ok ? '✓' : '✗'} ${text}`);
 check(two.cold.wallMs <= 6000, `cold build ≤ 6 s (2 workers): ${seconds(two.cold.wallMs)} s`);
 check(pagesPerSecond >= 2500, `≥ 2,500 pages/s: ${Math.round(pagesPerSecond)}`);
+const cpuPerFile = (run) => run.cold.cpuMs / run.pages;
+check(cpuPerFile(two) <= 0.5, `CPU ≤ 0.5 ms per file (whole process, Node's start included): ${cpuPerFile(one).toFixed(2)} ms with 1 worker, ${cpuPerFile(two).toFixed(2)} ms with 2`);
 check(speedUp >= 1.7, `render speed-up with 2 workers ≥ 1.7×: ${speedUp.toFixed(2)}×`);
 check(two.noChange.wallMs <= 1000 && two.noChange.result.written === 0, `no-change rebuild ≤ 1 s writing 0 files: ${seconds(two.noChange.wallMs)} s, ${two.noChange.result.written} written`);
 check(two.oneEdit.wallMs <= 1500, `one post edited ≤ 1.5 s: ${seconds(two.oneEdit.wallMs)} s, ${two.oneEdit.result.written} written`);
