@@ -13,6 +13,8 @@ export interface GcTotals {
   survived: number;
   /** Bytes moved to the old generation. */
   promoted: number;
+  /** Milliseconds the isolate was paused for its collections. */
+  pauseMs: number;
 }
 
 export interface GcTrace {
@@ -48,7 +50,7 @@ export async function traceGc(args: readonly string[], options: { timeoutMs?: nu
     const key = `${match[1]}:${match[2]}`;
     let totals = byIsolate.get(key);
     if (!totals) {
-      totals = { isolate: key, scavenges: 0, markCompacts: 0, allocated: 0, survived: 0, promoted: 0, lastSizeAfter: 0 };
+      totals = { isolate: key, scavenges: 0, markCompacts: 0, allocated: 0, survived: 0, promoted: 0, pauseMs: 0, lastSizeAfter: 0 };
       byIsolate.set(key, totals);
     }
     const kind = fields.get('gc');
@@ -60,6 +62,7 @@ export async function traceGc(args: readonly string[], options: { timeoutMs?: nu
     totals.lastSizeAfter = Number(fields.get('total_size_after') ?? 0);
     totals.survived += Number(fields.get('new_space_survived') ?? 0);
     totals.promoted += Number(fields.get('promoted') ?? 0);
+    totals.pauseMs += Number(fields.get('pause') ?? 0);
   }
   const code = await exited;
   clearTimeout(timer);

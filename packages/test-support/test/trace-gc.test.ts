@@ -18,6 +18,7 @@ describe('traceGc', () => {
     expect(drop!.allocated).toBeGreaterThan(150 * MB);
     expect(keep!.allocated).toBeGreaterThan(150 * MB);
     expect(drop!.scavenges).toBeGreaterThan(10);
+    expect(drop!.pauseMs).toBeGreaterThan(0);
     // Kept objects are copied and promoted (until V8 notices and allocates them old at once); dropped ones are not.
     expect(keep!.promoted).toBeGreaterThan(20 * MB);
     expect(drop!.promoted + drop!.survived).toBeLessThan(5 * MB);
