@@ -30,7 +30,7 @@ describe('{% memo %}', () => {
         throw new Error('no boom');
       },
     };
-    // A bracket read takes liquidjs's own expression path: the reference for the dotted read.
+    // A dotted and a bracket read of the same key fail alike.
     const messages = ['page.boom', 'page["boom"]'].map((key) => {
       const liquid = createLiquid({ 'layouts/x.liquid': `{% memo ${key} %}x{% endmemo %}` }, limits);
       try {

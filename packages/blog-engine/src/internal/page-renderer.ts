@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { Drop, type Liquid, type Template } from 'liquidjs';
+import { Drop, type Liquid } from 'liquidjs';
 import { formatMonth } from './dates.js';
 import { atomFeed, rssFeed, sitemap } from './feeds.js';
 import { registerFilters, translate } from './filters.js';
 import { createMarkdown, type MarkdownRenderer } from './markdown.js';
 import { pageUrl } from './permalink.js';
 import type { ListEntry, PostEntry, Route, Snapshot } from './snapshot.js';
+import { LiquidCompiler } from './liquid-compiler.js';
 import { createLiquid, templateError } from './templates.js';
 import { BlogEngineError } from '../errors.js';
 
@@ -80,12 +81,15 @@ export class PageRenderer {
   readonly #html = new Map<number, string>();
   readonly #cards = new Map<number, PostCard>();
   readonly #siteViews = new Map<string, Record<string, unknown>>();
-  readonly #layouts = new Map<string, Template[]>();
+  readonly #layouts = new Map<string, (scope: Record<string, unknown>) => string>();
+  readonly #compiler: LiquidCompiler | undefined;
 
-  constructor(snapshot: Snapshot) {
+  /** `compile: false` renders through liquidjs alone: the reference the compiled renders are tested against. */
+  constructor(snapshot: Snapshot, { compile = true }: { compile?: boolean } = {}) {
     this.#snapshot = snapshot;
     this.#liquid = createLiquid(snapshot.templates, snapshot.site.limits);
     registerFilters(this.#liquid, { ...snapshot.site, markdown: () => this.#md() });
+    this.#compiler = compile ? new LiquidCompiler(this.#liquid) : undefined;
   }
 
   render(route: Route, path: string): Rendered {
@@ -170,15 +174,16 @@ export class PageRenderer {
     }
   }
 
-  /** Renders a layout parsed once per worker (no file lookup per page), then lets go of the page (see {@link releaseScope}). */
+  /** Renders a layout parsed and compiled once per worker (see {@link LiquidCompiler}), then lets go of the page (see {@link releaseScope}). */
   #layout(name: string, scope: Record<string, unknown>): string {
-    let templates = this.#layouts.get(name);
-    if (!templates) {
-      templates = this.#liquid.parseFileSync(name);
-      this.#layouts.set(name, templates);
+    let render = this.#layouts.get(name);
+    if (!render) {
+      const templates = this.#liquid.parseFileSync(name);
+      render = this.#compiler ? this.#compiler.compileTemplates(templates) : (scope) => this.#liquid.renderSync(templates, scope) as string;
+      this.#layouts.set(name, render);
     }
     try {
-      return this.#liquid.renderSync(templates, scope) as string;
+      return render(scope);
     } finally {
       releaseScope(scope);
     }

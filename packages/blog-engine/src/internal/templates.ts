@@ -1,5 +1,6 @@
 import { Liquid, Tag, Value, type Context, type Emitter, type FS, type Template, type TagToken, type TopLevelToken } from 'liquidjs';
 import { BlogEngineError } from '../errors.js';
+import type { CompilableTag, LiquidCompiler } from './liquid-compiler.js';
 
 /**
  * liquidjs reads templates through this map instead of the disk: the main
@@ -50,10 +51,8 @@ export interface Limits {
  * is one build in one worker, so it never outlives the data it was made from.
  * Use it only for blocks whose output depends on nothing but the key.
  */
-class MemoTag extends Tag {
+class MemoTag extends Tag implements CompilableTag {
   readonly #key: Value;
-  /** The key's segments when it is a plain variable (`post.url`): read without liquidjs's expression machinery. */
-  readonly #path: string[] | undefined;
   readonly #templates: Template[] = [];
   readonly #cache = new Map<unknown, string>();
 
@@ -61,7 +60,6 @@ class MemoTag extends Tag {
     super(token, remainTokens, liquid);
     if (!token.args.trim()) throw new Error('tag memo needs a key: {% memo post.url %}');
     this.#key = new Value(token.args, liquid);
-    this.#path = plainVariablePath(token.args);
     while (remainTokens.length > 0) {
       const next = remainTokens.shift()!;
       if ((next as TagToken).name === 'endmemo') return;
@@ -71,7 +69,7 @@ class MemoTag extends Tag {
   }
 
   *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
-    const key = yield this.#keyOf(ctx);
+    const key = yield this.#key.value(ctx, false);
     let html = this.#cache.get(key);
     if (html === undefined) {
       html = (yield this.liquid.renderer.renderTemplates(this.#templates, ctx)) as string;
@@ -80,32 +78,21 @@ class MemoTag extends Tag {
     emitter.write(html);
   }
 
-  /**
-   * The key's value. A list page evaluates a dozen keys that hit, and a plain
-   * variable read through `getSync` makes two generators where the general
-   * expression path makes eight. Any error is left to the general path, so a
-   * failing key reports as liquidjs reports it.
-   */
-  #keyOf(ctx: Context): unknown {
-    if (this.#path !== undefined) {
-      try {
-        return ctx.getSync(this.#path);
-      } catch {
-        // Reported below, with the template position liquidjs gives it.
+  /** The same render without generators (see {@link LiquidCompiler}); both share the cache. */
+  compile(compiler: LiquidCompiler): (ctx: Context, emitter: Emitter) => void {
+    const keyOf = compiler.value(this.#key);
+    const render = compiler.captured(this.#templates);
+    const cache = this.#cache;
+    return (ctx, emitter) => {
+      const key = keyOf(ctx);
+      let html = cache.get(key);
+      if (html === undefined) {
+        html = render(ctx);
+        cache.set(key, html);
       }
-    }
-    return this.#key.value(ctx, false);
+      emitter.write(html);
+    };
   }
-}
-
-/** Names liquidjs reads as literals, not variables, at the start of an expression. */
-const literalNames = new Set(['true', 'false', 'nil', 'null', 'empty', 'blank']);
-
-/** The segments of a variable read by name (`post.url`); undefined for anything else (filters, brackets, literals, operators). */
-function plainVariablePath(expression: string): string[] | undefined {
-  if (!/^\s*[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*\s*$/.test(expression)) return undefined;
-  const path = expression.trim().split('.');
-  return literalNames.has(path[0]!) ? undefined : path;
 }
 
 type ParsedFile = ReturnType<Liquid['_parsePartialFile']>;

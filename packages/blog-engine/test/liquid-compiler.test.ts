@@ -1,0 +1,207 @@
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Drop } from 'liquidjs';
+import { describe, expect, it } from 'vitest';
+import { generateSite } from '../src/generate.js';
+import { loadSiteConfig } from '../src/config.js';
+import { BuildDatabase } from '../src/internal/build-db.js';
+import { LiquidCompiler } from '../src/internal/liquid-compiler.js';
+import { PageRenderer } from '../src/internal/page-renderer.js';
+import { planRoutes } from '../src/internal/route-planner.js';
+import { indexSite } from '../src/internal/site-index.js';
+import { loadSite } from '../src/internal/site-loader.js';
+import { createLiquid, type Limits } from '../src/internal/templates.js';
+import { tempDir } from './helpers.js';
+
+const limits: Limits = { parseLimit: 1e7, renderLimit: 5000, memoryLimit: 1e8 };
+
+/** Renders `layouts/<name>.liquid` with each scope, compiled and through liquidjs alone (each with an engine of its own). */
+function renderBoth(templates: Record<string, string>, name: string, scopes: (() => Record<string, unknown>)[], engineLimits = limits) {
+  const compiledEngine = createLiquid(templates, engineLimits);
+  const render = new LiquidCompiler(compiledEngine).compileTemplates(compiledEngine.parseFileSync(name));
+  const referenceEngine = createLiquid(templates, engineLimits);
+  const parsed = referenceEngine.parseFileSync(name);
+  return {
+    compiled: scopes.map((scope) => outcome(() => render(scope()))),
+    reference: scopes.map((scope) => outcome(() => referenceEngine.renderSync(parsed, scope()) as string)),
+  };
+}
+
+function outcome(render: () => string): string {
+  try {
+    return render();
+  } catch (error) {
+    return `threw ${(error as Error).name}: ${(error as Error).message}`;
+  }
+}
+
+class Person extends Drop {
+  readonly name: string;
+  constructor(name: string) {
+    super();
+    this.name = name;
+  }
+  greet(): string {
+    return `hello ${this.name}`;
+  }
+  override liquidMethodMissing(key: string): string {
+    return `no ${key}`;
+  }
+}
+
+/** A fresh page scope: every render gets its own, as the page renderer gives each page. */
+const pageScope = (n: number) => () => ({
+  key: 'title',
+  page: {
+    n,
+    title: `Hello <${n}>`,
+    tags: ['b', 'a', 'c'],
+    none: [],
+    zero: 0,
+    emptyString: '',
+    meta: { x: 1, y: 'two' },
+    nested: { a: { b: 'deep' } },
+    list: [{ name: 'p' }, { name: 'q' }, { name: 'p' }],
+    person: new Person('ada'),
+    partial: 'card',
+  },
+});
+const scopes = [pageScope(1), pageScope(2), pageScope(3)];
+
+const cases: Record<string, string> = {
+  outputs:
+    '{{ page.title }}|{{ page.title | upcase | append: "!" }}|{{ missing }}|{{ page.tags }}|{{ page.tags | join: ", " }}|{{ page.tags.size }}|' +
+    '{{ page.tags.first }}{{ page.tags.last }}{{ page.tags[1] }}{{ page.tags[-1] }}|{{ page["title"] }}|{{ page[key] }}|{{ page.title.size }}|' +
+    '{{ page.meta.size }}|{{ 3 | plus: page.n }}|{{ "a,b" | split: "," | last }}|{{ nil }}{{ true }}{{ 1.5 }}|{{ page.person.greet }}|' +
+    '{{ page.person.age }}|{{ page.person.name | capitalize }}|{{ (1..page.n) | join: "-" }}|{{ page.missing | default: "none" }}|' +
+    '{{ page.title | escape }}|{{ page.nested.a.b }}|{{ page.list | map: "name" | join: "," }}|{{ page.list.first.name }}|' +
+    '{{ page.title | truncate: 4, "…" }}|{{ page.meta }}|{{ page.tags | sort | reverse | join }}',
+  conditions:
+    '{% if page.n > 2 and page.title contains "ell" %}A{% elsif page.n == 2 %}B{% else %}C{% endif %}|' +
+    '{% unless page.tags contains "x" %}U{% else %}V{% endunless %}{% unless page.n == 1 %}u{% elsif page.n == 1 %}e{% endunless %}|' +
+    '{% if page.none == empty %}E{% endif %}{% if page.missing == nil %}N{% endif %}{% if page.title != blank %}T{% endif %}' +
+    '{% if page.zero %}Z{% endif %}{% if page.emptyString %}S{% endif %}{% if page.n >= 2 or page.n < 1 %}O{% endif %}' +
+    '{% if page.n <= 1 %}L{% endif %}{% if page.n != 3 %}D{% endif %}{% if page.person %}P{% endif %}{% if page.tags.size > page.n %}G{% endif %}',
+  loops:
+    '{% for t in page.tags limit: 2 offset: 1 %}{{ forloop.index }}/{{ forloop.length }}{{ t }}{% if forloop.first %}F{% endif %}{% if forloop.last %}L{% endif %},{% endfor %}|' +
+    '{% for t in page.tags reversed %}{{ t }}{{ forloop.rindex }}{{ forloop.rindex0 }}{{ forloop.index0 }}{% endfor %}|' +
+    '{% for t in page.none %}x{% else %}empty{% endfor %}|' +
+    '{% for i in (1..5) %}{% if i == 2 %}{% continue %}{% endif %}{% if i == 4 %}{% break %}{% endif %}{{ i }}{% endfor %}|' +
+    '{% for t in page.tags limit: 1 %}{{ t }}{% endfor %}{% for t in page.tags offset: continue %}{{ t }}{% endfor %}|' +
+    '{% for pair in page.meta %}{{ pair[0] }}={{ pair[1] }};{% endfor %}|{% for c in "abc" %}{{ c }}{% endfor %}|' +
+    '{% for a in (1..2) %}{% for b in page.tags limit: page.n %}{{ a }}{{ b }}{{ forloop }}{% endfor %}{% endfor %}',
+  tags:
+    '{% assign x = page.title | downcase %}{{ x }}{% capture y %}[{{ x }}]{% endcapture %}{{ y }}|' +
+    '{% case page.n %}{% when 1 %}one{% when 2 %}two{% else %}many{% endcase %}|{% raw %}{{ raw }}{% endraw %}|' +
+    '{% comment %}no{% endcomment %}{% echo page.title %}|{% liquid assign z = page.n | times: 5\n echo z %}|' +
+    "{% cycle 'a', 'b' %}{% cycle 'a', 'b' %}{% cycle 'a', 'b' %}|{% increment k %}{% increment k %}{% decrement j %}|" +
+    '{%- if true -%}  trimmed  {%- endif -%}|{% tablerow t in page.tags cols: 2 %}{{ t }}{% endtablerow %}',
+  child:
+    "{% layout 'base' title: page.title %}{% block head %}{{ block.super }}+h{% endblock %}" +
+    "{% block content %}{% include 'card', post: page %}{% include 'card' with page %}{% include page.partial, post: page %}{% endblock %}",
+  bare: "{% layout 'plain' %}text {{ page.title }}",
+  none: '{% layout none %}{{ page.title }}{% block content %}b{% endblock %}',
+  memo: '{% for p in page.list %}{% memo p.name %}<{{ p.name }}:{{ forloop.index }}>{% endmemo %}{% endfor %}',
+  'layout-in-include': "{% include 'nested' %}",
+};
+
+const templates: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(cases).map(([name, text]) => [`layouts/${name}.liquid`, text])),
+  'layouts/base.liquid': '<title>{{ title }}</title>{% block head %}H{% endblock %}<main>{% block content %}default{% endblock %}</main>',
+  'layouts/plain.liquid': '<{% block %}{% endblock %}>',
+  'includes/card.liquid': '[{{ post.title }}|{{ card.n }}|{{ page.n }}]',
+  'includes/nested.liquid': "{% layout 'base' %}{% block content %}inner{% endblock %}",
+};
+
+describe('LiquidCompiler', () => {
+  it.each(Object.keys(cases))('renders %s exactly as liquidjs does', (name) => {
+    const { compiled, reference } = renderBoth(templates, name, scopes);
+    expect(compiled).toEqual(reference);
+    // The cases render something, not only an error both sides share.
+    for (const html of reference) expect(html).not.toMatch(/^threw /);
+  });
+
+  it('renders what liquidjs renders, spot-checked by hand', () => {
+    const { compiled } = renderBoth(templates, 'child', [pageScope(2)]);
+    expect(compiled[0]).toBe('<title>Hello <2></title>H+h<main>[Hello <2>||2][|2|2][Hello <2>||2]</main>');
+    const loops = renderBoth(templates, 'loops', [pageScope(1)]).compiled[0]!.split('|');
+    expect(loops.slice(0, 6)).toEqual(['1/2aF,2/2cL,', 'c320a211b102', 'empty', '13', 'bac', 'x=1;y=two;']);
+  });
+
+  it('gives the errors liquidjs gives, with their template positions', () => {
+    const failing: Record<string, string> = {
+      'layouts/missing.liquid': "ok {% include 'nope' %}",
+      'layouts/getter.liquid': 'ok {{ page.boom }}',
+      'layouts/filter.liquid': '{% for i in (1..2) %}{{ page | broken }}{% endfor %}',
+    };
+    const page = {
+      get boom(): string {
+        throw new Error('no boom');
+      },
+    };
+    for (const name of ['missing', 'getter', 'filter']) {
+      const engine = createLiquid(failing, limits);
+      engine.registerFilter('broken', () => {
+        throw new TypeError('broken filter');
+      });
+      const compiled = new LiquidCompiler(engine).compileTemplates(engine.parseFileSync(name));
+      const reference = engine.parseFileSync(name);
+      let compiledError: unknown;
+      let referenceError: unknown;
+      try {
+        compiled({ page });
+      } catch (error) {
+        compiledError = error;
+      }
+      try {
+        engine.renderSync(reference, { page });
+      } catch (error) {
+        referenceError = error;
+      }
+      expect(compiledError).toBeInstanceOf(Error);
+      expect((compiledError as Error).message).toBe((referenceError as Error).message);
+      expect((compiledError as Error).message).toMatch(/nope|no boom|broken filter/);
+      expect((compiledError as Error).message).toMatch(/line:1/);
+    }
+  });
+
+  it('stops a template that runs past the render limit', () => {
+    const slow = { 'layouts/slow.liquid': '{% for a in (1..3000) %}{% for b in (1..3000) %}{{ b }}{% endfor %}{% endfor %}' };
+    const { compiled, reference } = renderBoth(slow, 'slow', [() => ({})], { parseLimit: 1e7, renderLimit: 100, memoryLimit: 1e9 });
+    expect(compiled[0]).toMatch(/template render limit exceeded/);
+    expect(compiled).toEqual(reference);
+  });
+});
+
+describe('the default theme', () => {
+  it('renders every page of a generated site byte for byte as liquidjs does', async () => {
+    const site = tempDir();
+    await generateSite({ out: site, posts: 120, seed: 5 });
+    // From src/, the loader looks for the default theme beside src/internal: give the site the package's theme as its own.
+    cpSync(fileURLToPath(new URL('../theme/', import.meta.url)), site, { recursive: true });
+    const config = await loadSiteConfig(site);
+    const db = await BuildDatabase.open(pathToFileURL(join(tempDir(), 'build.db')).href);
+    try {
+      const loaded = await loadSite(site, db);
+      const index = indexSite(config, loaded, new Map(), false);
+      const plan = planRoutes(config, loaded, index, '0.0.0');
+      expect([...loaded.problems, ...index.problems, ...plan.problems]).toEqual([]);
+      const snapshot = { ...plan.snapshot, posts: plan.snapshot.posts.map((post) => ({ ...post, body: index.bodyOf(post.id) })) };
+      const compiled = new PageRenderer(snapshot);
+      const reference = new PageRenderer(snapshot, { compile: false });
+      const kinds = new Set<string>();
+      for (const { route, path } of plan.routes) {
+        if (route.type === 'asset') continue;
+        const mine = compiled.render(route, path);
+        const theirs = reference.render(route, path);
+        expect(mine.ok, path).toBe(true);
+        expect(String(mine.ok && mine.bytes), path).toBe(String(theirs.ok && theirs.bytes));
+        kinds.add(route.type === 'list' ? `list:${snapshot.lists[route.list]!.kind}` : route.type);
+      }
+      expect([...kinds].sort()).toEqual(expect.arrayContaining(['list:category', 'list:home', 'list:tag', 'notFound', 'post', 'tags']));
+    } finally {
+      db.close();
+    }
+  });
+});
