@@ -283,15 +283,17 @@ export class PageRenderer {
 }
 
 /**
- * Empties the scope a page was rendered with. liquidjs's `{% block %}` makes a
- * generator function per render, capturing the render's context. Each such
- * function has a prototype of its own, so its generator object gets a map of
- * its own; maps live in the old generation, and a map refers to its
- * constructor, the function. So until the next full collection the
- * young-generation collector keeps every rendered page's scope alive, Markdown
- * HTML included, and copies it twice. Measured on the generated 10,000-post
- * site rendered on one thread: 208 MiB promoted and 0.86 s of collector pauses
- * before, 123–131 MiB and 0.47–0.49 s with the scope emptied.
+ * Empties the scope a page was rendered with. It matters when liquidjs itself
+ * renders the page (after a compiled render threw, or with `compile: false`):
+ * liquidjs's `{% block %}` makes a generator function per render, capturing
+ * the render's context. Each such function has a prototype of its own, so its
+ * generator object gets a map of its own; maps live in the old generation, and
+ * a map refers to its constructor, the function. So until the next full
+ * collection the young-generation collector kept every rendered page's scope
+ * alive, Markdown HTML included, and copied it twice (measured on the
+ * generated 10,000-post site rendered on one thread: 208 MiB promoted and
+ * 0.86 s of collector pauses, 123–131 MiB and 0.47–0.49 s with the scope
+ * emptied).
  */
 function releaseScope(scope: Record<string, unknown>): void {
   for (const key of Object.keys(scope)) scope[key] = undefined;
