@@ -2,7 +2,8 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Drop } from 'liquidjs';
-import { describe, expect, it } from 'vitest';
+import { Liquid } from 'liquidjs';
+import { describe, expect, it, vi } from 'vitest';
 import { generateSite } from '../src/generate.js';
 import { loadSiteConfig } from '../src/config.js';
 import { BuildDatabase } from '../src/internal/build-db.js';
@@ -20,10 +21,14 @@ const limits: Limits = { parseLimit: 1e7, renderLimit: 5000, memoryLimit: 1e8 };
 function renderBoth(templates: Record<string, string>, name: string, scopes: (() => Record<string, unknown>)[], engineLimits = limits) {
   const compiledEngine = createLiquid(templates, engineLimits);
   const render = new LiquidCompiler(compiledEngine).compileTemplates(compiledEngine.parseFileSync(name));
+  // liquidjs renders a page again only when the compiled render threw.
+  const fallbacks = vi.spyOn(compiledEngine, 'renderSync');
+  const compiled = scopes.map((scope) => outcome(() => render(scope())));
   const referenceEngine = createLiquid(templates, engineLimits);
   const parsed = referenceEngine.parseFileSync(name);
   return {
-    compiled: scopes.map((scope) => outcome(() => render(scope()))),
+    compiled,
+    fallbacks: fallbacks.mock.calls.length,
     reference: scopes.map((scope) => outcome(() => referenceEngine.renderSync(parsed, scope()) as string)),
   };
 }
@@ -116,8 +121,9 @@ const templates: Record<string, string> = {
 
 describe('LiquidCompiler', () => {
   it.each(Object.keys(cases))('renders %s exactly as liquidjs does', (name) => {
-    const { compiled, reference } = renderBoth(templates, name, scopes);
+    const { compiled, reference, fallbacks } = renderBoth(templates, name, scopes);
     expect(compiled).toEqual(reference);
+    expect(fallbacks).toBe(0);
     // The cases render something, not only an error both sides share.
     for (const html of reference) expect(html).not.toMatch(/^threw /);
   });
@@ -147,6 +153,7 @@ describe('LiquidCompiler', () => {
       });
       const compiled = new LiquidCompiler(engine).compileTemplates(engine.parseFileSync(name));
       const reference = engine.parseFileSync(name);
+      const fallback = vi.spyOn(engine, 'renderSync');
       let compiledError: unknown;
       let referenceError: unknown;
       try {
@@ -159,6 +166,8 @@ describe('LiquidCompiler', () => {
       } catch (error) {
         referenceError = error;
       }
+      // Once when the compiled render threw and liquidjs rendered the page again, once for the reference above.
+      expect(fallback).toHaveBeenCalledTimes(2);
       expect(compiledError).toBeInstanceOf(Error);
       expect((compiledError as Error).message).toBe((referenceError as Error).message);
       expect((compiledError as Error).message).toMatch(/nope|no boom|broken filter/);
@@ -188,15 +197,20 @@ describe('the default theme', () => {
       const plan = planRoutes(config, loaded, index, '0.0.0');
       expect([...loaded.problems, ...index.problems, ...plan.problems]).toEqual([]);
       const snapshot = { ...plan.snapshot, posts: plan.snapshot.posts.map((post) => ({ ...post, body: index.bodyOf(post.id) })) };
+      const routes = plan.routes.filter(({ route }) => route.type !== 'asset');
+      const fallbacks = vi.spyOn(Liquid.prototype, 'renderSync');
       const compiled = new PageRenderer(snapshot);
+      const mine = routes.map(({ route, path }) => compiled.render(route, path));
+      // Every page rendered through the compiled templates: none was handed back to liquidjs.
+      expect(fallbacks).not.toHaveBeenCalled();
+      fallbacks.mockRestore();
       const reference = new PageRenderer(snapshot, { compile: false });
       const kinds = new Set<string>();
-      for (const { route, path } of plan.routes) {
-        if (route.type === 'asset') continue;
-        const mine = compiled.render(route, path);
+      for (const [index, { route, path }] of routes.entries()) {
         const theirs = reference.render(route, path);
-        expect(mine.ok, path).toBe(true);
-        expect(String(mine.ok && mine.bytes), path).toBe(String(theirs.ok && theirs.bytes));
+        expect(mine[index]!.ok, path).toBe(true);
+        expect(theirs.ok, path).toBe(true);
+        expect(String(mine[index]!.ok && mine[index]!.bytes), path).toBe(String(theirs.ok && theirs.bytes));
         kinds.add(route.type === 'list' ? `list:${snapshot.lists[route.list]!.kind}` : route.type);
       }
       expect([...kinds].sort()).toEqual(expect.arrayContaining(['list:category', 'list:home', 'list:tag', 'notFound', 'post', 'tags']));

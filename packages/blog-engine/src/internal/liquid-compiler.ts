@@ -2,7 +2,6 @@ import {
   AssignTag,
   BlockTag,
   Context,
-  Drop,
   ForTag,
   IfTag,
   IncludeTag,
@@ -22,137 +21,22 @@ import {
   type Token,
   type Value,
 } from 'liquidjs';
+import { applyModifiers, BlockDrop, createScope, findScope, ForloopDrop, readPath, settle, StringEmitter, toEnumerable, type BlockRender, type Key } from './liquid-runtime.js';
 
-/**
- * Renders parsed liquidjs templates without generators.
- *
- * liquidjs evaluates every tag, output, expression, property read and filter
- * through a generator, so that one code path serves sync and async rendering;
- * a page of the default theme drives a few thousand of them, and creating and
- * resuming them was most of a build's template time. This module turns the
- * templates liquidjs parsed into a tree of plain closures, built once per
- * template and worker, that do what liquidjs 10.30's `render` methods do, in
- * the same order, through the same `Context` (scopes, registers, limits) and
- * the same filter and operator functions.
- *
- * It covers the tags that carry a theme (`if`, `unless`, `for`, `assign`,
- * `include`, `layout`, `block`, `memo`) and outputs; any other tag renders
- * through its own liquidjs `render`. It makes no errors of its own: a render
- * that throws is rendered again by liquidjs (see {@link compileTemplates}), so
- * every problem is reported exactly as liquidjs reports it.
- */
-
-/** The part of liquidjs's emitter contract our renders use. */
+/** A compiled template: writes to the emitter what liquidjs's own `render` would. */
 type Render = (ctx: Context, emitter: Emitter) => void;
+/** A compiled expression: its value in a context. */
 type Evaluate = (ctx: Context) => unknown;
-/** A key read from a value: a property name or an array index. */
-type Key = string | number;
 
 /** A tag compiled by its owner (`{% memo %}`): given the compiler, returns its render. */
 export interface CompilableTag {
   compile(compiler: LiquidCompiler): Render;
 }
 
-/** An emitter that collects a string, as liquidjs's own does when `keepOutputType` is off. */
-class StringEmitter implements Emitter {
-  buffer = '';
-  write(html: unknown): void {
-    this.buffer += typeof html === 'string' ? html : stringify(html);
-  }
-}
-
-/** liquidjs's `stringify`: a Drop's value, nil as '', arrays joined. */
-function stringify(value: unknown): string {
-  const plain = toValue(value);
-  if (typeof plain === 'string') return plain;
-  if (plain === null || plain === undefined) return '';
-  if (Array.isArray(plain)) return plain.map(stringify).join('');
-  return String(plain);
-}
-
-function isIterator(value: unknown): value is Iterator<unknown> {
-  const candidate = value as { next?: unknown; throw?: unknown; return?: unknown } | null | undefined;
-  return !!candidate && typeof candidate.next === 'function' && typeof candidate.throw === 'function' && typeof candidate.return === 'function';
-}
-
-/** What liquidjs's `yield x` resumes with: an iterator run to its value, anything else as it is. */
-function settle(value: unknown): unknown {
-  return isIterator(value) ? toValueSync(value as Generator<unknown, unknown, unknown>) : value;
-}
-
-function createScope(from?: Record<string, unknown>): Record<string, unknown> {
-  const scope = Object.create(null) as Record<string, unknown>;
-  if (from) Object.assign(scope, from);
-  return scope;
-}
-
-/** liquidjs's `toEnumerable`, what `{% for %}` iterates. */
-function toEnumerable(value: unknown): unknown[] {
-  const plain = toValue(value);
-  if (Array.isArray(plain)) return plain;
-  if (typeof plain === 'string') return plain.length > 0 ? [plain] : [];
-  if (plain !== null && (typeof plain === 'object' || typeof plain === 'function')) {
-    if (Symbol.iterator in plain) return Array.from(plain as Iterable<unknown>);
-    return Object.keys(plain).map((key) => [key, (plain as Record<string, unknown>)[key]]);
-  }
-  return [];
-}
-
-/** `forloop` inside `{% for %}`: the same fields, methods and JSON as liquidjs's own. */
-class ForloopDrop extends Drop {
-  i = 0;
-  readonly length: number;
-  readonly name: string;
-  constructor(length: number, collection: string, variable: string) {
-    super();
-    this.length = length;
-    this.name = `${variable}-${collection}`;
-  }
-  next(): void {
-    this.i++;
-  }
-  index0(): number {
-    return this.i;
-  }
-  index(): number {
-    return this.i + 1;
-  }
-  first(): boolean {
-    return this.i === 0;
-  }
-  last(): boolean {
-    return this.i === this.length - 1;
-  }
-  rindex(): number {
-    return this.length - this.i;
-  }
-  rindex0(): number {
-    return this.length - this.i - 1;
-  }
-  override valueOf(): string {
-    return JSON.stringify(this);
-  }
-}
-
-type BlockRender = (superBlock: BlockDrop, emitter: Emitter) => unknown;
-
-/** `block` inside `{% block %}`: `{{ block.super }}` renders the layout's own block. */
-class BlockDrop extends Drop {
-  readonly #superBlockRender: (emitter: Emitter) => unknown;
-  constructor(superBlockRender: (emitter: Emitter) => unknown = () => '') {
-    super();
-    this.#superBlockRender = superBlockRender;
-  }
-  super(): string {
-    const emitter = new StringEmitter();
-    settle(this.#superBlockRender(emitter));
-    return emitter.buffer;
-  }
-}
-
 /** Context methods the compiled renders call that liquidjs's types keep private. */
 const contextMatches = typeof (Context.prototype as unknown as { findScope?: unknown }).findScope === 'function';
 
+/** liquidjs's `BlockMode`: blocks render where they stand, or are stored for the layout. */
 const OUTPUT = 0;
 const STORE = 1;
 const unaryOperators = new Set(['not']);
@@ -203,7 +87,25 @@ interface PropertyAccessShape {
 }
 type FileInTemplates = string | Template[] | Token;
 
-/** The compiled form of each template list, per engine: a layout's or include's list is compiled once. */
+/**
+ * Renders parsed liquidjs templates without generators.
+ *
+ * liquidjs evaluates every tag, output, expression, property read and filter
+ * through a generator, so that one code path serves sync and async rendering;
+ * a page of the default theme drives a few thousand of them, and creating and
+ * resuming them was most of a build's template time. This module turns the
+ * templates liquidjs parsed into a tree of plain closures, built once per
+ * template and worker, that do what liquidjs 10.30's `render` methods do, in
+ * the same order, through the same `Context` (scopes, registers, limits) and
+ * the same filter and operator functions.
+ *
+ * It covers the tags that carry a theme (`if`, `unless`, `for`, `assign`,
+ * `include`, `layout`, `block`, `memo`) and outputs; any other tag renders
+ * through its own liquidjs `render`. It makes no errors of its own: a render
+ * that throws is rendered again by liquidjs (see {@link compileTemplates}), so
+ * every problem is reported exactly as liquidjs reports it. Each template
+ * list (a layout's, an include's) is compiled once per engine.
+ */
 export class LiquidCompiler {
   readonly #liquid: Liquid;
   readonly #compiled = new WeakMap<Template[], Render>();
@@ -249,7 +151,7 @@ export class LiquidCompiler {
     return render;
   }
 
-  /** What `templates` render to, as a string of its own (a `{% capture %}` or `{% memo %}` body). */
+  /** What `templates` render to, as a string of its own (a `{% memo %}` body, a file name with outputs in it). */
   captured(templates: Template[]): (ctx: Context) => string {
     const render = this.sequence(templates);
     return (ctx) => {
@@ -512,33 +414,6 @@ export class LiquidCompiler {
       return readPath(ctx, variable === undefined ? findScope(ctx, path[0]) : variable(ctx), path);
     };
   }
-}
-
-/** The scope a variable is read from: the innermost that has it, else the render's environment, else the globals. */
-function findScope(ctx: Context, key: unknown): unknown {
-  return (ctx as unknown as { findScope(key: unknown): unknown }).findScope(key);
-}
-
-/** liquidjs's `_getFromScope`: each key read in turn (a Drop's method called, `size`, `first`, `last`). */
-function readPath(ctx: Context, from: unknown, path: readonly Key[]): unknown {
-  let value = from;
-  for (const key of path) {
-    value = settle(ctx.readProperty(value as object, key));
-    // liquidjs names the variable in its own error: the page is rendered again by it.
-    if (value === undefined && ctx.strictVariables) throw new Error(`undefined variable: ${path.join('.')}`);
-  }
-  return value;
-}
-
-/** `offset`, `limit` and `reversed` of `{% for %}`, in the order liquidjs applies them. */
-function applyModifiers(collection: unknown[], args: Record<string, unknown>, ordered: boolean | undefined): unknown[] {
-  const all = ['offset', 'limit', 'reversed'];
-  const modifiers = ordered ? Object.keys(args).filter((name) => all.includes(name)) : all.filter((name) => args[name] !== undefined);
-  return modifiers.reduce((items, modifier) => {
-    if (modifier === 'offset') return items.slice(args['offset'] as number);
-    if (modifier === 'limit') return items.slice(0, args['limit'] as number);
-    return [...items].reverse();
-  }, collection);
 }
 
 function hasShape<T>(template: object, fields: string[]): template is T & object {
