@@ -124,7 +124,8 @@ export class LiquidCompiler {
     if (!contextMatches) return (scope) => liquid.renderSync(templates, scope) as string;
     const render = this.sequence(templates);
     return (scope) => {
-      const ctx = new Context(scope, liquid.options, { sync: true }, { liquid });
+      // A copy: `{% increment %}` writes into the scope, and a render liquidjs does again must start from the same one.
+      const ctx = new Context({ ...scope }, liquid.options, { sync: true }, { liquid });
       const emitter = new StringEmitter();
       try {
         render(ctx, emitter);
