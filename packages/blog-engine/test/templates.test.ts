@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { LiquidCompiler } from '../src/internal/liquid-compiler.js';
 import { createLiquid } from '../src/internal/templates.js';
 
 const limits = { parseLimit: 1e7, renderLimit: 5000, memoryLimit: 1e8 };
 
-/** Renders `layouts/<name>.liquid` of a template map once per scope. */
-function renderEach(templates: Record<string, string>, name: string, scopes: object[]): string[] {
+/** Renders `layouts/<name>.liquid` of a template map once per scope, through liquidjs and compiled (which must agree). */
+function renderEach(templates: Record<string, string>, name: string, scopes: Record<string, unknown>[]): string[] {
   const liquid = createLiquid(templates, limits);
   const parsed = liquid.parseFileSync(name);
-  return scopes.map((scope) => liquid.renderSync(parsed, scope) as string);
+  const rendered = scopes.map((scope) => liquid.renderSync(parsed, scope) as string);
+  const engine = createLiquid(templates, limits);
+  const compiled = new LiquidCompiler(engine).compileTemplates(engine.parseFileSync(name));
+  expect(scopes.map((scope) => compiled(scope))).toEqual(rendered);
+  return rendered;
 }
 
 describe('{% memo %}', () => {
