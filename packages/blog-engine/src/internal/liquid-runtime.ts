@@ -9,11 +9,18 @@ import { Drop, toValue, toValueSync, type Context, type Emitter } from 'liquidjs
 /** A key read from a value: a property name or an array index. */
 export type Key = string | number;
 
-/** An emitter that collects a string, as liquidjs's own does when `keepOutputType` is off. */
+/**
+ * An emitter that collects a string, as liquidjs's own does when `keepOutputType`
+ * is off. It keeps the pieces and joins them once: a page is hundreds of them,
+ * and `+=` made a rope of cons strings that UTF-8 encoding then had to flatten.
+ */
 export class StringEmitter implements Emitter {
-  buffer = '';
+  readonly #parts: string[] = [];
+  get buffer(): string {
+    return this.#parts.join('');
+  }
   write(html: unknown): void {
-    this.buffer += typeof html === 'string' ? html : stringify(html);
+    this.#parts.push(typeof html === 'string' ? html : stringify(html));
   }
 }
 
