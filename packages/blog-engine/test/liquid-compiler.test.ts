@@ -178,8 +178,9 @@ describe('LiquidCompiler', () => {
   it('stops a template that runs past the render limit', () => {
     const slow = { 'layouts/slow.liquid': '{% for a in (1..3000) %}{% for b in (1..3000) %}{{ b }}{% endfor %}{% endfor %}' };
     const { compiled, reference } = renderBoth(slow, 'slow', [() => ({})], { parseLimit: 1e7, renderLimit: 100, memoryLimit: 1e9 });
-    expect(compiled[0]).toMatch(/template render limit exceeded/);
-    expect(compiled).toEqual(reference);
+    // Which loop's check the clock runs out at varies with the machine, so the column may differ.
+    expect(compiled[0]).toMatch(/^threw RenderError: template render limit exceeded, file:layouts\/slow\.liquid, line:1\b/);
+    expect(reference[0]).toMatch(/^threw RenderError: template render limit exceeded, file:layouts\/slow\.liquid, line:1\b/);
   });
 });
 
