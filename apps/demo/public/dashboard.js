@@ -21,6 +21,8 @@ function put(selector, html) {
 
 // Histories for the charts: one series per name, the last 90 samples.
 const history = { cpu: new Map(), rss: new Map() };
+// Per job, the time of the newest telemetry sample already charted.
+const chartedUntil = new Map();
 function record(kind, name, value) {
   const series = history[kind].get(name) ?? [];
   series.push(value);
@@ -137,12 +139,18 @@ function render() {
     $('#rebuild').disabled = running;
     put('#run', `run ${coordinator.run}${running ? ', building' : ''}`);
     put('#pool-tables', jobs.map(poolTable).join('') || '<p class="muted">No pool is running: press “Rebuild” to watch the workers.</p>');
+    // One point a refresh: each worker's latest sample since the last one, so a job shorter than a refresh still shows.
     const live = new Set();
     for (const job of jobs) {
-      for (const w of job.workers) {
-        const name = `${job.name} ${w.kind === 'thread' ? `t${w.threadId}` : `pid ${w.pid}`}`;
+      const since = chartedUntil.get(job.name) ?? 0;
+      const latest = new Map();
+      for (const sample of job.samples.filter((s) => s.at > since)) {
+        for (const w of sample.workers) latest.set(`${job.name} ${w.kind === 'thread' ? `t${w.threadId}` : `pid ${w.pid}`}`, w.cpuPercent);
+      }
+      if (job.samples.length > 0) chartedUntil.set(job.name, job.samples[job.samples.length - 1].at);
+      for (const [name, cpuPercent] of latest) {
         live.add(name);
-        record('cpu', name, w.cpuPercent);
+        record('cpu', name, cpuPercent);
       }
     }
     age('cpu', live);

@@ -39,12 +39,20 @@ const blank = (name: JobView['name'], workerKind: JobView['workerKind']): JobVie
   total: 0,
   workerKind,
   workers: [],
+  samples: [],
   startedAt: undefined,
   durationMs: undefined,
   summary: '',
   error: undefined,
   killedWorkers: 0,
 });
+
+/** A telemetry sample of a running job's pool: its current workers, and one more point for the charts. */
+function observe(job: JobView, workers: WorkerTelemetry[]): void {
+  job.workers = workers;
+  job.samples.push({ at: Date.now(), workers });
+  if (job.samples.length > 60) job.samples.shift();
+}
 
 /** Prints a job's progress at every quarter, not at every event. */
 function quarterly(log: (line: string) => void, label: string): (done: number, total: number) => void {
@@ -160,7 +168,7 @@ export class Jobs {
       signal: this.#abort.signal,
       telemetryIntervalMs: 500,
       onTelemetry: (workers: WorkerTelemetry[]) => {
-        if (this.blog.status === 'running') this.blog.workers = workers;
+        if (this.blog.status === 'running') observe(this.blog, workers);
       },
       onProgress: (event) => {
         sections.set(`${event.phase}:${event.section}`, event);
@@ -199,7 +207,7 @@ export class Jobs {
       signal: this.#abort.signal,
       telemetryIntervalMs: 500,
       onTelemetry: (workers) => {
-        if (this.catalogue.status === 'running') this.catalogue.workers = workers;
+        if (this.catalogue.status === 'running') observe(this.catalogue, workers);
       },
       onProgress: ({ done }) => {
         this.catalogue.done = done;

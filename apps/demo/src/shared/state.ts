@@ -19,6 +19,11 @@ export interface JobView {
   workerKind: 'thread' | 'process';
   /** The latest telemetry of its pool; empty once the pool is gone. */
   workers: WorkerTelemetry[];
+  /**
+   * Every telemetry sample of this run, oldest first (the last 60): a job that
+   * starts and ends between two refreshes of the dashboard is still charted.
+   */
+  samples: { at: number; workers: WorkerTelemetry[] }[];
   startedAt: number | undefined;
   durationMs: number | undefined;
   /** One line saying what it did, once done. */
