@@ -51,7 +51,7 @@ const blank = (name: JobView['name'], workerKind: JobView['workerKind']): JobVie
 function observe(job: JobView, workers: WorkerTelemetry[]): void {
   job.workers = workers;
   job.samples.push({ at: Date.now(), workers });
-  if (job.samples.length > 60) job.samples.shift();
+  if (job.samples.length > 10) job.samples.shift();
 }
 
 /** Prints a job's progress at every quarter, not at every event. */

@@ -20,8 +20,9 @@ export interface JobView {
   /** The latest telemetry of its pool; empty once the pool is gone. */
   workers: WorkerTelemetry[];
   /**
-   * Every telemetry sample of this run, oldest first (the last 60): a job that
-   * starts and ends between two refreshes of the dashboard is still charted.
+   * The run's latest telemetry samples, oldest first (the last 10, five seconds
+   * at the demo's interval): a job that starts and ends between two refreshes
+   * of the dashboard is still charted.
    */
   samples: { at: number; workers: WorkerTelemetry[] }[];
   startedAt: number | undefined;

@@ -174,7 +174,7 @@ export class PageRenderer {
     }
   }
 
-  /** Renders a layout parsed and compiled once per worker (see {@link LiquidCompiler}), then lets go of the page (see {@link releaseScope}). */
+  /** Renders a layout parsed and compiled once per worker (see {@link LiquidCompiler}). */
   #layout(name: string, scope: Record<string, unknown>): string {
     let render = this.#layouts.get(name);
     if (!render) {
@@ -182,11 +182,7 @@ export class PageRenderer {
       render = this.#compiler ? this.#compiler.compileTemplates(templates) : (scope) => this.#liquid.renderSync(templates, scope) as string;
       this.#layouts.set(name, render);
     }
-    try {
-      return render(scope);
-    } finally {
-      releaseScope(scope);
-    }
+    return render(scope);
   }
 
   #md(): MarkdownRenderer {
@@ -280,23 +276,6 @@ export class PageRenderer {
     const what = route.type === 'post' ? this.#snapshot.posts[route.post]!.source : path;
     return templateError(error, this.#snapshot.templateFiles, what);
   }
-}
-
-/**
- * Empties the scope a page was rendered with. It matters when liquidjs itself
- * renders the page (after a compiled render threw, or with `compile: false`):
- * liquidjs's `{% block %}` makes a generator function per render, capturing
- * the render's context. Each such function has a prototype of its own, so its
- * generator object gets a map of its own; maps live in the old generation, and
- * a map refers to its constructor, the function. So until the next full
- * collection the young-generation collector kept every rendered page's scope
- * alive, Markdown HTML included, and copied it twice (measured on the
- * generated 10,000-post site rendered on one thread: 208 MiB promoted and
- * 0.86 s of collector pauses, 123–131 MiB and 0.47–0.49 s with the scope
- * emptied).
- */
-function releaseScope(scope: Record<string, unknown>): void {
-  for (const key of Object.keys(scope)) scope[key] = undefined;
 }
 
 function escapeHtml(text: string): string {
