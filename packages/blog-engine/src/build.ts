@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkerTelemetry } from '@drove/pool';
 import { MAX_TIMER_MS } from '@drove/pool/validate';
@@ -13,6 +13,7 @@ import { BuildDatabase } from './internal/build-db.js';
 import { stagingFolderName } from './internal/file-stager.js';
 import { registerFilters } from './internal/filters.js';
 import { MacroExpander } from './internal/macros.js';
+import { prepareOutputFolder, recordOutputFolder } from './internal/output-folder.js';
 import { renderPhase, startRenderPool, type ProgressEvent, type RenderPool, type SectionCounts } from './internal/render-phase.js';
 import { planRoutes } from './internal/route-planner.js';
 import { indexSite } from './internal/site-index.js';
@@ -37,8 +38,17 @@ export interface BuildOptions {
   kind?: 'thread' | 'inline';
   /** Include posts with `draft: true`. @default false */
   drafts?: boolean;
-  /** Empty the output folder and forget the build database's outputs first: everything is rendered and written. @default false */
+  /**
+   * Remove the files earlier builds wrote into the output folder and forget them first: everything is rendered
+   * and written. Other files in the folder (a `CNAME`, a user's own) stay, unless `force`. @default false
+   */
   clean?: boolean;
+  /**
+   * Replace files in the output folder that this engine did not write (its build database has no record of
+   * them); with `clean`, empty the whole output folder. Without it such a file in the way of an output fails the
+   * build with `ERR_BLOG_WOULD_OVERWRITE`, naming them, before anything is written. @default false
+   */
+  force?: boolean;
   /** A libSQL URL for the build database, over the config's. @default `file:<site>/.drove-cache/build.db` */
   database?: string;
   /** Aborting stops the build (`ERR_BLOG_ABORTED`); the output folder keeps only whole files. */
@@ -87,6 +97,7 @@ interface ResolvedBuildOptions {
   kind: 'thread' | 'inline';
   drafts: boolean;
   clean: boolean;
+  force: boolean;
   database: string | undefined;
   telemetryIntervalMs: number;
 }
@@ -94,12 +105,12 @@ interface ResolvedBuildOptions {
 /** Checks {@link BuildOptions} eagerly. @throws {InvalidOptionError} `ERR_BLOG_INVALID_OPTION` */
 export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
-  checkKeys('', options, ['site', 'out', 'workers', 'kind', 'drafts', 'clean', 'database', 'signal', 'onProgress', 'onTelemetry', 'telemetryIntervalMs']);
+  checkKeys('', options, ['site', 'out', 'workers', 'kind', 'drafts', 'clean', 'force', 'database', 'signal', 'onProgress', 'onTelemetry', 'telemetryIntervalMs']);
   const workers = options.workers ?? 'auto';
   if (workers !== 'auto' && (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1)) fail('workers', "an integer >= 1 or 'auto'", workers);
   const kind = options.kind ?? 'thread';
   if (kind !== 'thread' && kind !== 'inline') fail('kind', "one of `thread`, `inline`", kind);
-  for (const key of ['drafts', 'clean'] as const) if (options[key] !== undefined && typeof options[key] !== 'boolean') fail(key, 'a boolean', options[key]);
+  for (const key of ['drafts', 'clean', 'force'] as const) if (options[key] !== undefined && typeof options[key] !== 'boolean') fail(key, 'a boolean', options[key]);
   for (const key of ['site', 'out', 'database'] as const) {
     if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) fail(key, 'a non-empty string', options[key]);
   }
@@ -118,19 +129,10 @@ export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOp
     kind,
     drafts: options.drafts ?? false,
     clean: options.clean ?? false,
+    force: options.force ?? false,
     database: options.database,
     telemetryIntervalMs,
   };
-}
-
-/** Refuses to empty a folder that holds the site or is a filesystem or home root. */
-async function emptyOutputFolder(outDir: string, siteDir: string): Promise<void> {
-  const fromOut = relative(outDir, siteDir);
-  if (fromOut === '' || (!fromOut.startsWith('..') && !isAbsolute(fromOut)) || outDir === resolve('/') || outDir === process.env.HOME) {
-    throw new InvalidOptionError(`Refusing to clean \`${outDir}\`: it holds the site folder or is a root folder`);
-  }
-  if (!existsSync(outDir)) return;
-  for (const entry of await readdir(outDir)) await rm(join(outDir, entry), { recursive: true, force: true });
 }
 
 /**
@@ -143,6 +145,7 @@ async function emptyOutputFolder(outDir: string, siteDir: string): Promise<void>
  * `ERR_BLOG_UNKNOWN_LAYOUT`, `ERR_BLOG_TEMPLATE`, `ERR_BLOG_DUPLICATE_PERMALINK`, `ERR_BLOG_PATH_ESCAPES`, `ERR_BLOG_MACRO`,
  * `ERR_BLOG_DATA`); the output folder is left as it was.
  * @throws {InvalidOptionError} `ERR_BLOG_INVALID_OPTION` for invalid options; `ERR_BLOG_ABORTED` when `signal` aborts.
+ * @throws {OverwriteError} `ERR_BLOG_WOULD_OVERWRITE` when an output would replace a file the engine did not write (without `force`).
  * @example
  * ```ts
  * import { build } from '@drove/blog-engine';
@@ -173,13 +176,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const db = await BuildDatabase.open(databaseUrl);
   let pool: RenderPool | undefined;
   try {
-    if (resolved.clean) {
-      await emptyOutputFolder(outDir, resolved.site);
-      await db.resetOutputs();
-    } else if ((await db.meta('outDir')) !== outDir || !existsSync(outDir)) {
-      await db.resetOutputs();
-    }
-    await db.setMeta('outDir', outDir);
+    await prepareOutputFolder(db, { outDir, siteDir: resolved.site, clean: resolved.clean, force: resolved.force });
     checkAbort();
 
     enter('load');
@@ -239,6 +236,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const outExisted = existsSync(outDir);
     const probeDisk = outExisted && (await readdir(outDir)).some((name) => name !== stagingFolderName);
     await mkdir(outDir, { recursive: true });
+    await recordOutputFolder(db, outDir);
     let counts: Record<SectionName, SectionCounts>;
     try {
       counts = await renderPhase({
@@ -251,6 +249,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         pool,
         workers: resolved.workers,
         probeDisk,
+        force: resolved.force,
         onPhase: enter,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(signal ? { signal } : {}),

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { build } from './build.js';
-import { BlogEngineError } from './errors.js';
+import { BlogEngineError, OverwriteError } from './errors.js';
 import { generateSite } from './generate.js';
 import { createPost } from './new-post.js';
 import { formatProblems, formatSummary, progressPrinter } from './internal/report.js';
@@ -10,12 +10,15 @@ import { serve } from './serve.js';
 
 const usage = `drove-blog — a static blog engine that renders in worker threads
 
-  drove-blog build [site] [--out dir] [--workers auto|N] [--inline] [--drafts] [--clean] [--json]
-  drove-blog serve [site] [--port 4000] [--out dir] [--workers auto|N] [--drafts]
+  drove-blog build [site] [--out dir] [--workers auto|N] [--inline] [--drafts] [--clean] [--force] [--json]
+  drove-blog serve [site] [--port 4000] [--out dir] [--workers auto|N] [--drafts] [--force]
   drove-blog new "Title" [--site dir] [--tags a,b] [--lang de] [--draft]
-  drove-blog generate [--posts 10000] [--seed 1] [--out dir]
+  drove-blog generate [--posts 10000] [--seed 1] [--out dir] [--force]
 
-Exit codes: 0 success, 1 the build failed (every problem is listed), 2 bad usage.`;
+No command replaces or removes a file it did not write unless given --force
+(build: files in the output folder earlier builds did not write; generate: anything in a non-empty folder).
+
+Exit codes: 0 success, 1 the build failed (every problem is listed) or a file was in the way, 2 bad usage.`;
 
 function workersOf(value: string | undefined): number | 'auto' | undefined {
   if (value === undefined || value === 'auto') return value;
@@ -55,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
           inline: { type: 'boolean' },
           drafts: { type: 'boolean' },
           clean: { type: 'boolean' },
+          force: { type: 'boolean' },
           json: { type: 'boolean' },
         },
       });
@@ -67,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
         ...(values.inline ? { kind: 'inline' as const } : {}),
         drafts: values.drafts ?? false,
         clean: values.clean ?? false,
+        force: values.force ?? false,
         ...(tty ? { onProgress: progressPrinter(process.stderr) } : {}),
       });
       process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${formatSummary(result)}\n`);
@@ -76,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { port: { type: 'string' }, out: { type: 'string' }, workers: { type: 'string' }, drafts: { type: 'boolean' } },
+        options: { port: { type: 'string' }, out: { type: 'string' }, workers: { type: 'string' }, drafts: { type: 'boolean' }, force: { type: 'boolean' } },
       });
       const workers = workersOf(values.workers);
       const server = await serve({
@@ -85,8 +90,10 @@ async function main(argv: string[]): Promise<number> {
         ...(values.out ? { out: values.out } : {}),
         ...(workers ? { workers } : {}),
         drafts: values.drafts ?? false,
+        force: values.force ?? false,
         onBuild: ({ result, error }) => {
           if (result) process.stdout.write(`rebuilt: ${result.written} written, ${result.unchanged} unchanged, ${result.removed} removed in ${result.phasesMs.total} ms\n`);
+          else if (error instanceof OverwriteError) process.stderr.write(`drove-blog: ${error.message}\n`);
           else if (error instanceof BlogEngineError) process.stderr.write(`${formatProblems(error.problems)}\n`);
           else process.stderr.write(`${String(error)}\n`);
         },
@@ -117,9 +124,17 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'generate': {
-      const { values } = parseArgs({ args: rest, options: { posts: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { posts: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
+      });
       const started = performance.now();
-      const site = await generateSite({ out: values.out ?? 'generated-blog', posts: integerOf('posts', values.posts, 10_000), seed: integerOf('seed', values.seed, 1) });
+      const site = await generateSite({
+        out: values.out ?? 'generated-blog',
+        posts: integerOf('posts', values.posts, 10_000),
+        seed: integerOf('seed', values.seed, 1),
+        ifNotEmpty: values.force ? 'replace' : 'refuse',
+      });
       process.stdout.write(
         `generated ${site.posts} posts (${site.translations} translations, ${site.drafts} drafts) in ${site.dir} in ${Math.round(performance.now() - started)} ms\n`,
       );
@@ -138,6 +153,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`drove-blog: ${(error as Error).message}\n\n${usage}\n`);
       process.exitCode = 2;
+    } else if (error instanceof OverwriteError) {
+      process.stderr.write(`drove-blog: ${error.message}\n`);
+      process.exitCode = 1;
     } else if (error instanceof BlogEngineError) {
       process.stderr.write(`${formatProblems(error.problems)}\n`);
       process.exitCode = error.code === 'ERR_BLOG_INVALID_OPTION' ? 2 : 1;

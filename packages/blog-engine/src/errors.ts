@@ -13,6 +13,7 @@ export type BlogEngineErrorCode =
   | 'ERR_BLOG_PATH_ESCAPES'
   | 'ERR_BLOG_MACRO'
   | 'ERR_BLOG_IO'
+  | 'ERR_BLOG_WOULD_OVERWRITE'
   | 'ERR_BLOG_BUILD_FAILED'
   | 'ERR_BLOG_ABORTED';
 
@@ -115,6 +116,26 @@ export class InvalidOptionError extends BlogEngineError {
   override name = 'InvalidOptionError' as const;
   constructor(message: string) {
     super('ERR_BLOG_INVALID_OPTION', message);
+  }
+}
+
+/**
+ * A command would have replaced or removed files it did not create (a user's
+ * files in an output folder, an existing site where `generate` was pointed).
+ * Nothing was changed; `files` lists them all (relative to `dir`), the message
+ * names the first few and the count. Pass `force` (`--force`) to replace them.
+ */
+export class OverwriteError extends BlogEngineError {
+  override name = 'OverwriteError' as const;
+  /** The folder the files are in. */
+  readonly dir: string;
+  /** Every file that would have been replaced or removed, relative to `dir`. */
+  readonly files: readonly string[];
+
+  constructor(reason: string, dir: string, files: readonly string[]) {
+    super('ERR_BLOG_WOULD_OVERWRITE', reason);
+    this.dir = dir;
+    this.files = files;
   }
 }
 

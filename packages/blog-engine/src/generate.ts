@@ -1,7 +1,9 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidOptionError } from './errors.js';
 import { categoryPool, codeSamples, tagPool, titleAdjectives, titleNouns, words } from './internal/corpus-words.js';
+import { countOf, filesUnder, refuseOverwrite } from './internal/refuse-overwrite.js';
 import { slugify } from './internal/slugify.js';
 import { checkKeys, fail } from './internal/validate.js';
 
@@ -15,6 +17,13 @@ export interface GenerateOptions {
   seed?: number;
   /** Remove `posts/`, `pages/` and `data/` in `out` first. @default true */
   clean?: boolean;
+  /**
+   * What to do when `out` already holds something: `'replace'` writes the site over it (removing `posts/`,
+   * `pages/` and `data/` first when `clean`); `'refuse'` changes nothing and throws `ERR_BLOG_WOULD_OVERWRITE`,
+   * naming what would have been replaced. The CLI refuses unless given `--force`.
+   * @default 'replace'
+   */
+  ifNotEmpty?: 'replace' | 'refuse';
 }
 
 /** What {@link generateSite} wrote. */
@@ -107,6 +116,23 @@ function yamlString(text: string): string {
   return JSON.stringify(text);
 }
 
+/** The files generate writes outside `posts/`, `pages/` and `data/`. */
+const topLevelFiles = ['site.config.json'];
+
+/** Throws `ERR_BLOG_WOULD_OVERWRITE` when `dir` holds anything, naming what generate would replace or delete there. */
+async function refuseNonEmpty(dir: string, clean: boolean): Promise<void> {
+  if (!existsSync(dir)) return;
+  const entries = (await readdir(dir)).sort();
+  if (entries.length === 0) return;
+  // With `clean` every file in these folders goes; without it, any of them could be a generated file's name.
+  const replaced = [...topLevelFiles.filter((name) => entries.includes(name)), ...['posts', 'pages', 'data'].flatMap((folder) => filesUnder(join(dir, folder), folder))];
+  if (replaced.length > 0) {
+    const verb = clean ? 'would replace or delete' : 'could replace';
+    refuseOverwrite(dir, replaced, `refusing to generate into ${dir}: it is not empty, and generate ${verb} ${countOf(replaced.length)}`, 'run again with --force to replace them, or choose an empty folder');
+  }
+  refuseOverwrite(dir, entries, `refusing to generate into ${dir}: it is not empty, it holds ${entries.length === 1 ? '1 entry' : `${entries.length} entries`}`, 'run again with --force to generate into it anyway, or choose an empty folder');
+}
+
 /**
  * Writes a deterministic blog: `site.config.json` (English, German, French),
  * `posts/YYYY/*.md` with tags, categories, dates over ten years, code blocks
@@ -115,6 +141,7 @@ function yamlString(text: string): string {
  * benchmarks and demos.
  *
  * @throws {InvalidOptionError} `ERR_BLOG_INVALID_OPTION` for invalid options.
+ * @throws {OverwriteError} `ERR_BLOG_WOULD_OVERWRITE` with `ifNotEmpty: 'refuse'` when `out` holds anything.
  * @example
  * ```ts
  * import { generateSite } from '@drove/blog-engine';
@@ -123,14 +150,17 @@ function yamlString(text: string): string {
  */
 export async function generateSite(options: GenerateOptions): Promise<GeneratedSite> {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
-  checkKeys('', options, ['out', 'posts', 'seed', 'clean']);
+  checkKeys('', options, ['out', 'posts', 'seed', 'clean', 'ifNotEmpty']);
   if (typeof options.out !== 'string' || options.out === '') fail('out', 'a non-empty string', options.out);
   const count = options.posts ?? 100;
   if (!Number.isInteger(count) || count < 1) fail('posts', 'an integer >= 1', count);
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) fail('seed', 'an integer', seed);
   if (options.clean !== undefined && typeof options.clean !== 'boolean') throw new InvalidOptionError(`Expected \`clean\` to be a boolean`);
+  const ifNotEmpty = options.ifNotEmpty ?? 'replace';
+  if (ifNotEmpty !== 'replace' && ifNotEmpty !== 'refuse') fail('ifNotEmpty', "one of `replace`, `refuse`", ifNotEmpty);
   const dir = resolve(options.out);
+  if (ifNotEmpty === 'refuse') await refuseNonEmpty(dir, options.clean ?? true);
   if (options.clean ?? true) for (const folder of ['posts', 'pages', 'data']) await rm(join(dir, folder), { recursive: true, force: true });
 
   const w = new Writer(seed);

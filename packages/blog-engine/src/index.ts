@@ -14,7 +14,7 @@ export type {
   SiteConfig,
   TemplateLimits,
 } from './site-config.js';
-export { BlogEngineError, BuildError, InvalidOptionError } from './errors.js';
+export { BlogEngineError, BuildError, InvalidOptionError, OverwriteError } from './errors.js';
 export type { BlogEngineErrorCode, BlogEngineErrorJSON, BlogEngineErrorOptions, SourceLocation } from './errors.js';
 export { generateSite } from './generate.js';
 export type { GenerateOptions, GeneratedSite } from './generate.js';

@@ -141,6 +141,9 @@ describe('incremental builds', () => {
     writeFileSync(join(out, 'stray.txt'), 'not ours');
     const clean = await build({ site, workers: 2, clean: true });
     expect(clean.written).toBe(first.pages);
+    // The engine did not write it: only `force` removes it.
+    expect(readFileSync(join(out, 'stray.txt'), 'utf8')).toBe('not ours');
+    expect((await build({ site, workers: 2, clean: true, force: true })).written).toBe(first.pages);
     expect(existsSync(join(out, 'stray.txt'))).toBe(false);
   });
 });

@@ -26,6 +26,7 @@ const schema = [
   'CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, parsed TEXT NOT NULL, facts TEXT)',
   'CREATE TABLE IF NOT EXISTS macros (key TEXT PRIMARY KEY, output TEXT NOT NULL)',
   'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS owned (out_dir TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (out_dir, path)) WITHOUT ROWID',
 ];
 
 /**
@@ -38,6 +39,12 @@ const schema = [
  * hash only while the file on disk holds exactly those bytes. Before a file is
  * replaced or removed its row is nulled (committed); after the rename or
  * unlink the new row is committed.
+ *
+ * `owned` lists, per output folder, every file the engine has put there (its
+ * row is inserted with the pending row, before the rename) and not removed
+ * since. It outlives `outputs` (which forgets everything when the build moves
+ * to another output folder), so that coming back to a folder the engine wrote
+ * does not need `--force`, and anything not in it is the user's.
  */
 export class BuildDatabase {
   readonly #client: Client;
@@ -58,7 +65,14 @@ export class BuildDatabase {
         await client.execute('PRAGMA synchronous=NORMAL');
         await client.execute('PRAGMA busy_timeout=10000');
       }
+      const hadOwned = (await client.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'owned'")).rows.length > 0;
       await client.batch(schema, 'write');
+      // A database made before `owned` existed: the files its rows record are the engine's.
+      if (!hadOwned) {
+        await client.execute(
+          "INSERT OR IGNORE INTO owned SELECT m.value, o.path FROM outputs o JOIN meta m ON m.key = 'outDir'",
+        );
+      }
       // A database made before `inputs.facts` existed gains the column (its rows read as null: not trusted, read again).
       const columns = await client.execute("SELECT name FROM pragma_table_info('inputs')");
       if (!columns.rows.some((row) => row.name === 'facts')) await client.execute('ALTER TABLE inputs ADD COLUMN facts TEXT');
@@ -97,28 +111,57 @@ export class BuildDatabase {
     );
   }
 
-  /** Nulls the rows of files about to be replaced or removed (inserting rows for new paths), in one transaction. */
-  async markPending(rows: { path: string; section: string }[]): Promise<void> {
+  /**
+   * Nulls the rows of files about to be replaced or removed (inserting rows for new paths) and records the
+   * paths as the engine's in `outDir`, in one transaction.
+   */
+  async markPending(outDir: string, rows: { path: string; section: string }[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.#client.execute({
-      sql: `INSERT OR REPLACE INTO outputs SELECT value->>'path', value->>'section', NULL, NULL FROM json_each(?)`,
-      args: [JSON.stringify(rows)],
-    });
+    const json = JSON.stringify(rows);
+    await this.#client.batch(
+      [
+        { sql: `INSERT OR REPLACE INTO outputs SELECT value->>'path', value->>'section', NULL, NULL FROM json_each(?)`, args: [json] },
+        { sql: `INSERT OR IGNORE INTO owned SELECT ?, value->>'path' FROM json_each(?)`, args: [outDir, json] },
+      ],
+      'write',
+    );
   }
 
-  /** Records files that are now on disk with these keys and hashes, in one transaction. */
-  async commitOutputs(rows: { path: string; section: string; key: string; hash: string }[]): Promise<void> {
+  /** Records files that are now on disk in `outDir` with these keys and hashes, in one transaction. */
+  async commitOutputs(outDir: string, rows: { path: string; section: string; key: string; hash: string }[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.#client.execute({
-      sql: `INSERT OR REPLACE INTO outputs SELECT value->>'path', value->>'section', value->>'key', value->>'hash' FROM json_each(?)`,
-      args: [JSON.stringify(rows)],
-    });
+    const json = JSON.stringify(rows);
+    await this.#client.batch(
+      [
+        { sql: `INSERT OR REPLACE INTO outputs SELECT value->>'path', value->>'section', value->>'key', value->>'hash' FROM json_each(?)`, args: [json] },
+        { sql: `INSERT OR IGNORE INTO owned SELECT ?, value->>'path' FROM json_each(?)`, args: [outDir, json] },
+      ],
+      'write',
+    );
   }
 
-  /** Forgets files that were removed from disk. */
-  async deleteOutputs(paths: string[]): Promise<void> {
+  /** Forgets files that were removed from `outDir`. */
+  async deleteOutputs(outDir: string, paths: string[]): Promise<void> {
     if (paths.length === 0) return;
-    await this.#client.execute({ sql: 'DELETE FROM outputs WHERE path IN (SELECT value FROM json_each(?))', args: [JSON.stringify(paths)] });
+    const json = JSON.stringify(paths);
+    await this.#client.batch(
+      [
+        { sql: 'DELETE FROM outputs WHERE path IN (SELECT value FROM json_each(?))', args: [json] },
+        { sql: 'DELETE FROM owned WHERE out_dir = ? AND path IN (SELECT value FROM json_each(?))', args: [outDir, json] },
+      ],
+      'write',
+    );
+  }
+
+  /** The files the engine has put in `outDir` and not removed since (relative paths). */
+  async ownedPaths(outDir: string): Promise<Set<string>> {
+    const result = await this.#client.execute({ sql: 'SELECT json_group_array(path) AS paths FROM owned WHERE out_dir = ?', args: [outDir] });
+    return new Set(JSON.parse(String(result.rows[0]?.paths ?? '[]')) as string[]);
+  }
+
+  /** Forgets that the engine wrote anything in `outDir` (the folder is gone, or was emptied). */
+  async disownAll(outDir: string): Promise<void> {
+    await this.#client.execute({ sql: 'DELETE FROM owned WHERE out_dir = ?', args: [outDir] });
   }
 
   async macros(): Promise<Map<string, string>> {
@@ -151,7 +194,7 @@ export class BuildDatabase {
     await this.#client.execute({ sql: 'DELETE FROM meta WHERE key = ?', args: [key] });
   }
 
-  /** Forgets every output (a clean build, or a different output folder). */
+  /** Forgets every output's row (a clean build, or a different output folder); what the engine owns in each folder stays known. */
   async resetOutputs(): Promise<void> {
     await this.#client.batch(['DELETE FROM outputs', "DELETE FROM meta WHERE key = 'complete'"], 'write');
   }

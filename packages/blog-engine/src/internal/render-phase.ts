@@ -6,6 +6,7 @@ import { BlogEngineError, BuildError } from '../errors.js';
 import type { BuildDatabase, OutputRow } from './build-db.js';
 import { crashPoint } from './crash-point.js';
 import { removeOutputs, stagingFolderName } from './file-stager.js';
+import { countOf, refuseOverwrite, unownedInTheWay } from './refuse-overwrite.js';
 import type { PlannedRoute } from './route-planner.js';
 import { sectionNames, type RenderJob, type RenderOutcome, type SectionName, type Snapshot } from './snapshot.js';
 import type RenderWorker from '../entry/render-worker.js';
@@ -63,6 +64,8 @@ export interface RenderPhaseInput {
   bodyOf: (id: number) => string;
   /** The output folder held files when the build began (see `RenderWorkerInit.probeDisk`). */
   probeDisk: boolean;
+  /** Replace files in the way that the engine did not write; without it they fail the build before anything moves. */
+  force: boolean;
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
   /** Called when rendering starts and when it ends, for phase timing. */
@@ -101,10 +104,11 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
     else toRender.push(route);
   }
   const stale = [...stored.entries()].filter(([path]) => !planned.has(path)).map(([path, row]) => ({ path, section: row.section as SectionName }));
+  const stagingDir = join(outDir, stagingFolderName);
+  // Before the early return too: a build killed after its last commit leaves a staging folder and nothing to render.
+  await rm(stagingDir, { recursive: true, force: true });
   if (toRender.length === 0 && stale.length === 0) return counts;
 
-  const stagingDir = join(outDir, stagingFolderName);
-  await rm(stagingDir, { recursive: true, force: true });
   const bySection = new Map<string, SectionName>(toRender.map((r) => [r.path, r.section]));
   const keyOf = new Map<string, string>(toRender.map((r) => [r.path, r.key]));
   try {
@@ -142,12 +146,20 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
       if (problems.length > 0) throw new BuildError(problems);
     }
     crashPoint('after-render');
+    // A path with no row may hold a file the engine never wrote (a user's, or an `--out` aimed at their folder).
+    if (!input.force && input.probeDisk && staged.some((s) => !stored.has(s.path))) {
+      const owned = await db.ownedPaths(outDir);
+      const inTheWay = unownedInTheWay(outDir, staged.filter((s) => !stored.has(s.path)).map((s) => s.path), (path) => owned.has(path));
+      if (inTheWay.length > 0) {
+        refuseOverwrite(outDir, inTheWay, `refusing to replace ${countOf(inTheWay.length)} in ${outDir} that drove-blog did not write`, 'run again with --force to replace them, or build into another folder (--out)');
+      }
+    }
 
     input.onPhase?.('commit');
     // Rows of files about to be replaced or removed are nulled first: a crash from here on leaves no row claiming bytes that are not on disk.
-    await db.markPending([...staged.map((s) => ({ path: s.path, section: bySection.get(s.path)! })), ...stale]);
+    await db.markPending(outDir, [...staged.map((s) => ({ path: s.path, section: bySection.get(s.path)! })), ...stale]);
     crashPoint('after-pending');
-    await db.commitOutputs(same);
+    await db.commitOutputs(outDir, same);
     for (const { section } of same) counts[section as SectionName].unchanged++;
 
     if (staged.length > 0) {
@@ -157,7 +169,7 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
       for await (const batchIndex of commitInOrder(pool, outDir, moves, workers)) {
         crashPoint('commit-chunk');
         const batch = moves[batchIndex]!;
-        await db.commitOutputs(batch.map((s) => ({ path: s.path, section: bySection.get(s.path)!, key: keyOf.get(s.path)!, hash: s.hash })));
+        await db.commitOutputs(outDir, batch.map((s) => ({ path: s.path, section: bySection.get(s.path)!, key: keyOf.get(s.path)!, hash: s.hash })));
         crashPoint('after-commit-chunk');
         for (const s of batch) counts[bySection.get(s.path)!].written++;
         moved += batch.length;
@@ -168,7 +180,7 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
     if (stale.length > 0) {
       await removeOutputs(outDir, stale.map((s) => s.path));
       crashPoint('after-remove');
-      await db.deleteOutputs(stale.map((s) => s.path));
+      await db.deleteOutputs(outDir, stale.map((s) => s.path));
       for (const { section } of stale) if (counts[section]) counts[section].removed++;
     }
     return counts;
