@@ -15,7 +15,7 @@ export default [
   // Worker entry scripts are single CommonJS files: a new thread or process starts faster
   // loading one CommonJS file than a graph of ES modules (the worker's own module is still imported as ESM).
   packageConfig(
-    { 'entry/thread': 'src/entry/thread.ts', 'entry/process': 'src/entry/process.ts' },
+    { 'entry/thread': 'src/entry/thread.ts', 'entry/process': 'src/entry/process.ts', 'entry/orphan-watch': 'src/entry/orphan-watch.ts' },
     { format: ['cjs'], splitting: false, clean: false, dts: false, shims: true },
   ),
 ];

@@ -31,7 +31,13 @@ export interface ReadyOptions {
    * 0 once it settles. Without it a process ends on SIGTERM's default action.
    */
   onShutdown?: () => void | Promise<void>;
-  /** How long `onShutdown` may run once the parent is gone (no one will kill this child then). @default 10000 */
+  /**
+   * How long `onShutdown` may run once the IPC channel closed. Where the
+   * transport armed a parent-death signal (Linux with util-linux's setpriv) a
+   * parent that dies takes this child with it at once, without `onShutdown`:
+   * this only applies to a channel closed while the parent lives, or where
+   * there is no such signal (see the pool README, "Orphans"). @default 10000
+   */
   orphanShutdownMs?: number;
 }
 
@@ -96,7 +102,10 @@ function install(ch: Channel): void {
     else if (message.type === 'shutdown') void shutdown();
   });
   if (ch.kind !== 'process') return;
-  // The IPC channel closes when the parent dies, however it dies: no orphan is left.
+  // Where the transport armed a parent-death signal the kernel has already killed this process when
+  // its parent died; elsewhere the IPC channel closes, and `onShutdown` gets `orphanShutdownMs`.
+  // The transport's preload (entry/orphan-watch) leaves this exit to us.
+  (globalThis as Record<symbol, unknown>)[Symbol.for('@drove/pool/child.orphan-shutdown')] = true;
   process.on('disconnect', () => void shutdown(orphanShutdownMs));
   if (onShutdown) process.on('SIGTERM', () => void shutdown());
   // An uncaught error reaches the parent with its class and code; Node's own handling (stack, exit 1) stays.
@@ -112,7 +121,9 @@ function install(ch: Channel): void {
 /**
  * Tells the parent this child is ready (and on which port), and from then on
  * answers its `ping` with `pong`, stops on its `shutdown`, and — in a process —
- * exits when the parent is gone, even SIGKILLed. Returns false, doing
+ * exits when the IPC channel closes. (A child the transport started dies with
+ * its parent from its first line on, before and after `ready()`: see the pool
+ * README, "Orphans".) Returns false, doing
  * nothing, when there is no parent, so the same module runs standalone.
  */
 export function ready(options: ReadyOptions = {}): boolean {

@@ -1,4 +1,4 @@
-import { Endpoint } from '../transport.js';
+import { Endpoint } from '../endpoint.js';
 import { WorkerRuntime, type WorkerStart } from './worker-runtime.js';
 
 /**

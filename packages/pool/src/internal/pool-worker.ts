@@ -18,7 +18,9 @@ export type WorkerExitReason =
   | 'timeout'
   | 'aborted'
   | 'closed'
-  | 'destroyed';
+  | 'destroyed'
+  /** It finished starting after the pool had given up on starting workers (`spawnBackoff.maxFailures`). */
+  | 'gave-up';
 
 export type WorkerState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'exited';
 

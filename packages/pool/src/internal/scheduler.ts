@@ -468,6 +468,12 @@ export class Scheduler implements LeaseHost {
 
   #onReady(worker: PoolWorker, message: EnvelopeOf<'ready'>): void {
     if (worker.state !== 'starting') return;
+    if (this.#broken) {
+      // Giving up is final: a worker that finishes starting afterwards neither revives the pool
+      // nor resets its failure count (both would leave callers refused by a pool that looks healthy).
+      void this.#stopWorker(worker, 'gave-up');
+      return;
+    }
     worker.state = 'ready';
     this.#spawnBackoff.succeed();
     this.#emit('workerReady', { workerId: worker.id, pid: message.pid, threadId: message.threadId });
