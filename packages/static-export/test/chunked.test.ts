@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExportAbortedError, exportStatic, type ExportFailure, type ExportOptions } from '@drove/static-export';
 import { dispatchInChunks, type ChunkRunOptions } from '../src/internal/chunked-dispatch.js';
@@ -92,8 +92,10 @@ describe.each(['process', 'thread'] as const)('paths in chunks, kind %s', (kind)
       .finally(() => clearInterval(poll));
     expect(error).toBeInstanceOf(ExportAbortedError);
     expect((error as ExportAbortedError).summary).toMatchObject({ rendered: 0, failed: 0, interrupted: 4, aborted: true });
-    // Whole files, never a half-written one, and no manifest claiming them.
-    expect(filesUnder(outDir)).toEqual(['a-1/index.html', 'a-2/index.html']);
+    // Whole files, never a half-written one, and a manifest that claims none of them: an earlier manifest
+    // listing them would vouch for bytes this run replaced.
+    expect(filesUnder(outDir)).toEqual(['.drove-manifest.jsonl', 'a-1/index.html', 'a-2/index.html']);
+    expect(readFileSync(join(outDir, '.drove-manifest.jsonl'), 'utf8')).toBe('');
     expect(leftovers(outDir)).toEqual([]);
   });
 

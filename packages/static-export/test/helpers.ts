@@ -43,9 +43,9 @@ export function treeOf(dir: string, { manifest = true }: { manifest?: boolean } 
   return tree;
 }
 
-/** Temporary files an export may have left behind. */
+/** Temporary files and journals an export may have left behind. */
 export function leftovers(dir: string): string[] {
-  return filesUnder(dir).filter((file) => file.endsWith('.drove-tmp'));
+  return filesUnder(dir).filter((file) => file.endsWith('.drove-tmp') || file.endsWith('.drove-journal'));
 }
 
 /** `count` paths of a small site, deterministic. */

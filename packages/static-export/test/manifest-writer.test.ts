@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '@drove/test-support';
@@ -20,9 +20,10 @@ function entry(n: number, files: number, name = `page-${n}`): ManifestEntry {
 }
 
 function write(dir: string, entries: ManifestEntry[]): string[] {
-  const writer = new ManifestWriter(dir, 'm.jsonl');
+  const writer = new ManifestWriter(join(dir, 'm.jsonl'), join(dir, 'm.jsonl.journal'));
   for (const { path, files, bytes, hash: pathHash } of entries) writer.add(path, files, bytes, pathHash);
-  writer.commit();
+  writer.close();
+  renameSync(writer.journal, writer.file);
   return readFileSync(join(dir, 'm.jsonl'), 'utf8').split('\n');
 }
 
@@ -51,11 +52,13 @@ describe('ManifestWriter', () => {
     expect(lines.slice(0, 3).map((line) => JSON.parse(line) as unknown)).toEqual(entries);
   });
 
-  it('leaves no file behind when discarded, and the previous manifest as it was', () => {
+  it('appends what it has on flush, and leaves no file behind when discarded, and the previous manifest as it was', () => {
     const target = tempDir();
     write(target, [entry(1, 1)]);
-    const writer = new ManifestWriter(target, 'm.jsonl');
+    const writer = new ManifestWriter(join(target, 'm.jsonl'), join(target, 'm.jsonl.journal'));
     writer.add('/other', [], 0, hash(5));
+    writer.flush();
+    expect(readFileSync(writer.journal, 'utf8')).toBe(`${JSON.stringify({ path: '/other', files: [], bytes: 0, hash: hash(5) })}\n`);
     writer.discard();
     expect(readdirSync(target)).toEqual(['m.jsonl']);
     expect(readFileSync(join(target, 'm.jsonl'), 'utf8')).toBe(`${JSON.stringify(entry(1, 1))}\n`);

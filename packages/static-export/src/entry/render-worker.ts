@@ -19,8 +19,12 @@ export interface RenderWorkerInit {
   /** Absolute. */
   outDir: string;
   kind: 'process' | 'thread' | 'inline';
-  /** The previous manifest to compare against, for incremental exports. */
+  /** The previous manifest (or the journal of the last run that died) to compare against, for incremental exports. */
   previousManifest: string | undefined;
+  /** A run died since the manifest was written: files `previousManifest` does not vouch for are compared by content. */
+  verifyByContent: boolean;
+  /** The run's id, which names its temporary files. */
+  runId: string;
   /** Names no artifact may take (the manifest's). */
   reserved: string[];
 }
@@ -66,7 +70,8 @@ export default defineWorker({
       process.on('SIGINT', () => {});
     }
     const previous = init.previousManifest === undefined ? undefined : await PreviousHashes.load(init.previousManifest);
-    const committer = new FileCommitter(init.outDir, previous, init.reserved);
+    const unchanged = previous && { previous, verifyByContent: init.verifyByContent };
+    const committer = new FileCommitter(init.outDir, unchanged, init.reserved, init.runId);
     const renderer = await loadRenderer(init);
     cleanUpOnExit(committer);
     return { renderer, committer, json: init.kind === 'process' };

@@ -23,6 +23,10 @@ export class ExportRun {
   readonly #startedAt = performance.now();
   readonly #failures: ExportFailure[] = [];
   seen = 0;
+  /** Paths sent (or about to be sent) to a child: each may have written files, whatever became of it. */
+  admitted = 0;
+  /** Files two paths of this run wrote (found after the second was rendered): the manifest cannot vouch for them. */
+  lateCollisions = 0;
   rendered = 0;
   failed = 0;
   otherShards = 0;
@@ -65,6 +69,7 @@ export class ExportRun {
       this.#fail(path, collision(path, file!, true));
       return false;
     }
+    this.admitted++;
     return true;
   }
 
@@ -82,6 +87,7 @@ export class ExportRun {
     // The page's own file was claimed before dispatch; the others are claimed now.
     for (const record of reply.files) {
       if (record.file !== own && !this.#claims.add(record.file)) {
+        this.lateCollisions++;
         this.#fail(path, collision(path, record.file, false));
         return;
       }

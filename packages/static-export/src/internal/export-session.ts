@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { createPool, type Settled } from '@drove/pool';
 import type renderWorker from '../entry/render-worker.js';
 import type { RenderWorkerInit } from '../entry/render-worker.js';
@@ -6,12 +5,17 @@ import { ExportAbortedError, StaticExportError } from '../errors.js';
 import type { ResolvedExportOptions } from '../options.js';
 import type { ExportSummary } from '../report.js';
 import { ExportRun } from './export-run.js';
-import { ManifestWriter } from './manifest-writer.js';
 import { dispatchInChunks } from './chunked-dispatch.js';
+import { removeLeftovers } from './leftovers.js';
 import { AdmittedPaths, isPending, type PathStream, type SourceEnd } from './path-source.js';
 import type { RenderReply } from './render-task.js';
+import { beginRun, endRun } from './run-identity.js';
+import { RunJournal } from './run-journal.js';
 
 const renderWorkerUrl = new URL('./entry/render-worker.js', import.meta.url);
+
+/** Exits after which a child may have left a temporary file behind (killed inside a commit). */
+const abnormalExits = new Set(['crashed', 'timeout', 'aborted', 'destroyed', 'heap-limit']);
 
 type RenderPool = ReturnType<typeof createPool<typeof renderWorker>>;
 
@@ -23,6 +27,8 @@ type RenderPool = ReturnType<typeof createPool<typeof renderWorker>>;
  */
 export class ExportSession {
   readonly #config: ResolvedExportOptions;
+  readonly #runId: string;
+  readonly #journal: RunJournal | undefined;
   readonly #pool: RenderPool;
   /** Aborts the path stream: no further path is dispatched. */
   readonly #stop = new AbortController();
@@ -30,11 +36,21 @@ export class ExportSession {
   #fatal: StaticExportError | undefined;
   #lastInitError: unknown;
   #graceTimer: NodeJS.Timeout | undefined;
+  #childKilled = false;
 
   constructor(config: ResolvedExportOptions) {
     this.#config = config;
-    this.#pool = startPool(config);
+    this.#runId = beginRun();
+    try {
+      // Before any child starts: it reads what the journal decides it may trust.
+      this.#journal = config.manifest === undefined ? undefined : RunJournal.open(config.outDir, config.manifest, this.#runId, config.incremental);
+    } catch (error) {
+      endRun(this.#runId);
+      throw error;
+    }
+    this.#pool = startPool(config, this.#runId, this.#journal);
     this.#pool.on('workerExit', (event) => {
+      if (abnormalExits.has(event.reason)) this.#childKilled = true;
       if (event.reason !== 'init-failed') return;
       this.#lastInitError = event.error ?? this.#lastInitError;
       // Ctrl-C reaches the whole process group: a child killed by it while starting is not the renderer's fault.
@@ -56,6 +72,7 @@ export class ExportSession {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(this.#graceTimer);
+      endRun(this.#runId);
     }
   }
 
@@ -65,6 +82,8 @@ export class ExportSession {
       await this.#pool.ready();
     } catch (error) {
       await this.#pool.destroy();
+      // No path was sent: nothing of this run is on disk.
+      this.#journal?.discard();
       if (this.#fatal) throw this.#fatal;
       if (config.signal?.aborted) throw new ExportAbortedError(new ExportRun(config, undefined).summary(true), { cause: config.signal.reason });
       throw setupFailed(config, undefined, (error as Error).cause ?? error);
@@ -72,13 +91,17 @@ export class ExportSession {
     this.#started = true;
     if (config.signal?.aborted) this.#abort();
 
-    const manifest = config.manifest === undefined ? undefined : new ManifestWriter(config.outDir, config.manifest);
+    const manifest = this.#journal?.writer;
     const run = new ExportRun(config, manifest);
     const end: SourceEnd = { error: undefined };
     let thrown: { error: unknown } | undefined;
     try {
       const source = new AdmittedPaths(config.paths, run, this.#stop.signal, end);
-      for await (const batch of this.#dispatch(source)) for (const settled of batch) run.record(settled);
+      for await (const batch of this.#dispatch(source)) {
+        for (const settled of batch) run.record(settled);
+        // The batch's files are in place: their records may go to the journal now, and must not wait for the end.
+        manifest?.flush();
+      }
     } catch (error) {
       // Only the caller's own code (onLog, onProgress) throws here.
       thrown = { error };
@@ -88,12 +111,14 @@ export class ExportSession {
     if (!this.#fatal && !aborted && !thrown && run.interrupted > 0) this.#fatal = setupFailed(config, undefined, this.#lastInitError);
     if (thrown || this.#fatal) await this.#pool.destroy();
     else await this.#pool.close();
+    // Every child has stopped: a temporary file of this run is one a killed child left.
+    if (this.#childKilled) removeLeftovers(config.outDir, { tree: true, finishedRun: this.#runId });
 
-    if (manifest) {
-      // Nothing rendered in an export that did not finish: the previous manifest is still true.
+    if (this.#journal) {
+      // No path sent in an export that did not finish: no file changed, and what earlier runs left is still true.
       const finished = !thrown && !this.#fatal && !aborted && end.error === undefined;
-      if (finished || run.rendered > 0) commitManifest(manifest);
-      else manifest.discard();
+      if (finished || run.admitted > 0) commitJournal(this.#journal, run.lateCollisions > 0);
+      else this.#journal.discard();
     }
     if (this.#fatal) throw this.#fatal;
     if (thrown) throw thrown.error;
@@ -172,13 +197,15 @@ export function chunkable(config: Pick<ResolvedExportOptions, 'kind' | 'maxPaths
   return config.kind !== 'inline' && config.maxPathsPerWorker === Number.POSITIVE_INFINITY;
 }
 
-function startPool(config: ResolvedExportOptions): RenderPool {
+function startPool(config: ResolvedExportOptions, runId: string, journal: RunJournal | undefined): RenderPool {
   const initData: RenderWorkerInit = {
     renderer: config.rendererUrl,
     rendererOptions: config.rendererOptions,
     outDir: config.outDir,
     kind: config.kind,
-    previousManifest: config.incremental && config.manifest !== undefined ? join(config.outDir, config.manifest) : undefined,
+    previousManifest: journal?.previous,
+    verifyByContent: journal?.verifyByContent ?? false,
+    runId,
     reserved: config.manifest === undefined ? [] : [config.manifest],
   };
   return createPool<typeof renderWorker>({
@@ -210,12 +237,12 @@ function setupFailed(config: ResolvedExportOptions, workerId: number | undefined
   });
 }
 
-function commitManifest(manifest: ManifestWriter): void {
+function commitJournal(journal: RunJournal, unproven: boolean): void {
   try {
-    manifest.commit();
+    journal.commit({ unproven });
   } catch (error) {
-    manifest.discard();
-    throw new StaticExportError('ERR_EXPORT_MANIFEST', `Could not write the manifest ${manifest.file}: ${(error as Error).message}`, {
+    // The journal stays: its run is over, so the next run takes it for one that died and trusts only its records.
+    throw new StaticExportError('ERR_EXPORT_MANIFEST', `Could not write the manifest ${journal.writer.file}: ${(error as Error).message}`, {
       cause: error,
     });
   }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { StaticExportError } from '../errors.js';
+import { crashPoint } from './crash-point.js';
 import type { PreviousHashes } from './previous-hashes.js';
 
 /** One file of a rendered path, as the child reports it (no content: bytes never cross IPC). */
@@ -12,6 +13,14 @@ export interface FileRecord {
   hash: string;
   /** Left as it was: the previous manifest had the same content (incremental exports). */
   unchanged: boolean;
+}
+
+/** How a committer tells a file that needs no writing (incremental exports). */
+export interface UnchangedCheck {
+  /** What the previous run (or the last run that died) wrote, trusted as it stands. */
+  previous: PreviousHashes;
+  /** A run died since: a file `previous` does not vouch for is left only when its bytes on disk equal the new ones. */
+  verifyByContent: boolean;
 }
 
 /** Directories checked to lie inside `outDir`, remembered up to this many. */
@@ -29,6 +38,7 @@ export class FileCommitter {
   readonly #outDir: string;
   readonly #realOutDir: string;
   readonly #previous: PreviousHashes | undefined;
+  readonly #verifyByContent: boolean;
   readonly #reserved: ReadonlySet<string>;
   readonly #verified = new Set<string>();
   /**
@@ -36,14 +46,17 @@ export class FileCommitter {
    * commit: a long-lived Set with a file added and deleted at a time keeps its old tables alive.
    */
   #pending: string[] = [];
-  readonly #tag = `${process.pid}-${threadId}`;
+  /** The run's id first: a later run removes the file only once this run is over (see leftovers.ts). */
+  readonly #tag: string;
   #sequence = 0;
 
-  constructor(outDir: string, previous: PreviousHashes | undefined, reserved: Iterable<string>) {
+  constructor(outDir: string, unchanged: UnchangedCheck | undefined, reserved: Iterable<string>, runId: string) {
     mkdirSync(outDir, { recursive: true });
     this.#outDir = outDir;
     this.#realOutDir = realpathSync.native(outDir);
-    this.#previous = previous;
+    this.#previous = unchanged?.previous;
+    this.#verifyByContent = unchanged?.verifyByContent ?? false;
+    this.#tag = `${runId}.${process.pid}-${threadId}`;
     this.#reserved = new Set(reserved);
     this.#verified.add(outDir);
   }
@@ -68,7 +81,7 @@ export class FileCommitter {
         if (existing?.isDirectory()) {
           throw new StaticExportError('ERR_EXPORT_WRITE_FAILED', `Could not write ${target} (rendering ${path}): a directory of that name exists`, { path });
         }
-        if (existing?.isFile() && existing.size === bytes.length && this.#previous?.matches(file, hash, bytes.length)) {
+        if (existing?.isFile() && existing.size === bytes.length && (this.#previous?.matches(file, hash, bytes.length) || this.#sameContent(target, bytes))) {
           records.push({ file, bytes: bytes.length, hash, unchanged: true });
           continue;
         }
@@ -76,11 +89,13 @@ export class FileCommitter {
         this.#pending.push(temp);
         moves.push([temp, target]);
         writeFileSync(temp, bytes);
+        crashPoint('file-written');
         records.push({ file, bytes: bytes.length, hash, unchanged: false });
       }
       for (const [temp, to] of moves) {
         target = to;
         renameSync(temp, to);
+        crashPoint('file-renamed');
       }
       if (moves.length > 0) this.#pending = [];
     } catch (error) {
@@ -99,6 +114,16 @@ export class FileCommitter {
   discardPending(): void {
     for (const temp of this.#pending) this.#discard(temp);
     this.#pending = [];
+  }
+
+  /** After a run died: whether `target` already holds exactly `bytes` (read back, only for a file of that very size). */
+  #sameContent(target: string, bytes: Buffer): boolean {
+    if (!this.#verifyByContent) return false;
+    try {
+      return readFileSync(target).equals(bytes);
+    } catch {
+      return false;
+    }
   }
 
   #discard(temp: string): void {
