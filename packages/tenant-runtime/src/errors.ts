@@ -11,6 +11,7 @@ import type { ExitReason } from './events.js';
 export type TenantRuntimeErrorCode =
   | 'ERR_TENANT_INVALID_OPTION'
   | 'ERR_TENANT_INVALID_KEY'
+  | 'ERR_TENANT_ENTRY_OUTSIDE_ROOT'
   | 'ERR_TENANT_NOT_FOUND'
   | 'ERR_TENANT_BACKOFF'
   | 'ERR_TENANT_DRAINING'
@@ -75,6 +76,29 @@ export class InvalidTenantKeyError extends TenantRuntimeError {
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), key: this.key };
+  }
+}
+
+/**
+ * A tenant's entry file (or a folder on its way) resolves, once symlinks are
+ * followed, outside the tenants root: a tenant cannot make the runtime run a
+ * file it does not own. Nothing was spawned.
+ */
+export class TenantEntryOutsideRootError extends TenantRuntimeError {
+  override name = 'TenantEntryOutsideRootError' as const;
+  readonly key: string;
+  /** The entry as configured, and where it resolved. */
+  readonly entry: string;
+  readonly resolved: string;
+  constructor(key: string, entry: string, resolved: string) {
+    super('ERR_TENANT_ENTRY_OUTSIDE_ROOT', `Tenant "${key}" is refused: its entry ${entry} resolves to ${resolved}, outside the tenants root`);
+    this.key = key;
+    this.entry = entry;
+    this.resolved = resolved;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), key: this.key, entry: this.entry, resolved: this.resolved };
   }
 }
 

@@ -1,7 +1,7 @@
 export { createRuntime, TenantRuntime } from './tenant-runtime.js';
 export type { EnsureOptions } from './tenant-runtime.js';
 export { resolveTenantRuntimeOptions } from './options.js';
-export type { ResolvedTenantRuntimeOptions, TenantLimits, TenantRuntimeOptions, TenantSource } from './options.js';
+export type { ResolvedTenantRuntimeOptions, TenantLimits, TenantRuntimeOptions, TenantSource, TenantUser } from './options.js';
 export { EXIT_REASONS } from './events.js';
 export type {
   ExitReason,
@@ -16,7 +16,7 @@ export { systemClock } from '@drove/pool/clock';
 export type { Clock, ClockTimer, TimerOptions } from '@drove/pool/clock';
 export { assertTenantKey, isTenantKey, MAX_TENANT_KEY_LENGTH, resolveTenantDirectory, TENANT_KEY_PATTERN } from './tenant-key.js';
 export { createTenantProxy, keyFromHost, keyFromPathPrefix } from './tenant-proxy.js';
-export type { TenantProxyOptions, TenantRoute } from './tenant-proxy.js';
+export type { TenantProxyOptions, TenantRoute, TrustProxy } from './tenant-proxy.js';
 export { formatPrometheus, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 export type { PrometheusOptions } from './prometheus.js';
 export { probeMemoryCgroup } from './memory-cgroup.js';
@@ -28,6 +28,7 @@ export {
   TenantBackoffError,
   TenantDisposedError,
   TenantDrainingError,
+  TenantEntryOutsideRootError,
   TenantExitedError,
   TenantNotFoundError,
   TenantNotReadyError,

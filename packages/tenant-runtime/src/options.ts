@@ -101,6 +101,17 @@ export interface TenantRuntimeOptions {
   nodeEnv?: string;
   /** Per-tenant resource limits. @default {} */
   limits?: TenantLimits;
+  /**
+   * The user and group tenants run as (the runtime must be allowed to switch:
+   * root, or `CAP_SETUID`/`CAP_SETGID`), for every tenant or per key
+   * (`undefined` from the function: the runtime's own). A tenant under
+   * another user cannot read the runtime's memory or `/proc/<pid>/environ`,
+   * nor signal it; under the runtime's own user it can read everything the
+   * runtime can, its environment (and secrets) included. The tenant's
+   * directory and entry must be readable by that user.
+   * @default the runtime's own user
+   */
+  user?: TenantUser | ((key: string) => TenantUser | undefined);
   /** Tenants' stdout/stderr: `'pipe'` splits them into `onLog` lines; `'inherit'` or `'ignore'`. @default 'pipe' */
   stdio?: 'pipe' | 'inherit' | 'ignore';
   /** Longest log line kept; the rest of a longer line is dropped (`truncated: true`). @default 16384 */
@@ -117,6 +128,12 @@ export interface TenantRuntimeOptions {
   onMetrics?: (event: RuntimeMetricEvent) => void;
   /** Every state change. Exceptions thrown here are ignored. */
   onTransition?: (event: RuntimeTransitionEvent) => void;
+}
+
+/** A numeric user and group id a tenant runs as. */
+export interface TenantUser {
+  uid: number;
+  gid: number;
 }
 
 /** The fully-filled form of {@link TenantRuntimeOptions}. */
@@ -138,6 +155,7 @@ export interface ResolvedTenantRuntimeOptions {
   passEnv: string[];
   nodeEnv: string;
   limits: TenantLimits;
+  user: TenantUser | ((key: string) => TenantUser | undefined) | undefined;
   stdio: 'pipe' | 'inherit' | 'ignore';
   maxLogLineLength: number;
   clock: Clock;
@@ -163,6 +181,7 @@ const KNOWN = [
   'passEnv',
   'nodeEnv',
   'limits',
+  'user',
   'stdio',
   'maxLogLineLength',
   'clock',
@@ -230,6 +249,7 @@ export function resolveTenantRuntimeOptions(options: TenantRuntimeOptions): Reso
     passEnv: options.passEnv ?? [],
     nodeEnv: options.nodeEnv ?? 'production',
     limits: options.limits ?? {},
+    user: options.user,
     stdio: options.stdio ?? 'pipe',
     maxLogLineLength: options.maxLogLineLength ?? 16_384,
     clock: options.clock ?? systemClock,
@@ -254,6 +274,7 @@ export function resolveTenantRuntimeOptions(options: TenantRuntimeOptions): Reso
   if (cgroupParent !== undefined && (typeof cgroupParent !== 'string' || !isAbsolute(cgroupParent))) {
     check.fail('limits.cgroupParent', 'an absolute path', cgroupParent);
   }
+  if (typeof resolved.user !== 'function' && resolved.user !== undefined) checkUser('user', resolved.user);
   check.oneOf('stdio', resolved.stdio, ['pipe', 'inherit', 'ignore']);
   check.count('maxLogLineLength', resolved.maxLogLineLength, { min: 1, max: 1 << 24 });
   check.clock('clock', resolved.clock);
@@ -261,6 +282,14 @@ export function resolveTenantRuntimeOptions(options: TenantRuntimeOptions): Reso
     if (resolved[hook] !== undefined) check.function(hook, resolved[hook]);
   }
   return resolved;
+}
+
+/** Checks a {@link TenantUser}: an object of two integer ids. */
+export function checkUser(name: string, user: unknown): asserts user is TenantUser {
+  check.object(name, user);
+  check.keys(name, user, ['uid', 'gid']);
+  check.count(`${name}.uid`, (user as Record<string, unknown>).uid, { min: 0, max: 2 ** 32 - 2 });
+  check.count(`${name}.gid`, (user as Record<string, unknown>).gid, { min: 0, max: 2 ** 32 - 2 });
 }
 
 function resolveBackoff(options: BackoffOptions | undefined): ResolvedBackoffOptions {

@@ -8,7 +8,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { InvalidTenantKeyError, TenantNotFoundError } from './errors.js';
+import { InvalidTenantKeyError, TenantEntryOutsideRootError, TenantNotFoundError } from './errors.js';
 
 /** The longest key: a DNS label, so that a key can be a host name's first label. */
 export const MAX_TENANT_KEY_LENGTH = 63;
@@ -68,10 +68,7 @@ export async function resolveTenantDirectory(realRoot: string, key: string): Pro
   } catch (error) {
     throw new TenantNotFoundError(key, candidate, { cause: error });
   }
-  const inside = relative(realRoot, resolved);
-  if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-    throw new InvalidTenantKeyError(key, 'its directory resolves outside the tenants root');
-  }
+  if (!isStrictlyInside(realRoot, resolved)) throw new InvalidTenantKeyError(key, 'its directory resolves outside the tenants root');
   let isDirectory = false;
   try {
     isDirectory = (await stat(resolved)).isDirectory();
@@ -80,4 +77,31 @@ export async function resolveTenantDirectory(realRoot: string, key: string): Pro
   }
   if (!isDirectory) throw new TenantNotFoundError(key, candidate);
   return resolved;
+}
+
+/** True when `path` lies below `root` (both resolved), not `root` itself. */
+function isStrictlyInside(root: string, path: string): boolean {
+  const inside = relative(root, path);
+  return !(inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside));
+}
+
+/**
+ * Checks that a tenant's own entry file (an `entry` relative to its
+ * directory), once every symlink is resolved, lies inside the resolved root:
+ * a tenant cannot point the runtime at a file outside its fence. An entry
+ * that does not exist passes (the start fails on its own, with Node's
+ * message); an absolute `entry` is the operator's, not a tenant's, and is not
+ * checked.
+ *
+ * @throws TenantEntryOutsideRootError (`ERR_TENANT_ENTRY_OUTSIDE_ROOT`).
+ */
+export async function assertEntryInsideRoot(realRoot: string, key: string, directory: string, entry: string): Promise<void> {
+  if (isAbsolute(entry)) return;
+  let resolved: string;
+  try {
+    resolved = await realpath(join(directory, entry));
+  } catch {
+    return;
+  }
+  if (!isStrictlyInside(realRoot, resolved)) throw new TenantEntryOutsideRootError(key, entry, resolved);
 }

@@ -30,7 +30,7 @@ import { TenantProcess } from './internal/tenant-process.js';
 import { tenantSpawnSpec } from './internal/spawn-spec.js';
 import { isStartFailure, stoppedStartError, withSignal } from './internal/settle.js';
 import { resolveTenantRuntimeOptions, type ResolvedTenantRuntimeOptions, type TenantRuntimeOptions } from './options.js';
-import { assertTenantKey, resolveTenantDirectory } from './tenant-key.js';
+import { assertEntryInsideRoot, assertTenantKey, resolveTenantDirectory } from './tenant-key.js';
 import { check } from './internal/validate.js';
 
 /** Options of {@link TenantRuntime.ensure} and {@link TenantRuntime.restart}. */
@@ -341,7 +341,9 @@ export class TenantRuntime {
       // in the order they began (synchronously in ensure() when nothing is exiting), not in the order their
       // file-system calls happen to finish.
       place = this.#slots.reserve(signal);
-      const directory = await resolveTenantDirectory(await this.#root(), key);
+      const root = await this.#root();
+      const directory = await resolveTenantDirectory(root, key);
+      if (this.options.entry !== undefined) await assertEntryInsideRoot(root, key, directory, this.options.entry);
       this.#throwIfStopped(entry);
       await place.acquire();
       slot = true;

@@ -17,6 +17,7 @@
  */
 import type { Server } from 'node:net';
 import { hasParent, listen as listenOnParentSocket, ready, reportActivity } from '@drove/pool/child';
+import { guardHandedOverConnections } from './internal/handed-over-guard.js';
 import { LISTEN_MODE_ENV } from './internal/listen-mode.js';
 
 /** Where {@link listen} made the server listen. */
@@ -49,7 +50,10 @@ export interface TenantListenOptions {
  * runtime died, even by SIGKILL), so no tenant is left orphaned, and answers
  * the runtime's `ping` and `shutdown` envelopes. Under `listen: 'handle'` the
  * server also takes connections the runtime hands over (the proxy's
- * `handoff` mode), and reports the requests it serves on them as activity.
+ * `handoff` mode), reports the requests it serves on them as activity, and
+ * answers a request on such a connection whose `Host` is not the one its
+ * first request named with `421 Misdirected Request`, closing it: a
+ * connection the front door handed over carries one tenant's requests only.
  *
  * @throws the server's own `'error'` (for example `EADDRINUSE` when run standalone on a taken port);
  *   under `listen: 'handle'`, pool's `ERR_POOL_SOCKET` when the runtime lends no socket.
@@ -72,6 +76,7 @@ export async function listen(server: Server, options: TenantListenOptions = {}):
   process.once('disconnect', orphaned);
   try {
     if (mode === 'handle') {
+      guardHandedOverConnections(server);
       await listenOnParentSocket(server);
       // Requests on connections the runtime handed over pass no proxy: they reach the runtime's idle clock this way.
       server.on('request', () => reportActivity());

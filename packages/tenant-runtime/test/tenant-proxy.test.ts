@@ -241,8 +241,10 @@ describe('createTenantProxy with handoff', () => {
     expect(echoed.body === body.toString('utf8')).toBe(true);
     const again = JSON.parse((await acme('/peer', { host: 'acme.tenants.test' })).body) as { pid: number; remotePort: number };
     expect(again).toEqual({ key: 'acme', pid: peer.pid, remotePort: first.localPort, path: '/peer' });
-    // The connection is acme's now: a later request naming another host still reaches acme, unread by the proxy.
-    expect(JSON.parse((await acme('/peer', { host: 'globex.tenants.test' })).body)).toMatchObject({ key: 'acme', pid: peer.pid });
+    // The connection is acme's now: a later request naming another host is refused by acme's helper (421), never served.
+    const misdirected = await acme('/peer', { host: 'globex.tenants.test' });
+    expect(misdirected.status).toBe(421);
+    expect(misdirected.body).not.toContain('"key"');
 
     const globex = connection(port);
     const other = await globex('/peer', { host: 'globex.tenants.test' });
@@ -264,16 +266,13 @@ describe('createTenantProxy with handoff', () => {
     expect(await waitFor(() => tenant.lastTouchedAt === clock.now())).toBe(true);
   });
 
-  it('proxies the connections it cannot hand over: a path-prefix route, an unknown tenant, a tenant that listens on a port of its own', async () => {
+  it('proxies the connections it cannot hand over: an unknown tenant, a tenant that listens on a port of its own; refuses handoff for routes not by Host', async () => {
     const { runtime: rt } = runtime(tenantsRoot(['acme']));
-    const byPath = await frontDoor(rt, { handoff: true, resolveKey: keyFromPathPrefix() });
-    const send = connection(byPath);
-    const proxied = await send('/acme/peer');
-    expect(proxied.status).toBe(200);
-    expect(JSON.parse(proxied.body)).toMatchObject({ key: 'acme', path: '/peer' });
-    expect((JSON.parse(proxied.body) as { remotePort: number }).remotePort).not.toBe(proxied.localPort);
-    // Later requests on that connection are routed one by one.
-    expect((await send('/nobody/peer')).status).toBe(404);
+    // A handed-over connection is routed by its first request alone: only a route by Host can hold for the later ones.
+    expect(() => createTenantProxy(rt, { handoff: true, resolveKey: keyFromPathPrefix() })).toThrow(
+      expect.objectContaining({ code: 'ERR_TENANT_INVALID_OPTION', message: expect.stringContaining('keyFromHost') }),
+    );
+    expect(() => createTenantProxy(rt, { handoff: true, resolveKey: () => 'acme' })).toThrow(expect.objectContaining({ code: 'ERR_TENANT_INVALID_OPTION' }));
 
     const byHost = await frontDoor(rt, { handoff: true });
     expect((await connection(byHost)('/peer', { host: 'nobody.tenants.test' })).status).toBe(404);

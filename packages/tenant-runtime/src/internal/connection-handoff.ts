@@ -1,105 +1,94 @@
 /**
  * The proxy's `handoff` mode: the first request head of each new connection
  * is read here (pool's `readConnectionHead`, which stops the socket so no
- * byte is lost), routed with the proxy's `resolveKey`, and the connection is
- * handed to its tenant (`runtime.handOver`), which serves it from then on. A
- * connection that cannot go that way is served by the proxy's own HTTP
- * server, as if it had never been read: no route, a route that rewrites the
- * path, a head this module does not read plainly, a tenant that cannot take
- * connections, a tenant refused or failed to start (answered with that error).
+ * byte is lost) and checked with the front door's strict parser, routed by
+ * its `Host`, and the connection is handed to its tenant (`runtime.handOver`)
+ * with that `Host`, which the tenant side holds every later request on the
+ * connection to (421 otherwise). A connection that cannot go that way is
+ * served by the front door itself from its first byte: a head the parser
+ * refuses (answered 400 at once, bare LF included), no route, a peer that
+ * `trustProxy` trusts (a reverse proxy mixes clients on one connection), a
+ * tenant that cannot take connections, refused or failed to start.
  */
-import { IncomingMessage, maxHeaderSize, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { readConnectionHead, resumeReading } from '@drove/pool/transport';
 import type { Tenant } from '../events.js';
-import type { TenantRoute } from '../tenant-proxy.js';
 import type { TenantRuntime } from '../tenant-runtime.js';
-
-const END_OF_HEAD = Buffer.from('\r\n\r\n');
-const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/;
-const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/;
+import type { FrontDoor } from './front-door-connection.js';
+import { headEnd, parseRequestHead, type RequestHead } from './http1-head.js';
 
 function ignore(): void {}
 
 /**
  * Takes over `server`'s connections: each is handed to its tenant when it can
- * be, and served by `server` otherwise. When the tenant was refused or failed
- * to start, `refused(socket, error)` runs first, so that `server` answers the
- * connection's first request with that error instead of starting it again.
+ * be, and given to `serveHere` (with the bytes read so far, and the runtime's
+ * refusal of its first request's tenant, if that was why) otherwise.
  */
 export function handConnectionsOver(
   server: Server,
   runtime: TenantRuntime,
-  resolveKey: (request: IncomingMessage) => TenantRoute,
-  refused: (socket: Socket, error: unknown) => void,
+  door: FrontDoor,
+  serveHere: (socket: Socket, bytes: Buffer, refusal?: { error: unknown }) => void,
 ): void {
-  const serveHere = server.listeners('connection')[0] as (socket: Socket) => void;
-  server.removeListener('connection', serveHere);
   server.on('connection', (socket: Socket) => void route(socket));
 
   async function route(socket: Socket): Promise<void> {
-    // Until the HTTP server or a tenant owns the socket, its errors (a client that went away) end it quietly.
+    // Until the front door or a tenant owns the socket, its errors (a client that went away) end it quietly.
     socket.on('error', ignore);
-    // A client that never finishes its head is dropped after the server's `headersTimeout` (0: never).
-    const timer = server.headersTimeout > 0 ? setTimeout(() => socket.destroy(), server.headersTimeout).unref() : undefined;
-    const head = await readConnectionHead(socket, { complete: (bytes) => bytes.includes(END_OF_HEAD), maxBytes: maxHeaderSize });
-    clearTimeout(timer);
-    if (socket.destroyed) return;
-    const here = () => {
+    if (door.trusted(socket)) {
+      // A proxy of the user's sends many clients' requests on one connection: served here, request by request.
+      socket.off('error', ignore);
+      return serveHere(socket, Buffer.alloc(0));
+    }
+    const here = (bytes: Buffer, refusal?: { error: unknown }) => {
       socket.off('error', ignore);
       resumeReading(socket);
-      serveHere.call(server, socket);
-      if (head.bytes.length > 0) socket.emit('data', head.bytes);
+      serveHere(socket, bytes, refusal);
     };
-    const request = head.complete ? requestFromHead(head.bytes, socket) : undefined;
-    if (request === undefined) return here();
-    let route: TenantRoute;
+    // A client that never finishes its head is dropped after the server's `headersTimeout` (0: never).
+    const timer = server.headersTimeout > 0 ? setTimeout(() => socket.destroy(), server.headersTimeout).unref() : undefined;
+    const read = await readConnectionHead(socket, { complete: (bytes) => decided(bytes, door.maxHeaderSize), maxBytes: door.maxHeaderSize + 4 });
+    clearTimeout(timer);
+    if (socket.destroyed) return;
+    const head = requestHead(read.bytes, door.maxHeaderSize);
+    // Anything not plainly one good request head is the front door's to answer (or refuse).
+    if (head === undefined) return here(read.bytes);
+    let key: string | undefined;
     try {
-      route = resolveKey(request);
+      key = door.route(head, socket)?.key;
     } catch {
-      return here(); // the HTTP server routes it again and answers the error
+      return here(read.bytes);
     }
-    const key = typeof route === 'string' ? route : route?.key;
-    // Later requests on the connection go to the same tenant unread: only a route that keeps the path can hold for them.
-    if (key === undefined || (typeof route === 'object' && route.path !== undefined && route.path !== request.url)) return here();
+    if (key === undefined) return here(read.bytes);
     let tenant: Tenant;
     try {
       tenant = await runtime.ensure(key);
     } catch (error) {
-      // Refused or failed to start: the HTTP server answers it (404, 503 with Retry-After, 502).
-      if (socket.destroyed) return;
-      refused(socket, error);
-      return here();
+      // Refused or failed to start: the front door answers the first request with that (404, 503 with Retry-After, 502).
+      if (!socket.destroyed) here(read.bytes, { error });
+      return;
     }
-    if (socket.destroyed || (await runtime.handOver(tenant, socket, head.bytes))) return;
-    if (!socket.destroyed) here();
+    if (socket.destroyed || (await runtime.handOver(tenant, socket, read.bytes))) return;
+    if (!socket.destroyed) here(read.bytes);
   }
 }
 
-/** The request line and headers of a head, as the router sees them; `undefined` for anything not plainly HTTP/1.x. */
-function requestFromHead(bytes: Buffer, socket: Socket): IncomingMessage | undefined {
-  const lines = bytes.toString('latin1', 0, bytes.indexOf(END_OF_HEAD)).split('\r\n');
-  const start = REQUEST_LINE.exec(lines[0] ?? '');
-  if (start === null) return undefined;
-  const rawHeaders: string[] = [];
-  const headers: Record<string, string> = {};
-  for (let i = 1; i < lines.length; i++) {
-    const header = HEADER_LINE.exec(lines[i] as string);
-    if (header === null) return undefined;
-    const [, name, value] = header as unknown as [string, string, string];
-    rawHeaders.push(name, value);
-    const lower = name.toLowerCase();
-    // Node's own rule for the ones a router reads: the first `Host` counts, others join with commas.
-    if (headers[lower] === undefined) headers[lower] = value;
-    else if (lower !== 'host') headers[lower] += `, ${value}`;
+/** True once `bytes` hold a whole head, or enough to refuse it. */
+function decided(bytes: Buffer, maxBytes: number): boolean {
+  try {
+    return headEnd(bytes, 0, maxBytes) !== 0;
+  } catch {
+    return true;
   }
-  const request = new IncomingMessage(socket);
-  request.method = start[1] as string;
-  request.url = start[2] as string;
-  request.httpVersionMajor = 1;
-  request.httpVersionMinor = Number(start[3]);
-  request.httpVersion = `1.${start[3]}`;
-  request.rawHeaders = rawHeaders;
-  request.headers = headers;
-  return request;
+}
+
+/** The first request's head when it is whole and the strict parser takes it. */
+function requestHead(bytes: Buffer, maxBytes: number): RequestHead | undefined {
+  try {
+    const end = headEnd(bytes, 0, maxBytes);
+    return end === 0 ? undefined : parseRequestHead(bytes, 0, end);
+  } catch {
+    return undefined;
+  }
 }

@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import type { SpawnSpec } from '@drove/pool/transport';
 import type { ResolvedTenantRuntimeOptions } from '../options.js';
 import { LISTEN_MODE_ENV, TENANT_KEY_ENV } from './listen-mode.js';
+import { checkUser } from '../options.js';
 import { check } from './validate.js';
 
 /**
@@ -31,12 +32,15 @@ export function tenantSpawnSpec(
   Object.assign(env, added);
   env[TENANT_KEY_ENV] = key;
   env[LISTEN_MODE_ENV] = options.listen;
+  const user = typeof options.user === 'function' ? options.user(key) : options.user;
+  if (typeof options.user === 'function' && user !== undefined) checkUser('user(key)', user);
+  const ids = user === undefined ? {} : { uid: user.uid, gid: user.gid };
   const heap = options.limits.maxOldSpaceSizeMb;
   const { stdio } = options;
   if (options.command) {
     if (heap !== undefined) env.NODE_OPTIONS = [env.NODE_OPTIONS, `--max-old-space-size=${heap}`].filter(Boolean).join(' ');
     const [command = '', ...args] = options.command;
-    return { kind: 'command', command, args, cwd: directory, env, stdio, ipc: true };
+    return { kind: 'command', command, args, cwd: directory, env, stdio, ipc: true, processGroup: true, ...ids };
   }
   const entry = options.entry ?? 'server.js';
   return {
@@ -48,5 +52,8 @@ export function tenantSpawnSpec(
     cwd: directory,
     env,
     stdio,
+    // Its own process group: every stop, and the runtime's death, ends the tenant's children too.
+    processGroup: true,
+    ...ids,
   };
 }
