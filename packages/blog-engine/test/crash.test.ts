@@ -66,6 +66,28 @@ describe('a build killed at any moment, then run again, gives exactly the output
     expect(tree(join(site, '_site'))).toEqual(await cleanTree(site));
   });
 
+  it('removes the staging folder of a build killed after its last commit, though the next has nothing to render', async () => {
+    const site = blog();
+    await build({ site, workers: 2 });
+    writeFileSync(join(site, 'posts/p5.md'), readFileSync(join(site, 'posts/p5.md'), 'utf8').replace('More of 5.', 'More of 5, edited.'));
+    // One page changes (its body is below the excerpt): one chunk, nothing removed, then SIGKILL before the staging folder goes.
+    const { ended } = spawnCli(['build', site, '--workers', '2'], { DROVE_BLOG_CRASH_AT: 'after-commit-chunk:1' });
+    expect(await ended).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(existsSync(join(site, '_site', '.drove-tmp'))).toBe(true);
+    expect((await spawnCli(['build', site]).ended).code).toBe(0);
+    expect(existsSync(join(site, '_site', '.drove-tmp'))).toBe(false);
+    expect(tree(join(site, '_site'))).toEqual(await cleanTree(site));
+  });
+
+  it.each([1, 20])('rebuilds every file after a --clean build SIGKILLed at its removal %i', async (nth) => {
+    const site = blog();
+    await build({ site, workers: 2 });
+    const { ended } = spawnCli(['build', site, '--clean'], { DROVE_BLOG_CRASH_AT: `remove-file:${nth}` });
+    expect(await ended).toEqual({ code: null, signal: 'SIGKILL' });
+    expect((await spawnCli(['build', site]).ended).code).toBe(0);
+    expect(tree(join(site, '_site'))).toEqual(await cleanTree(site));
+  });
+
   it('survives SIGKILLs at arbitrary moments of a larger build', async () => {
     const site = tempDir();
     await generateSite({ out: site, posts: 200, seed: 5 });

@@ -13,6 +13,7 @@ import { deserialize } from 'node:v8';
 import { defineWorker } from '@drove/pool/worker';
 import { PageRenderer } from '../internal/page-renderer.js';
 import { contentHash } from '../internal/hash.js';
+import { crashPoint } from '../internal/crash-point.js';
 import { FileStager, moveIntoPlace } from '../internal/file-stager.js';
 import type { RenderJob, RenderOutcome, Snapshot } from '../internal/snapshot.js';
 
@@ -74,6 +75,7 @@ export default defineWorker({
       const { renderer, stager, outDir, probeDisk } = loaded(ctx.state as WorkerState, build);
       const outcomes: RenderOutcome[] = [];
       for (const job of jobs) {
+        crashPoint('render-page');
         const rendered = renderer.render(job.route, job.path);
         if (!rendered.ok) {
           outcomes.push({ path: job.path, status: 'failed', problem: rendered.problem.toJSON() });

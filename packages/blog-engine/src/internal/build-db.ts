@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from '@libsql/client';
 import { BlogEngineError } from '../errors.js';
+import { crashPoint } from './crash-point.js';
 
 /** What the database knows of one output file. */
 export interface OutputRow {
@@ -99,6 +100,7 @@ export class BuildDatabase {
   /** Replaces the input table with exactly these rows (deleted inputs go). */
   async saveInputs(rows: { path: string; fingerprint: string; parsed: string; facts: string }[], removed: string[]): Promise<void> {
     if (rows.length === 0 && removed.length === 0) return;
+    crashPoint('db-write');
     await this.#client.batch(
       [
         {
@@ -117,6 +119,7 @@ export class BuildDatabase {
    */
   async markPending(outDir: string, rows: { path: string; section: string }[]): Promise<void> {
     if (rows.length === 0) return;
+    crashPoint('db-write');
     const json = JSON.stringify(rows);
     await this.#client.batch(
       [
@@ -130,6 +133,7 @@ export class BuildDatabase {
   /** Records files that are now on disk in `outDir` with these keys and hashes, in one transaction. */
   async commitOutputs(outDir: string, rows: { path: string; section: string; key: string; hash: string }[]): Promise<void> {
     if (rows.length === 0) return;
+    crashPoint('db-write');
     const json = JSON.stringify(rows);
     await this.#client.batch(
       [
@@ -143,6 +147,7 @@ export class BuildDatabase {
   /** Forgets files that were removed from `outDir`. */
   async deleteOutputs(outDir: string, paths: string[]): Promise<void> {
     if (paths.length === 0) return;
+    crashPoint('db-write');
     const json = JSON.stringify(paths);
     await this.#client.batch(
       [
@@ -161,6 +166,7 @@ export class BuildDatabase {
 
   /** Forgets that the engine wrote anything in `outDir` (the folder is gone, or was emptied). */
   async disownAll(outDir: string): Promise<void> {
+    crashPoint('db-write');
     await this.#client.execute({ sql: 'DELETE FROM owned WHERE out_dir = ?', args: [outDir] });
   }
 
@@ -171,6 +177,7 @@ export class BuildDatabase {
 
   /** Stores new macro results and drops those no post uses any more. */
   async saveMacros(added: { key: string; output: string }[], used: string[]): Promise<void> {
+    crashPoint('db-write');
     await this.#client.batch(
       [
         { sql: `INSERT OR REPLACE INTO macros SELECT value->>'key', value->>'output' FROM json_each(?)`, args: [JSON.stringify(added)] },
@@ -187,15 +194,18 @@ export class BuildDatabase {
   }
 
   async setMeta(key: string, value: string): Promise<void> {
+    crashPoint('db-write');
     await this.#client.execute({ sql: 'INSERT OR REPLACE INTO meta VALUES (?, ?)', args: [key, value] });
   }
 
   async deleteMeta(key: string): Promise<void> {
+    crashPoint('db-write');
     await this.#client.execute({ sql: 'DELETE FROM meta WHERE key = ?', args: [key] });
   }
 
   /** Forgets every output's row (a clean build, or a different output folder); what the engine owns in each folder stays known. */
   async resetOutputs(): Promise<void> {
+    crashPoint('db-write');
     await this.#client.batch(['DELETE FROM outputs', "DELETE FROM meta WHERE key = 'complete'"], 'write');
   }
 

@@ -1,7 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BlogEngineError } from '../errors.js';
+import { crashPoint, crashPointDue } from './crash-point.js';
 
 /** The staging folder inside the output folder: same file system, so a rename into place is atomic. */
 export const stagingFolderName = '.drove-tmp';
@@ -30,12 +31,22 @@ export class FileStager {
         mkdirSync(this.#dir, { recursive: true });
         this.#ready = true;
       }
-      writeFileSync(join(this.#dir, name), bytes);
+      if (crashPointDue('stage-write')) writeHalfThenCrash(join(this.#dir, name), bytes);
+      else writeFileSync(join(this.#dir, name), bytes);
     } catch (error) {
       throw new BlogEngineError('ERR_BLOG_IO', `could not write a staging file in ${this.#dir}: ${(error as Error).message}`, { cause: error });
     }
     return `${this.#name}/${name}`;
   }
+}
+
+/** For the chaos tests: a file half written when the process dies. */
+function writeHalfThenCrash(file: string, bytes: Buffer): void {
+  const fd = openSync(file, 'w');
+  writeSync(fd, bytes, 0, bytes.length >> 1);
+  crashPoint('stage-write');
+  writeSync(fd, bytes, bytes.length >> 1);
+  closeSync(fd);
 }
 
 const madeDirs = new Set<string>();
@@ -51,6 +62,7 @@ export function moveIntoPlace(outDir: string, moves: { staged: string; path: str
         mkdirSync(dir, { recursive: true });
         madeDirs.add(dir);
       }
+      crashPoint('move');
       renameSync(join(stagingDir, staged), target);
     } catch (error) {
       // A folder made by an earlier build may have been removed since: make it again once.
@@ -76,6 +88,7 @@ export async function removeOutputs(outDir: string, paths: string[]): Promise<vo
     paths.map(async (path) => {
       const file = join(outDir, path);
       try {
+        crashPoint('remove-file');
         await unlink(file);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
