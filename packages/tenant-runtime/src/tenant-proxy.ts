@@ -185,9 +185,25 @@ export function createTenantProxy(runtime: TenantRuntime, options: TenantProxyOp
     for (const socket of sockets.keys()) socket.destroy();
     closeAll();
   };
-  server.once('close', () => upstreams.close());
+  // One timer for every connection's keep-alive and head timeouts (at most a second late), not one per request.
+  let sweeper: NodeJS.Timeout | undefined;
+  server.on('listening', () => {
+    sweeper ??= setInterval(() => {
+      const now = performance.now();
+      for (const connection of sockets.values()) connection?.expire(now);
+      upstreams.sweep(now);
+    }, SWEEP_MS).unref();
+  });
+  server.once('close', () => {
+    clearInterval(sweeper);
+    sweeper = undefined;
+    upstreams.close();
+  });
   return server;
 }
+
+/** How often idle connections are checked against `keepAliveTimeout` and `headersTimeout`. */
+const SWEEP_MS = 1000;
 
 /** How long a request that found its tenant's port closed waits for the runtime to see the tenant's exit. */
 const EXIT_WAIT_MS = 3000;

@@ -98,6 +98,40 @@ describe('createTenantProxy', () => {
     expect(answer.body === body.toString('utf8')).toBe(true);
   });
 
+  it('relays every byte of a large answer to a slow client, in order, whatever the tenant sends meanwhile', async () => {
+    // The front door reads answers into one reused buffer: a client that reads slowly must still get each byte as sent.
+    const { runtime: rt } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt);
+    const total = 4 * 1024 * 1024;
+    // Each framing the front door relays: a length (written as read), chunks (written re-framed).
+    for (const path of [`/pattern?bytes=${total}&piece=700&length`, `/pattern?bytes=${total}&piece=9000&length`, `/pattern?bytes=${total}&piece=700`]) {
+      const received = await new Promise<Buffer>((resolve, reject) => {
+        const outgoing = request(
+          { host: '127.0.0.1', port, path, agent: false, headers: { host: 'acme.tenants.test' } },
+          (response) => {
+            const chunks: Buffer[] = [];
+            let reads = 0;
+            response.on('data', (chunk: Buffer) => {
+              chunks.push(chunk);
+              // Reads in bursts: the front door's writes to this client back up again and again.
+              if (++reads % 4 === 0) {
+                response.pause();
+                setTimeout(() => response.resume(), 1);
+              }
+            });
+            response.on('end', () => resolve(Buffer.concat(chunks)));
+            response.on('error', reject);
+          },
+        );
+        outgoing.on('error', reject);
+        outgoing.end();
+      });
+      expect(received.length).toBe(total);
+      const wrong = received.findIndex((byte, offset) => byte !== offset % 251);
+      expect(wrong).toBe(-1);
+    }
+  });
+
   it('forwards headers without hop-by-hop ones, and adds x-forwarded-*', async () => {
     const { runtime: rt } = runtime(tenantsRoot(['acme']));
     const port = await frontDoor(rt);

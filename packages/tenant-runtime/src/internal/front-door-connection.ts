@@ -64,6 +64,21 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'content-length',
 ]);
+/** Their lengths: most names are not one of them, and need no lower-casing to tell. */
+const HOP_BY_HOP_LENGTHS = new Set([...HOP_BY_HOP].map((name) => name.length));
+
+/** True for a field the front door never forwards as it came: hop-by-hop, named by `Connection`, or a forwarding field it writes itself. */
+function dropped(name: string, nominated: Set<string> | undefined, forwarding: 'all' | 'for' | 'none'): boolean {
+  const first = name.charCodeAt(0) | 0x20;
+  const hop = HOP_BY_HOP_LENGTHS.has(name.length);
+  // x-forwarded-*, x-real-ip, forwarded
+  const forward = forwarding !== 'none' && (first === 120 || first === 102);
+  if (!hop && !forward && nominated === undefined) return false;
+  const lower = name.toLowerCase();
+  if ((hop && HOP_BY_HOP.has(lower)) || nominated?.has(lower) === true) return true;
+  if (!forward) return false;
+  return forwarding === 'all' ? isForwardingField(lower) : lower === 'x-forwarded-for';
+}
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
@@ -104,6 +119,8 @@ const enum Phase {
 export interface ServedConnection {
   /** Ends the connection if no request is under way on it; otherwise it ends after the current answer. */
   closeIfIdle(): void;
+  /** Ends the connection if it waited longer than `keepAliveTimeout` for a request, or `headersTimeout` for the rest of a head. */
+  expire(now: number): void;
   destroy(): void;
 }
 
@@ -126,6 +143,9 @@ class FrontDoorConnection implements UpstreamListener {
   /** Bytes read from the client and not consumed yet. */
   #pending: Buffer;
   #clientEnded = false;
+  /** While waiting for a head: since when (`performance.now()`), and for how long at most (0: no bound). */
+  #waitFrom = 0;
+  #waitLimitMs = 0;
   /** The runtime's answer for the first request's tenant, when it was asked already. */
   #firstRefusal: { error: unknown } | undefined;
 
@@ -169,7 +189,6 @@ class FrontDoorConnection implements UpstreamListener {
     socket.on('end', () => this.#onClientEnd());
     socket.on('error', () => this.#abort());
     socket.on('close', () => this.#abort());
-    socket.on('timeout', () => this.#onTimeout());
     socket.on('drain', () => this.#upstream?.socket.resume());
     socket.resume();
     this.#readHead();
@@ -201,14 +220,11 @@ class FrontDoorConnection implements UpstreamListener {
     }
   }
 
-  #onTimeout(): void {
-    if (this.#phase === Phase.Head) this.#socket.destroy();
-  }
-
   #readHead(): void {
     const pending = this.#pending;
     if (pending.length === 0) {
-      this.#socket.setTimeout(this.#door.keepAliveTimeoutMs());
+      this.#waitFrom = performance.now();
+      this.#waitLimitMs = this.#door.keepAliveTimeoutMs();
       return;
     }
     let end: number;
@@ -216,7 +232,11 @@ class FrontDoorConnection implements UpstreamListener {
     try {
       end = headEnd(pending, 0, this.#door.maxHeaderSize);
       if (end === 0) {
-        this.#socket.setTimeout(this.#door.headersTimeoutMs());
+        // The head's clock runs from its first byte.
+        if (this.#waitLimitMs !== this.#door.headersTimeoutMs() || this.#waitFrom === 0) {
+          this.#waitFrom = performance.now();
+          this.#waitLimitMs = this.#door.headersTimeoutMs();
+        }
         return;
       }
       head = parseRequestHead(pending, 0, end);
@@ -225,7 +245,8 @@ class FrontDoorConnection implements UpstreamListener {
       else throw error;
       return;
     }
-    this.#socket.setTimeout(0);
+    this.#waitLimitMs = 0;
+    this.#waitFrom = 0;
     this.#head = head;
     this.#closeAfter = head.close || this.#clientEnded || !this.#door.accepting();
     let route: Route | undefined;
@@ -319,13 +340,12 @@ class FrontDoorConnection implements UpstreamListener {
     const raw = head.rawHeaders;
     let text = `${head.method} ${this.#path} HTTP/1.1\r\n`;
     let sawHost = false;
+    // A trusted peer's X-Forwarded-For is folded into the one the front door writes; an untrusted peer's forwarding fields are dropped.
+    const forwarding = this.#trusted ? 'for' : 'all';
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] as string;
-      const lower = name.toLowerCase();
-      if (HOP_BY_HOP.has(lower) || head.nominated?.has(lower)) continue;
-      // A trusted peer's X-Forwarded-For is folded into the one the front door writes; an untrusted peer's forwarding fields are dropped.
-      if (lower === 'x-forwarded-for' || (!this.#trusted && isForwardingField(lower))) continue;
-      if (lower === 'host') sawHost = true;
+      if (dropped(name, head.nominated, forwarding)) continue;
+      if (name.length === 4 && name.toLowerCase() === 'host') sawHost = true;
       text += `${name}: ${raw[i + 1] as string}\r\n`;
     }
     // An HTTP/1.0 request without Host (RFC 9112 §3.2: empty when there is no authority), or an absolute-form one.
@@ -388,6 +408,14 @@ class FrontDoorConnection implements UpstreamListener {
 
   // ─── the answer ────────────────────────────────────────────────────────────
 
+  holdsUpstreamBytes(flushed: () => void): boolean {
+    const socket = this.#socket;
+    if (socket.writableLength === 0 || socket.destroyed) return false;
+    // Called once everything written before it has gone out (or failed, when the client went away).
+    socket.write(EMPTY, flushed);
+    return true;
+  }
+
   onUpstreamData(chunk: Buffer): void {
     if (this.#answer === undefined) {
       this.#answerBuffer = this.#answerBuffer.length === 0 ? chunk : Buffer.concat([this.#answerBuffer, chunk]);
@@ -404,7 +432,11 @@ class FrontDoorConnection implements UpstreamListener {
     let answer: ResponseHead;
     try {
       end = headEnd(bytes, 0, MAX_RESPONSE_HEAD);
-      if (end === 0) return;
+      if (end === 0) {
+        // Kept for the next read, which reuses the connection's read buffer: copied.
+        this.#answerBuffer = Buffer.from(bytes);
+        return;
+      }
       answer = parseResponseHead(bytes, 0, end);
     } catch (error) {
       this.#badGateway(error);
@@ -459,8 +491,7 @@ class FrontDoorConnection implements UpstreamListener {
     let text = '';
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] as string;
-      const lower = name.toLowerCase();
-      if (HOP_BY_HOP.has(lower) || answer.nominated?.has(lower)) continue;
+      if (dropped(name, answer.nominated, 'none')) continue;
       text += `${name}: ${raw[i + 1] as string}\r\n`;
     }
     return text;
@@ -645,6 +676,10 @@ class FrontDoorConnection implements UpstreamListener {
     this.#phase = Phase.Gone;
     this.#dropUpstream();
     this.#socket.destroy();
+  }
+
+  expire(now: number): void {
+    if (this.#phase === Phase.Head && this.#waitLimitMs > 0 && now - this.#waitFrom >= this.#waitLimitMs) this.#abort();
   }
 
   closeIfIdle(): void {

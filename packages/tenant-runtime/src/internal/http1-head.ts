@@ -67,6 +67,7 @@ const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)$/i;
 const DIGITS = /^\d{1,15}$/;
 /** Fields that frame or route a message. */
 const FRAMING = new Set(['content-length', 'transfer-encoding', 'host']);
+const FRAMING_LENGTHS = new Set([4, 14, 17]);
 
 /**
  * Where a head ends in `bytes` from `start`: the index just past its blank
@@ -102,11 +103,17 @@ function fieldLines(head: string, from: number, invalid: (message: string) => He
     if (colon === -1 || colon >= lineEnd) throw invalid('a field line without a colon (or obs-fold)');
     const name = head.slice(at, colon);
     if (!TCHAR.test(name)) throw invalid(name === '' || /^[ \t]/.test(name) ? 'obs-fold or an empty field name' : 'whitespace or an invalid character in a field name');
-    const rawValue = head.slice(colon + 1, lineEnd);
-    const value = rawValue.replace(/^[ \t]+|[ \t]+$/g, '');
+    let from = colon + 1;
+    let to = lineEnd;
+    let code: number;
+    while (from < to && ((code = head.charCodeAt(from)) === 32 || code === 9)) from++;
+    while (to > from && ((code = head.charCodeAt(to - 1)) === 32 || code === 9)) to--;
+    const value = head.slice(from, to);
     if (BAD_VALUE.test(value)) throw invalid(`a control character in field \`${name}\``);
     // A tab around a framing or routing value is legal OWS, but parsers have read `\tchunked` differently: refused, as nginx does.
-    if (rawValue.includes('\t') && FRAMING.has(name.toLowerCase())) throw invalid(`a tab in field \`${name}\``);
+    if (FRAMING_LENGTHS.has(name.length) && FRAMING.has(name.toLowerCase()) && head.slice(colon + 1, lineEnd).includes('\t')) {
+      throw invalid(`a tab in field \`${name}\``);
+    }
     raw.push(name, value);
     at = lineEnd + 2;
   }
