@@ -1,0 +1,98 @@
+/**
+ * The chaos suite: a runtime is SIGKILLed at a random moment of its tenants' start-up (spawned,
+ * starting a grandchild, blocked, waiting, never ready, ready), and no process of its tree — tenants
+ * and their grandchildren — may be alive a second later. The schedule comes from a seed, printed;
+ * `CHAOS_SEED=<seed>` replays it; `CHAOS_ITERATIONS` sets the rounds (a few in `npm test`, many in
+ * `npm run chaos`).
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDirs, waitFor } from '@drove/test-support';
+
+const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
+const rounds = process.env.CHAOS_ITERATIONS ? Number(process.env.CHAOS_ITERATIONS) : 10;
+console.log(`tenant-runtime chaos: seed ${seed}, ${rounds} rounds (replay: CHAOS_SEED=${seed} npx vitest run test/chaos.test.ts)`);
+
+/** A seeded generator of floats in [0, 1) (mulberry32). */
+function random(from: number): () => number {
+  let state = from >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Live processes whose environment holds `marker` (a zombie's environment reads as empty). */
+function processesMarked(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) found.push(Number(entry));
+    } catch {
+      // Gone meanwhile, or not ours.
+    }
+  }
+  return found;
+}
+
+const next = random(seed);
+const survivors: number[] = [];
+afterAll(() => {
+  for (const pid of survivors) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  removeTempDirs();
+});
+
+/** The start-up plan of one tenant. */
+function plan(): string {
+  const steps: string[] = [];
+  if (next() < 0.5) steps.push('grandchild');
+  const pick = next();
+  if (pick < 0.25) steps.push(`block=${Math.floor(next() * 300)}`);
+  else if (pick < 0.5) steps.push(`wait=${Math.floor(next() * 300)}`);
+  else if (pick < 0.65) steps.push('never');
+  return steps.join(',');
+}
+
+describe('a runtime SIGKILLed while its tenants start', () => {
+  it(`leaves no process of its tree alive (seed ${seed})`, async () => {
+    const hostScript = new URL('./fixtures/chaos-host.mjs', import.meta.url).pathname;
+    for (let round = 0; round < rounds; round++) {
+      const root = makeTempDir('drove-tenant-chaos-');
+      const plans: Record<string, string> = {};
+      for (let i = 0, count = 1 + Math.floor(next() * 4); i < count; i++) {
+        mkdirSync(join(root, `t${i}`));
+        plans[`t${i}`] = plan();
+      }
+      const marker = `drove-chaos-${seed}-${round}`;
+      const killAfterMs = Math.floor(next() * 400);
+      const host = spawn(process.execPath, [hostScript, root, JSON.stringify(plans), marker], { stdio: ['ignore', 'pipe', 'inherit'] });
+      survivors.push(host.pid as number);
+      await once(host.stdout, 'data');
+      await sleep(killAfterMs);
+      const seen = processesMarked(marker);
+      const exited = once(host, 'exit');
+      host.kill('SIGKILL');
+      await exited;
+      // The promise is one second; the bound is wider for a loaded machine, not a timing claim.
+      const gone = await waitFor(() => processesMarked(marker).length === 0, { deadlineMs: 3000, intervalMs: 20 });
+      const left = processesMarked(marker);
+      survivors.push(...left);
+      expect({ round, plans, killAfterMs, seen: seen.length, left }).toEqual({ round, plans, killAfterMs, seen: seen.length, left: [] });
+      expect(gone).toBe(true);
+    }
+  }, 10_000 + rounds * 5000);
+});
