@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Agent, request, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -129,6 +129,20 @@ describe('createTenantProxy', () => {
       expect(received.length).toBe(total);
       const wrong = received.findIndex((byte, offset) => byte !== offset % 251);
       expect(wrong).toBe(-1);
+    }
+  });
+
+  it('answers 400 and closes when a client ends its side before its body did, and no tenant sees a whole request', async () => {
+    const { runtime: rt } = runtime(tenantsRoot(['acme']));
+    const port = await frontDoor(rt);
+    await rt.ensure('acme');
+    for (const body of ['Content-Length: 10\r\n\r\nhello', 'Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n']) {
+      const socket = connect(port, '127.0.0.1');
+      socket.end(`POST /echo HTTP/1.1\r\nHost: acme.tenants.test\r\n${body}`);
+      const answer: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => answer.push(chunk));
+      await once(socket, 'close');
+      expect(Buffer.concat(answer).toString('latin1')).toMatch(/^HTTP\/1\.1 400 /);
     }
   });
 

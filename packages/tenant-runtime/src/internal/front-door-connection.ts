@@ -398,6 +398,10 @@ class FrontDoorConnection implements UpstreamListener {
     }
     if (this.#phase === Phase.Answer) {
       if (this.#pending.length > MAX_AHEAD) this.#socket.pause();
+    } else if (this.#clientEnded) {
+      // The client ended its side before the body did (it half-closed while its tenant was found).
+      this.#dropUpstream();
+      this.#refuse(400, 'the request ended before its body did');
     } else if (!writable) {
       this.#socket.pause();
       out.once('drain', () => {
