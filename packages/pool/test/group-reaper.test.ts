@@ -99,7 +99,8 @@ describe('processGroup', () => {
   });
 
   it('a grandchild that leaves the group (setsid) escapes it, as documented', async () => {
-    const tree = await startTree([{ kind: 'command', command: 'sh', args: ['-c', 'setsid sleep 1000 & echo $!; wait'], processGroup: true }]);
+    // The grandchild prints its pid only once it has left the group.
+    const tree = await startTree([{ kind: 'command', command: 'sh', args: ['-c', "setsid sh -c 'echo $$; exec sleep 1000' & wait"], processGroup: true }]);
     leftovers.push(...tree.children, ...tree.lines);
     await killParent(tree);
     expect(await allGone(tree.children)).toBe(true);

@@ -37,6 +37,18 @@ describe('a child whose parent is SIGKILLed exits by itself within 1 s', () => {
     expect(await allGone(tree.children)).toBe(true);
   });
 
+  it("leaves a command's environment as it was given (the guard's sh adds no PWD)", async () => {
+    const read = async (env: NodeJS.ProcessEnv): Promise<string[]> => {
+      const endpoint = spawnEndpoint({ kind: 'command', command: 'env', env, cwd: '/', stdio: 'pipe' });
+      let out = '';
+      endpoint.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await endpoint.closed;
+      return out.trim().split('\n').sort();
+    };
+    expect(await read({ PATH: '/usr/bin:/bin', ADDED: 'yes' })).toEqual(['ADDED=yes', 'PATH=/usr/bin:/bin']);
+    expect(await read({ PATH: '/usr/bin:/bin', PWD: '/given' })).toEqual(['PATH=/usr/bin:/bin', 'PWD=/given']);
+  });
+
   it('a Node child whose parent died before the preload ran never reaches its first line', async () => {
     // As if the parent had died between the fork and setpriv's prctl: the child's ppid is not the one it was told.
     const child = spawn(process.execPath, ['--require', orphanWatch, '-e', 'console.log("first line ran")'], {

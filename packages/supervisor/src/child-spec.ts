@@ -104,6 +104,17 @@ export interface ChildSpecBase {
   env?: Record<string, string | undefined>;
   /** Working directory (process and command). @default the supervisor's */
   cwd?: string;
+  /**
+   * Run the child (process or command) as the leader of a process group of
+   * its own: stopping it signals the whole group (its subprocesses too, also
+   * after the child itself has exited), and when the supervisor's process
+   * dies, even SIGKILLed, every process of the group is killed within a
+   * second. A subprocess that leaves the group itself (`setsid`) escapes it.
+   * Without it only the child itself is stopped and outlived. See
+   * `processGroup` in `@drove/pool/transport`. Not for threads.
+   * @default false
+   */
+  processGroup?: boolean;
 }
 
 /** A Node module run as a forked process or a worker thread: the same spec, one switch. */
@@ -201,6 +212,7 @@ const BASE_KEYS = [
   'stableAfterMs',
   'env',
   'cwd',
+  'processGroup',
 ] as const;
 const NODE_KEYS = [...BASE_KEYS, 'entry', 'args', 'execArgv', 'resourceLimits', 'spare', 'preload'];
 const COMMAND_KEYS = [...BASE_KEYS, 'argv'];
@@ -327,6 +339,12 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
       }
     }
   }
+
+  const processGroup = raw.processGroup ?? false;
+  if (problems.boolean(at('processGroup'), processGroup) && processGroup && kind === 'thread') {
+    problems.fail(at('processGroup'), 'unset for a thread (a thread lives in the supervisor\'s process)', processGroup);
+  }
+  if (processGroup === true && spawn && spawn.kind !== 'thread') spawn.processGroup = true;
 
   const { spare, preload } = resolveSpare(raw, kind, cwd, at, problems);
 

@@ -1,9 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Supervisor } from '@drove/supervisor';
-import { makeTempDir, pidExists, removeTempDirs } from '@drove/test-support';
+import { isAlive, makeTempDir, pidExists, removeTempDirs } from '@drove/test-support';
 import { fixture, killAll, neverReady, nextEvent, pidOf, readyChild, record, startMaster, supervise, waitFor } from './helpers.js';
 
 afterEach(killAll);
@@ -199,6 +199,20 @@ describe('graceful shutdown', () => {
 });
 
 describe('no orphans', () => {
+  it('stops the whole process group of a child with processGroup: true, its grandchildren too', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'grandchild.pid');
+    const supervisor = supervise({
+      children: [{ name: 'shell', kind: 'command', argv: ['sh', '-c', `sleep 1000 & echo $! > ${file}; wait`], processGroup: true, restart: 'temporary' }],
+    });
+    await supervisor.start();
+    expect(await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').endsWith('\n'))).toBe(true);
+    const grandchild = Number(readFileSync(file, 'utf8').trim());
+    expect(isAlive(grandchild)).toBe(true);
+    await supervisor.terminateChild('shell');
+    expect(await waitFor(() => !isAlive(grandchild), 1000)).toBe(true);
+  });
+
   it('every child exits by itself when the master is SIGKILLed', async () => {
     const { master, line } = await startMaster('orphan-master.mjs');
     const pids = JSON.parse(line) as number[];

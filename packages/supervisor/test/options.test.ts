@@ -53,6 +53,9 @@ describe('resolveSupervisorOptions', () => {
     });
     const command = resolveChildSpec({ name: 'cmd', kind: 'command', argv: ['redis-server', '--port', '6380'] });
     expect(command).toMatchObject({ readiness: 'spawn', spawn: { kind: 'command', command: 'redis-server', args: ['--port', '6380'] } });
+    expect(command.spawn).not.toHaveProperty('processGroup');
+    const grouped = resolveChildSpec({ name: 'cmd', kind: 'command', argv: ['sh', '-c', 'x & y'], processGroup: true });
+    expect(grouped.spawn).toMatchObject({ kind: 'command', processGroup: true });
     const hb = resolveChildSpec({ name: 't', kind: 'thread', entry: readyChild, heartbeat: true, readiness: { tcp: { port: 80 } } });
     expect(hb).toMatchObject({ heartbeat: { intervalMs: 1000, timeoutMs: 5000 }, readiness: { tcp: { port: 80, host: '127.0.0.1' } } });
   });
@@ -91,6 +94,12 @@ describe('resolveSupervisorOptions', () => {
     ['a memory check slower than a second', child({ maxRssBytes: 1e9, memoryCheckIntervalMs: 5000 }), 'Expected `children[0].memoryCheckIntervalMs` to be a finite number >= 1 and <= 1000, got `5000` (number)'],
     ['a child back-off with a bad jitter', child({ backoff: { jitter: 2 } }), 'Expected `children[0].backoff.jitter` to be a finite number >= 0 and <= 1, got `2` (number)'],
     ['an env value that is not a string', child({ env: { PORT: 80 } }), 'Expected `children[0].env.PORT` to be a string, got `80` (number)'],
+    [
+      'a process group for a thread',
+      { children: [{ name: 'c', kind: 'thread', entry: readyChild, processGroup: true }] },
+      "Expected `children[0].processGroup` to be unset for a thread (a thread lives in the supervisor's process), got `true` (boolean)",
+    ],
+    ['a process group that is not a boolean', child({ processGroup: 'yes' }), 'Expected `children[0].processGroup` to be a boolean, got `"yes"` (string)'],
     [
       'two children of one name',
       { children: [{ name: 'c', kind: 'process', entry: readyChild }, { name: 'c', kind: 'thread', entry: readyChild }] },

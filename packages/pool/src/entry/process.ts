@@ -1,8 +1,12 @@
 // The script a pool's child process runs: the shared worker runtime over the IPC channel.
 import { deserialize } from 'node:v8';
 import { assertJsonData, envelope, isEnvelope } from '../envelope.js';
+import { checkParent } from '../internal/parent-check.js';
 import { WorkerRuntime } from '../internal/worker-runtime.js';
 
+// What the transport's preload does for other children, done here first: the pool's workers spawn
+// often, and a preload would cost each one a file more to load.
+checkParent();
 if (!process.send) throw new Error('@drove/pool: entry/process must be forked with an IPC channel');
 
 // The parent is gone (even SIGKILLed): the channel closes, and no orphan is left behind.

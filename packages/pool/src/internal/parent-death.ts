@@ -21,9 +21,11 @@ export const PARENT_ENV = 'DROVE_PARENT';
  * The parent-death signal is armed (by setpriv, in the child) after the fork:
  * a parent that dies in between leaves the child re-parented and unsignalled.
  * This check runs after setpriv's prctl and before the command: the parent is
- * still the one that spawned it, or the command is not run at all.
+ * still the one that spawned it, or the command is not run at all. A POSIX sh
+ * exports `PWD` (the real one) to what it runs: the command gets the `PWD` it
+ * was given, or none. (Where /bin/sh is bash, bash adds `SHLVL=0`.)
  */
-const COMMAND_GUARD = '[ "$PPID" = "$1" ] || exit 129; shift; exec "$@"';
+const COMMAND_GUARD = '[ "$PPID" = "$1" ] || exit 129; if [ "$2" = 1 ]; then PWD=$3; export PWD; else unset PWD; fi; shift 3; exec "$@"';
 
 let setprivPath: string | null | undefined;
 
@@ -81,7 +83,12 @@ export function wrapCommand(command: string, args: string[], env: NodeJS.Process
   if (!setpriv || findExecutable(command, env, cwd) === undefined) return { file: command, args };
   return {
     file: setpriv,
-    args: ['--pdeathsig', 'SIGKILL', '--', '/bin/sh', '-c', COMMAND_GUARD, 'drove-parent-guard', String(process.pid), command, ...args],
+    args: [
+      ...['--pdeathsig', 'SIGKILL', '--', '/bin/sh', '-c', COMMAND_GUARD, 'drove-parent-guard', String(process.pid)],
+      ...(env.PWD === undefined ? ['0', ''] : ['1', env.PWD]),
+      command,
+      ...args,
+    ],
   };
 }
 

@@ -11,14 +11,16 @@ import { toPath } from './thread-endpoint.js';
 
 /** Preloaded into every forked Node child: watches for the parent's death from before the first line of user code. */
 const orphanWatch = fileURLToPath(new URL('./entry/orphan-watch.cjs', import.meta.url));
+/** The pool's own worker entry runs the preload's check as its first line, and needs no preload. */
+const poolWorkerEntry = fileURLToPath(new URL('./entry/process.cjs', import.meta.url));
 
 /** How often `stop()` of a group checks whether the group is empty yet. */
 const GROUP_POLL_MS = 25;
 /** How long `stop()` waits for a group's members to be gone after their SIGKILL. */
 const GROUP_KILL_WAIT_MS = 1000;
 
-/** `execArgv` without a preload of ours it inherited: a grandchild gets its own, checking its own parent. */
-function withOrphanWatch(execArgv: readonly string[]): string[] {
+/** `execArgv` without a preload of ours it inherited (a grandchild gets its own, checking its own parent), then ours when `entry` needs it. */
+function withOrphanWatch(execArgv: readonly string[], entry: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i]!;
@@ -29,7 +31,7 @@ function withOrphanWatch(execArgv: readonly string[]): string[] {
     if (arg === `--require=${orphanWatch}`) continue;
     out.push(arg);
   }
-  return ['--require', orphanWatch, ...out];
+  return entry === poolWorkerEntry ? out : ['--require', orphanWatch, ...out];
 }
 
 /** A forked Node process or a command. */
@@ -50,7 +52,8 @@ export class ProcessEndpoint extends Endpoint {
     const env = spec.env ?? process.env;
     if (spec.kind === 'process') {
       // What fork() does (spawn node with an 'ipc' stdio slot), with setpriv in front where it is armed.
-      const { file, args } = wrapNode([...withOrphanWatch(spec.execArgv ?? process.execArgv), toPath(spec.entry), ...(spec.args ?? [])]);
+      const entry = toPath(spec.entry);
+      const { file, args } = wrapNode([...withOrphanWatch(spec.execArgv ?? process.execArgv, entry), entry, ...(spec.args ?? [])]);
       this.child = spawn(file, args, {
         env: { ...env, [PARENT_ENV]: parentEnvValue() },
         cwd: spec.cwd,
