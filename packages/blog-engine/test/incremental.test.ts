@@ -132,6 +132,18 @@ describe('incremental builds', () => {
     expect(tree(out)).toEqual(await cleanTree(site));
   });
 
+  it('removes the pages of a post deleted while it built into another folder, when it builds here again', async () => {
+    await build({ site, out: join(tempDir(), 'elsewhere'), workers: 2 });
+    rmSync(join(site, 'posts/p5.md'));
+    const back = await build({ site, workers: 2 });
+    expect(existsSync(join(out, '2021/05/p5'))).toBe(false);
+    expect(existsSync(join(out, 'tags/rare'))).toBe(false);
+    expect(back.removed).toBeGreaterThan(0);
+    const clean = await cleanOut(site);
+    expect(tree(out)).toEqual(tree(clean));
+    expect(folders(out)).toEqual(folders(clean));
+  });
+
   it('starts over when the output folder was deleted or changed, and --clean renders everything', async () => {
     rmSync(out, { recursive: true });
     const rebuilt = await build({ site, workers: 2 });

@@ -6,7 +6,7 @@ import { BlogEngineError, BuildError } from '../errors.js';
 import type { BuildDatabase, OutputRow } from './build-db.js';
 import { crashPoint } from './crash-point.js';
 import { removeOutputs, stagingFolderName } from './file-stager.js';
-import { countOf, refuseOverwrite, unownedInTheWay } from './refuse-overwrite.js';
+import { countOf, occupied, refuseOverwrite, unownedInTheWay } from './refuse-overwrite.js';
 import type { PlannedRoute } from './route-planner.js';
 import { sectionNames, type RenderJob, type RenderOutcome, type SectionName, type Snapshot } from './snapshot.js';
 import type RenderWorker from '../entry/render-worker.js';
@@ -104,10 +104,14 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
     else toRender.push(route);
   }
   const stale = [...stored.entries()].filter(([path]) => !planned.has(path)).map(([path, row]) => ({ path, section: row.section as SectionName }));
+  // Files the engine put here that no row remembers (a --clean killed half-way forgets rows before it removes
+  // files; a build elsewhere forgets this folder's rows): no route makes them now, so they go too.
+  const owned = await db.ownedPaths(outDir);
+  const orphans = [...owned].filter((path) => !planned.has(path) && !stored.has(path));
   const stagingDir = join(outDir, stagingFolderName);
   // Before the early return too: a build killed after its last commit leaves a staging folder and nothing to render.
   await rm(stagingDir, { recursive: true, force: true });
-  if (toRender.length === 0 && stale.length === 0) return counts;
+  if (toRender.length === 0 && stale.length === 0 && orphans.length === 0) return counts;
 
   const bySection = new Map<string, SectionName>(toRender.map((r) => [r.path, r.section]));
   const keyOf = new Map<string, string>(toRender.map((r) => [r.path, r.key]));
@@ -148,7 +152,6 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
     crashPoint('after-render');
     // A path with no row may hold a file the engine never wrote (a user's, or an `--out` aimed at their folder).
     if (!input.force && input.probeDisk && staged.some((s) => !stored.has(s.path))) {
-      const owned = await db.ownedPaths(outDir);
       const inTheWay = unownedInTheWay(outDir, staged.filter((s) => !stored.has(s.path)).map((s) => s.path), (path) => owned.has(path));
       if (inTheWay.length > 0) {
         refuseOverwrite(outDir, inTheWay, `refusing to replace ${countOf(inTheWay.length)} in ${outDir} that drove-blog did not write`, 'run again with --force to replace them, or build into another folder (--out)');
@@ -177,11 +180,15 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
       }
     }
 
-    if (stale.length > 0) {
-      await removeOutputs(outDir, stale.map((s) => s.path));
+    if (stale.length > 0 || orphans.length > 0) {
+      // An orphan has no row to null first: until its `owned` record goes (after the unlink), a rerun retries it.
+      const orphansOnDisk = orphans.filter((path) => occupied(join(outDir, path))).length;
+      await removeOutputs(outDir, [...stale.map((s) => s.path), ...orphans]);
       crashPoint('after-remove');
-      await db.deleteOutputs(outDir, stale.map((s) => s.path));
+      await db.deleteOutputs(outDir, [...stale.map((s) => s.path), ...orphans]);
       for (const { section } of stale) if (counts[section]) counts[section].removed++;
+      // No row says which section an orphan was in; most were pages, whatever section: count them with the core files.
+      counts.core.removed += orphansOnDisk;
     }
     return counts;
   } finally {
