@@ -31,9 +31,8 @@ try {
   // Wake some tenants (and the broken one twice, to show its back-off) while the blog builds.
   for (const path of ['api/health', 'broken/', 'broken/', 'blog/']) await fetch(`${urls.frontDoor}${path}`).catch(() => undefined);
   await page.waitForFunction(() => {
-    const text = document.querySelector('[data-job="catalogue"] .count')?.textContent ?? '';
-    const [, done, total] = /(\d+) \/ (\d+)/.exec(text) ?? [];
-    return Number(total) > 0 && Number(done) / Number(total) > 0.6;
+    const card = document.querySelector('[data-job="catalogue"]');
+    return Number(card?.dataset.share) > 0.6 && document.querySelector('#pool-tables button[data-action="kill-worker"]') !== null;
   }, undefined, { timeout: 600_000, polling: 250 });
   await page.screenshot({ path: out, fullPage: true });
   console.log(`saved ${out}`);

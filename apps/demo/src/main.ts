@@ -61,6 +61,10 @@ const control = await startControlServer(token, {
 });
 
 let stopping = false;
+let stoppingSince = 0;
+// `npm run` passes the terminal's Ctrl-C on to its child, which has it from the terminal already:
+// the same keypress arrives twice within a few milliseconds. Only a later one means "kill at once".
+const sameKeypressMs = 1000;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   log(`${signal}: stopping (again to kill at once)`);
   await parts.jobs?.stop();
@@ -72,10 +76,12 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) {
+      if (Date.now() - stoppingSince < sameKeypressMs) return;
       void (parts.fleet?.supervisor.kill() ?? Promise.resolve()).finally(() => process.exit(130));
       return;
     }
     stopping = true;
+    stoppingSince = Date.now();
     shutdown(signal).then(
       () => process.exit(0),
       (error: unknown) => {

@@ -112,8 +112,8 @@ describe('drove-demo, end to end', () => {
     }
     expect(killed).toBe(true);
     const catalogue = (await snapshot(demo.urls)).coordinator!.jobs.find((job) => job.name === 'catalogue')!;
-    expect(catalogue).toMatchObject({ status: 'done', killedWorkers: 1, done: catalogue.total });
-    expect(catalogue.summary).toMatch(new RegExp(`^${catalogue.total} pages:`));
+    expect(catalogue).toMatchObject({ status: 'done', killedWorkers: 1, progress: { phase: 'export', done: catalogue.progress.total, totalFinal: true } });
+    expect(catalogue.summary).toMatch(new RegExp(`^${catalogue.progress.total} pages:`));
   });
 
   it('drains from the dashboard: running tenants go on serving, new starts are refused with 503', async () => {

@@ -1,13 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDirs } from '@drove/test-support';
 import { cataloguePaths, countPaths, makeProducts } from '../src/catalogue/products.js';
-import { parseDemoArgs } from '../src/control/demo-options.js';
+import { demoFlags, parseDemoArgs, usage } from '../src/control/demo-options.js';
 import { TenantBoard } from '../src/services/tenant-board.js';
 import { serveStatic } from '../src/shared/static-files.js';
 import { getText } from './helpers.js';
@@ -25,6 +27,26 @@ describe('the command line', () => {
       dataDir: '/tmp/x',
     });
     expect(parseDemoArgs(['--help'])).toBe('help');
+    expect(parseDemoArgs(['-h'])).toBe('help');
+    expect(parseDemoArgs(['--host', '0.0.0.0', '--forecast-paths', '50'])).toMatchObject({ host: '0.0.0.0', forecastPaths: 50 });
+  });
+
+  it('prints its help on stdout and exits 0; a usage error is one line and the usage on stderr, exit 2', () => {
+    const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+    for (const flag of ['--help', '-h']) {
+      const help = spawnSync(process.execPath, [main, flag], { encoding: 'utf8' });
+      expect(help).toMatchObject({ status: 0, stderr: '' });
+      expect(help.stdout).toBe(`${usage}\n`);
+    }
+    const wrong = spawnSync(process.execPath, [main, '--posts', 'x'], { encoding: 'utf8' });
+    expect(wrong).toMatchObject({ status: 2, stdout: '' });
+    expect(wrong.stderr).toBe(`drove-demo: Expected --posts to be an integer from 1 to 1000000, got \`x\`\n\n${usage}\n`);
+  });
+
+  it('names every flag it reads in its help', () => {
+    for (const [flag, spec] of Object.entries(demoFlags)) {
+      expect(usage).toMatch(new RegExp(`^  ${'short' in spec ? `-${spec.short}, ` : ''}--${flag}\\b`, 'm'));
+    }
   });
 
   it('refuses bad values with a message naming the flag', () => {

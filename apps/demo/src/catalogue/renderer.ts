@@ -62,17 +62,50 @@ function forecast(product: Product, paths: number): { p10: number[]; p50: number
   return { p10, p50, p90 };
 }
 
-function chart({ p10, p50, p90 }: ReturnType<typeof forecast>): string {
-  const width = 600;
-  const height = 160;
-  const low = Math.min(...p10);
-  const high = Math.max(...p90);
-  const x = (i: number) => ((i / (p50.length - 1)) * width).toFixed(1);
-  const y = (v: number) => (height - ((v - low) / (high - low || 1)) * height).toFixed(1);
+/** Round steps for an axis: 1, 2 or 5 times a power of ten, about `count` of them over `span`. */
+function niceStep(span: number, count: number): number {
+  const raw = span / count;
+  if (!(raw > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw) ?? 10 * power;
+}
+
+/** The forecast as an SVG chart: the 10-90 % band and the median, a price axis in euros and a time axis in days. */
+function chart(today: number, bands: ReturnType<typeof forecast>): string {
+  const [p10, p50, p90] = [bands.p10, bands.p50, bands.p90].map((series) => [today, ...series]) as [number[], number[], number[]];
+  const width = 640;
+  const height = 240;
+  const left = 64;
+  const right = 12;
+  const top = 28;
+  const bottom = 44;
+  const step = niceStep((Math.max(...p90) - Math.min(...p10)) / 100, 4) * 100;
+  const low = Math.floor(Math.min(...p10) / step) * step;
+  const high = Math.ceil(Math.max(...p90) / step) * step;
+  // Day 0 is today's price, where every path starts; the simulation's days follow.
+  const days = p50.length;
+  const x = (day: number) => (left + (day / days) * (width - left - right)).toFixed(1);
+  const y = (cents: number) => (top + (1 - (cents - low) / (high - low || 1)) * (height - top - bottom)).toFixed(1);
   const line = (series: number[]) => series.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i)},${y(v)}`).join('');
-  const band = `${line(p90)}${p10.map((v, i) => `L${x(p10.length - 1 - i)},${y(p10[p10.length - 1 - i]!)}`).join('')}Z`;
-  return `<svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="90-day price forecast">
-<path d="${band}" fill="#c9d8f5"/><path d="${line(p50)}" fill="none" stroke="#2456c7" stroke-width="2"/></svg>`;
+  const band = `${line(p90)}${p10.map((_, i) => `L${x(p10.length - 1 - i)},${y(p10[p10.length - 1 - i]!)}`).join('')}Z`;
+  const yTicks: string[] = [];
+  for (let cents = low; cents <= high + step / 2; cents += step) {
+    yTicks.push(`<line x1="${left}" x2="${width - right}" y1="${y(cents)}" y2="${y(cents)}" stroke="#e9eef6"/>`);
+    yTicks.push(`<text x="${left - 6}" y="${(Number(y(cents)) + 4).toFixed(1)}" text-anchor="end">€${(cents / 100).toFixed(step >= 100 ? 0 : 2)}</text>`);
+  }
+  const xTicks: string[] = [];
+  for (let day = 0; day <= days; day += 15) {
+    xTicks.push(`<line x1="${x(day)}" x2="${x(day)}" y1="${height - bottom}" y2="${height - bottom + 4}" stroke="#98a2b3"/>`);
+    xTicks.push(`<text x="${x(day)}" y="${height - bottom + 16}" text-anchor="middle">${day === 0 ? 'today' : `+${day} d`}</text>`);
+  }
+  return `<svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="90-day price forecast: median and 10-90 % band" font-family="system-ui,sans-serif" font-size="12" fill="#667085">
+<g class="y-axis">${yTicks.join('')}</g>
+<path d="${band}" fill="#c9d8f5"/><path d="${line(p50)}" fill="none" stroke="#2456c7" stroke-width="2"/>
+<g class="x-axis"><line x1="${left}" x2="${width - right}" y1="${height - bottom}" y2="${height - bottom}" stroke="#98a2b3"/>${xTicks.join('')}</g>
+<text class="x-label" x="${(left + width - right) / 2}" y="${height - 6}" text-anchor="middle">days from today</text>
+<text class="y-label" x="4" y="14">price</text>
+<g font-size="11" text-anchor="end"><text x="${width - right}" y="14">median</text><line x1="${width - right - 56}" x2="${width - right - 44}" y1="10" y2="10" stroke="#2456c7" stroke-width="2"/>
+<text x="${width - right - 64}" y="14">10-90 % of paths</text><rect x="${width - right - 174}" y="6" width="12" height="8" fill="#c9d8f5"/></g></svg>`;
 }
 
 function productPage(product: Product, state: State): string {
@@ -86,7 +119,7 @@ function productPage(product: Product, state: State): string {
 <p><strong>${price(product.priceCents)}</strong> · rated ${product.rating} · ${product.stock} in stock ·
 <a href="${base}categories/${slugify(product.category)}/">${escapeHtml(product.category)}</a></p>
 <p>${escapeHtml(product.description)}</p>
-<h2>Price in 90 days</h2>${chart(bands)}
+<h2>Price in 90 days</h2>${chart(product.priceCents, bands)}
 <p class="muted">Median forecast ${price(Math.round(median))}, from ${state.options.forecastPaths} simulated paths.</p>`,
   );
 }

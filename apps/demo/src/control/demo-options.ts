@@ -21,16 +21,38 @@ export interface DemoOptions {
 
 export const usage = `Usage: drove-demo [options]
 
+Builds a blog and a catalogue on every core and serves them behind one front
+door, under a supervisor, with a live dashboard. Ctrl-C stops everything.
+
+Options:
+  --host <address>      the address both ports listen on (default 127.0.0.1)
   --port <n>            front door port (default 8080; 0 for any free port)
   --dashboard-port <n>  dashboard port (default 8081; 0 for any free port)
   --posts <n>           blog posts to generate (default 3000)
   --large               10,000 posts (the blog-engine benchmark's size)
   --products <n>        catalogue products (default 2000)
+  --forecast-paths <n>  simulated price paths per product page, the CPU a page costs (default 400)
   --workers <n|auto>    render workers per pool (default auto: one per core)
   --idle-seconds <n>    a tenant is stopped after this long without requests (default 20)
   --data-dir <dir>      where the generated and built sites go (default apps/demo/.data)
-  --json                also print machine-readable progress lines
-  --help`;
+  --json                also print machine-readable lines ({"event":"listening",…}, {"event":"built",…})
+  -h, --help            print this help and exit`;
+
+/** The flags drove-demo reads (the usage names each of them). */
+export const demoFlags = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'dashboard-port': { type: 'string' },
+  posts: { type: 'string' },
+  large: { type: 'boolean' },
+  products: { type: 'string' },
+  'forecast-paths': { type: 'string' },
+  workers: { type: 'string' },
+  'idle-seconds': { type: 'string' },
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 const defaultDataDir = resolve(fileURLToPath(new URL('..', import.meta.url)), '.data');
 
@@ -48,20 +70,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions | 'help' | string {
     ({ values } = parseArgs({
       args: argv,
       strict: true,
-      options: {
-        port: { type: 'string' },
-        'dashboard-port': { type: 'string' },
-        posts: { type: 'string' },
-        large: { type: 'boolean' },
-        products: { type: 'string' },
-        'forecast-paths': { type: 'string' },
-        workers: { type: 'string' },
-        'idle-seconds': { type: 'string' },
-        'data-dir': { type: 'string' },
-        host: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
+      options: demoFlags,
     }));
   } catch (error) {
     return (error as Error).message;

@@ -4,13 +4,14 @@
  * the catalogue with @drove/static-export in render processes. Progress and
  * the pools' telemetry are kept for the dashboard.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build, generateSite, type ProgressEvent, type WorkerTelemetry } from '@drove/blog-engine';
 import { exportStatic } from '@drove/static-export';
 import { cataloguePaths, countPaths, makeProducts } from '../catalogue/products.js';
 import type { CatalogueRendererOptions } from '../catalogue/renderer.js';
+import { BuildProgress } from './build-progress.js';
 import type { DataLayout } from '../shared/layout.js';
 import type { JobView } from '../shared/state.js';
 
@@ -34,9 +35,7 @@ export interface JobsOptions {
 const blank = (name: JobView['name'], workerKind: JobView['workerKind']): JobView => ({
   name,
   status: 'waiting',
-  phase: '',
-  done: 0,
-  total: 0,
+  progress: new BuildProgress().view,
   workerKind,
   workers: [],
   samples: [],
@@ -72,6 +71,7 @@ export class Jobs {
   #run = 0;
   #running: Promise<void> | undefined;
   #abort = new AbortController();
+  readonly #trackers = new Map<JobView, BuildProgress>();
 
   constructor(private readonly options: JobsOptions) {}
 
@@ -115,9 +115,22 @@ export class Jobs {
     return undefined;
   }
 
+  /** Applies `change` to the job's progress and publishes the result in its view. */
+  #progress(job: JobView, change: (progress: BuildProgress) => void): JobView['progress'] {
+    let progress = this.#trackers.get(job);
+    if (!progress) {
+      progress = new BuildProgress();
+      this.#trackers.set(job, progress);
+    }
+    change(progress);
+    job.progress = progress.view;
+    return job.progress;
+  }
+
   async #runBoth(): Promise<void> {
     this.#run += 1;
     this.#abort = new AbortController();
+    this.#trackers.clear();
     for (const job of [this.blog, this.catalogue]) Object.assign(job, blank(job.name, job.workerKind));
     await this.#job(this.blog, () => this.#buildBlog());
     if (!this.#abort.signal.aborted) await this.#job(this.catalogue, () => this.#exportCatalogue());
@@ -145,9 +158,10 @@ export class Jobs {
     const { layout, posts, blogUrl } = this.options;
     const marker = join(layout.blogSite, '.demo-content.json');
     const wanted = { posts, seed: this.#run };
-    const have = existsSync(marker) ? (JSON.parse(await readFile(marker, 'utf8')) as typeof wanted) : undefined;
+    // Read at once: the job says what it does from its first snapshot on.
+    const have = existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as typeof wanted) : undefined;
     if (this.#run > 1 || have?.posts !== posts) {
-      this.blog.phase = 'generate';
+      this.#progress(this.blog, (p) => p.enter('generate', `writing ${posts} posts`));
       await generateSite({ out: layout.blogSite, posts, seed: this.#run });
       await writeFile(marker, JSON.stringify(wanted));
     }
@@ -159,8 +173,7 @@ export class Jobs {
 
   async #buildBlog(): Promise<string> {
     await this.#generate();
-    this.blog.phase = 'build';
-    const sections = new Map<string, ProgressEvent>();
+    this.#progress(this.blog, (p) => p.enter('load', 'reading the posts and planning the pages'));
     const print = quarterly(this.options.log, 'blog: rendered');
     const result = await build({
       site: this.options.layout.blogSite,
@@ -170,16 +183,12 @@ export class Jobs {
       onTelemetry: (workers: WorkerTelemetry[]) => {
         if (this.blog.status === 'running') observe(this.blog, workers);
       },
-      onProgress: (event) => {
-        sections.set(`${event.phase}:${event.section}`, event);
-        const current = [...sections.values()].filter((e) => e.phase === event.phase);
-        this.blog.phase = event.phase;
-        this.blog.done = current.reduce((sum, e) => sum + e.done, 0);
-        this.blog.total = current.reduce((sum, e) => sum + e.total, 0);
-        if (event.phase === 'render') print(this.blog.done, this.blog.total);
+      onProgress: (event: ProgressEvent) => {
+        const { done, total } = this.#progress(this.blog, (p) => p.blogEvent(event));
+        if (event.phase === 'render') print(done, total ?? 0);
       },
     });
-    this.blog.done = this.blog.total = result.pages;
+    this.#progress(this.blog, (p) => p.finish('build', result.pages, 'files'));
     return `${result.pages} files: ${result.written} written, ${result.unchanged} unchanged, ${result.removed} removed, on ${result.workers} threads in ${result.phasesMs.total} ms`;
   }
 
@@ -191,8 +200,8 @@ export class Jobs {
       forecastPaths: this.options.forecastPaths,
     };
     const products = makeProducts(rendererOptions);
-    this.catalogue.phase = 'export';
-    this.catalogue.total = countPaths(products);
+    const total = countPaths(products);
+    this.#progress(this.catalogue, (p) => p.count('export', total, 'pages'));
     const print = quarterly(this.options.log, 'catalogue: exported');
     const summary = await exportStatic({
       renderer: this.options.renderer,
@@ -210,8 +219,8 @@ export class Jobs {
         if (this.catalogue.status === 'running') observe(this.catalogue, workers);
       },
       onProgress: ({ done }) => {
-        this.catalogue.done = done;
-        print(done, this.catalogue.total);
+        this.#progress(this.catalogue, (p) => p.advance(done));
+        print(done, total);
       },
     });
     if (summary.failed > 0) throw new Error(`${summary.failed} of ${summary.paths} paths failed: ${summary.failures[0]?.message ?? ''}`);

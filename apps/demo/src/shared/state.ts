@@ -11,10 +11,8 @@ import type { RuntimeMetrics } from '@drove/tenant-runtime';
 export interface JobView {
   name: 'blog' | 'catalogue';
   status: 'waiting' | 'running' | 'done' | 'failed';
-  /** What the job is doing now: `generate`, `build`, `render`, `commit`, `export`. */
-  phase: string;
-  done: number;
-  total: number;
+  /** Where it is: the named phase under way (or the last one, once done) and that phase's count. */
+  progress: JobProgress;
   /** Where its workers run: `thread` (blog) or `process` (catalogue). */
   workerKind: 'thread' | 'process';
   /** The latest telemetry of its pool; empty once the pool is gone. */
@@ -32,6 +30,23 @@ export interface JobView {
   error: string | undefined;
   /** Workers killed from the dashboard during this job, and paths the pool rendered again after a kill. */
   killedWorkers: number;
+}
+
+/** A job's current phase and its count, as `BuildProgress` (src/control/build-progress.ts) keeps it. */
+export interface JobProgress {
+  /** `generate`, `load`, `render`, `commit` (the blog), `export` (the catalogue). */
+  phase: string;
+  done: number;
+  /** The phase's total; `undefined` while it is not known (then `note` says what happens). */
+  total: number | undefined;
+  /** False while the total may still grow (a build's sections report their totals as they start). */
+  totalFinal: boolean;
+  /** What is counted: `files`, `pages`. */
+  unit: string;
+  /** The bar's share, 0 to 1: never lower than before within a phase. */
+  share: number;
+  /** What the phase does when it has no count (`writing 3000 posts`). */
+  note: string;
 }
 
 /** A supervisor event, as the dashboard's log shows it. */
