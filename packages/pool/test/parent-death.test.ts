@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '@drove/test-support';
 import { spawnEndpoint } from '@drove/pool/transport';
@@ -35,6 +36,15 @@ describe('a child whose parent is SIGKILLed exits by itself within 1 s', () => {
     leftovers.push(...tree.children);
     await killParent(tree);
     expect(await allGone(tree.children)).toBe(true);
+  });
+
+  it('a child spawned from a worker thread dies when that thread ends (the signal follows the spawning thread)', async () => {
+    const thread = new Worker(new URL('./fixtures/spawns-from-thread.mjs', import.meta.url));
+    const [pid] = (await once(thread, 'message')) as [number];
+    leftovers.push(pid);
+    expect(isAlive(pid)).toBe(true);
+    await thread.terminate();
+    expect(await allGone([pid])).toBe(true);
   });
 
   it("leaves a command's environment as it was given (the guard's sh adds no PWD)", async () => {

@@ -41,6 +41,18 @@ function processesMarked(marker: string): number[] {
   return found;
 }
 
+/** What a process left behind is, for the failure message: its command line, parent, group and state. */
+function describeProcess(pid: number): string {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return `${pid} ${state} ppid ${ppid} pgrp ${pgrp}: ${cmdline.slice(0, 200)}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
+}
+
 const next = random(seed);
 const leftovers: number[] = [];
 afterAll(() => {
@@ -103,8 +115,9 @@ describe(`chaos (seed ${seed})`, () => {
       master.kill('SIGKILL');
       await exited;
       const gone = await waitFor(() => processesMarked(marker).length === 0, { deadlineMs: 1000 });
-      const left = gone ? [] : processesMarked(marker);
-      leftovers.push(...left);
+      const pids = gone ? [] : processesMarked(marker);
+      leftovers.push(...pids);
+      const left = pids.map(describeProcess);
       expect({ round, killAfterMs, left }).toEqual({ round, killAfterMs, left: [] });
     }
   });

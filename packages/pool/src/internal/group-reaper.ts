@@ -80,6 +80,18 @@ class GroupReaper {
   /** Groups whose leader exited while other members still ran. */
   readonly #lingering = new Set<number>();
 
+  /**
+   * Starts the watcher, if it is not running, before a group leader is
+   * spawned. Started afterwards, a parent SIGKILLed while the watcher's own
+   * spawn blocks (a fork and an exec, a few ms) would leave the new group
+   * unlisted; started before, the `+pgid` line follows the leader's spawn by
+   * microseconds, too soon for the leader to have started anything: it is
+   * still in setpriv, which its parent's death kills or its parent check stops.
+   */
+  prepare(): void {
+    if (!this.#watcher) this.#start();
+  }
+
   /** Puts group `pgid` in the watcher's list (starting the watcher when needed). */
   add(pgid: number): void {
     this.#groups.add(pgid);

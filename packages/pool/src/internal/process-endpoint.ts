@@ -50,6 +50,7 @@ export class ProcessEndpoint extends Endpoint {
     const streams = [spec.stdin ?? 'ignore', stdio, stdio] as const;
     this.#group = spec.processGroup === true;
     const env = spec.env ?? process.env;
+    if (this.#group) groupReaper.prepare();
     if (spec.kind === 'process') {
       // What fork() does (spawn node with an 'ipc' stdio slot), with setpriv in front where it is armed.
       const entry = toPath(spec.entry);
