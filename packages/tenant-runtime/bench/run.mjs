@@ -2,7 +2,8 @@
 //   cold  — ensure() of a stopped tenant (spawn → ready) vs the seed's approach
 //           (allocate a port and close it, spawn with PORT, poll it every 100 ms);
 //   warm  — ensure() of a running tenant, per call, with many tenants alive;
-//   proxy — requests per second through the front door vs straight to the tenant.
+//   proxy — requests per second through the front door vs straight to the tenant (node:http
+//           client), and with wrk against Debian's nginx (nginx-light) in front of the same tenant.
 // Usage: node bench/run.mjs [--quick] [--tenants N] [--only cold,warm,proxy]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnEndpoint } from '@drove/pool/transport';
 import { createRuntime } from '@drove/tenant-runtime';
+import { findBinary, runWrk, startNginx } from './nginx.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -23,6 +25,9 @@ const only = new Set(flag('--only', 'cold,warm,proxy').split(','));
 const tenantCount = Number(flag('--tenants', quick ? 50 : 200));
 const tenantScript = new URL('./fixtures/tenant.mjs', import.meta.url);
 const portTenantScript = new URL('./fixtures/port-tenant.mjs', import.meta.url);
+// wrk as the issue measured: one thread, 16 kept-alive connections, 5 s; two runs.
+const WRK = { threads: 1, connections: 16, seconds: quick ? 2 : 5 };
+const WRK_RUNS = 2;
 
 const root = mkdtempSync(join(tmpdir(), 'drove-bench-'));
 const keys = Array.from({ length: Math.max(tenantCount, 1) }, (_, i) => `t${i}`);
@@ -203,6 +208,11 @@ function memAvailable() {
 // ─── proxy ──────────────────────────────────────────────────────────────────
 
 async function proxy() {
+  const nginxBinary = process.env.NGINX_PATH || findBinary('nginx', ['/usr/sbin/nginx']);
+  const wrkBinary = findBinary('wrk');
+  if (nginxBinary === undefined || wrkBinary === undefined) {
+    throw new Error('the proxy benchmark runs Debian\'s nginx-light and wrk: sudo apt-get install -y nginx-light wrk');
+  }
   const frontDoor = spawnEndpoint({
     kind: 'process',
     entry: new URL('./fixtures/front-door.mjs', import.meta.url),
@@ -236,6 +246,18 @@ async function proxy() {
     results.proxy.push(await measured('proxy', proxyPort, 'bench.local'));
     results.handoff.push(await measured('handoff', handoffPort, 'bench.local'));
   }
+  const nginx = await startNginx(nginxBinary, tenantPort);
+  let wrkRuns;
+  try {
+    wrkRuns = wrkRows(wrkBinary, [
+      ['direct', tenantPort, 'localhost'],
+      ['nginx', nginx.port, 'bench.local'],
+      ['proxied', proxyPort, 'bench.local'],
+      ['handoff', handoffPort, 'bench.local'],
+    ]);
+  } finally {
+    await nginx.stop();
+  }
   frontDoor.send('bye');
   await frontDoor.stop({ graceMs: 5000, signal: null }).catch(() => undefined);
   const direct = median(results.direct);
@@ -253,6 +275,42 @@ async function proxy() {
   };
   row('client → front door → tenant (proxied)', 'proxy');
   row('client → front door, handed over → tenant (`handoff: true`)', 'handoff');
+  printWrk(wrkRuns);
+}
+
+/** Each path under wrk, WRK_RUNS times, interleaved (a noisy moment on a shared machine hits every path alike), after a 1 s warm-up each. */
+function wrkRows(wrkBinary, paths) {
+  for (const [, port, host] of paths) runWrk(wrkBinary, port, host, { ...WRK, seconds: 1 });
+  const runs = [];
+  for (let run = 0; run < WRK_RUNS; run++) {
+    const results = { load: loadavg()[0] };
+    for (const [name, port, host] of paths) results[name] = runWrk(wrkBinary, port, host, WRK);
+    runs.push(results);
+  }
+  return runs;
+}
+
+function printWrk(runs) {
+  const rates = (name) => runs.map((run) => fmt(run[name].rate, 0)).join(' | ');
+  const ratios = (a, b) => runs.map((run) => fmt(run[a].rate / run[b].rate, 2)).join(', ');
+  const runNames = runs.map((_, i) => `run ${i + 1}`);
+  console.log(
+    `\n## Proxy throughput with wrk: \`wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s\`, keep-alive, one tenant, ${runs.length} runs interleaved ` +
+      `(1-min load average at each run's start: ${runs.map((run) => fmt(run.load, 2)).join(', ')})\n`,
+  );
+  console.log(`| path | ${runNames.map((name) => `${name} req/s`).join(' | ')} | ratio (${runNames.join(', ')}) |`);
+  console.log(`| --- | ${runNames.map(() => '---:').join(' | ')} | ---: |`);
+  console.log(`| client → tenant (direct) | ${rates('direct')} | |`);
+  console.log(`| client → nginx → tenant (nginx-light, upstream keepalive 32) | ${rates('nginx')} | ${ratios('nginx', 'direct')} × direct |`);
+  console.log(`| client → front door → tenant (proxied) | ${rates('proxied')} | **${ratios('proxied', 'nginx')} × nginx** (target ≥ 0.6) |`);
+  console.log(`| client → front door, handed over → tenant (\`handoff: true\`) | ${rates('handoff')} | **${ratios('handoff', 'direct')} × direct** |`);
+  const errors = runs.flatMap((run, i) =>
+    Object.entries(run)
+      .filter(([name]) => name !== 'load')
+      .filter(([, result]) => result.non2xx > 0 || result.socketErrors !== undefined)
+      .map(([name, result]) => `run ${i + 1} ${name}: ${result.non2xx} non-2xx, socket errors ${result.socketErrors ?? 'none'}`),
+  );
+  if (errors.length > 0) console.log(`\nErrors wrk counted: ${errors.join('; ')}`);
 }
 
 /** Sends `total` GET requests with `concurrency` in flight over keep-alive connections; resolves with requests/s. */
