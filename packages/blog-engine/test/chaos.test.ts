@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { build } from '@drove/blog-engine';
+import { seededRandom } from '@drove/test-support';
 import { folders, post, spawnCli, tempDir, tree } from './helpers.js';
 
 /**
@@ -23,22 +24,10 @@ const iterations = process.env.CHAOS_ITERATIONS ? Number(process.env.CHAOS_ITERA
 const run = promisify(execFile);
 const readBuildDb = fileURLToPath(new URL('./fixtures/read-build-db.mjs', import.meta.url));
 
-/** mulberry32, as the generator uses. */
-function random(start: number): () => number {
-  let state = start >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Dice {
   readonly next: () => number;
   constructor(start: number) {
-    this.next = random(start);
+    this.next = seededRandom(start);
   }
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));

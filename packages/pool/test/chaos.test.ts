@@ -9,7 +9,9 @@ import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@drove/test-support';
 import { createPool, type Settled } from '@drove/pool';
-import { iterations, processesMarked, random, seed } from './chaos.js';
+import { chaosIterations as iterations, chaosSeed, processesMarked, seededRandom as random } from '@drove/test-support';
+
+const seed = chaosSeed();
 import { sweep } from './orphans.js';
 
 const rounds = iterations(3);

@@ -4,7 +4,7 @@
 // round, must leave exactly a clean export's files and manifest, byte for byte, and nothing else.
 // CHAOS_SEED=<n> replays a seed; CHAOS_ROUNDS=<n> runs more rounds (`npm run chaos`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeTempDirs } from '@drove/test-support';
+import { removeTempDirs, seededRandom } from '@drove/test-support';
 import { pathsFile, runCli, type CliRunOptions } from './export-process.js';
 import { fixturePath, tempDir, treeOf } from './helpers.js';
 
@@ -19,15 +19,6 @@ const clean: Record<number, Record<string, string>> = {};
 /** How long a clean run took here, so that kills after a random delay land while a run works (a range, never asserted). */
 let runMs = 1000;
 
-/** mulberry32: a small PRNG whose whole state is the seed. */
-function random(state: number): () => number {
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function args(out: string, version: number, kind: string, incremental: boolean): string[] {
   const options = JSON.stringify({ version, renderMs: 1 });
@@ -47,7 +38,7 @@ beforeAll(async () => {
 
 describe(`chaos (seed ${seed})`, () => {
   it(`${rounds} rounds of runs killed at random, each round ending in a clean export's bytes and manifest and nothing else`, async () => {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const counts = { runs: 0, killed: 0, coordinatorKills: 0, childKills: 0, crashPoints: 0, checked: 0, stragglers: 0 };
     for (let round = 0; round < rounds; round++) {

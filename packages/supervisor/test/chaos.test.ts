@@ -7,53 +7,14 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@drove/test-support';
+import { chaosIterations, chaosSeed, describeProcess, processesMarked, seededRandom, waitFor } from '@drove/test-support';
 
-const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
-const rounds = process.env.CHAOS_ITERATIONS ? Number(process.env.CHAOS_ITERATIONS) : 16;
+const seed = chaosSeed();
+const rounds = chaosIterations(16);
 console.log(`supervisor chaos: seed ${seed}, ${rounds} rounds (replay: CHAOS_SEED=${seed} npx vitest run test/chaos.test.ts)`);
 
-/** A seeded generator of floats in [0, 1) (mulberry32). */
-function random(from: number): () => number {
-  let state = from >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Pids of live processes whose environment holds `marker` (a zombie's reads as empty): the tree, re-parented or not. */
-function processesMarked(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) found.push(Number(entry));
-    } catch {
-      // Gone meanwhile, or not ours.
-    }
-  }
-  return found;
-}
-
-/** What a process left behind is, for the failure message: its command line, parent, group and state. */
-function describeProcess(pid: number): string {
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return `${pid} ${state} ppid ${ppid} pgrp ${pgrp}: ${cmdline.slice(0, 200)}`;
-  } catch {
-    return `${pid} (gone)`;
-  }
-}
-
-const next = random(seed);
+const next = seededRandom(seed);
 const leftovers: number[] = [];
 afterAll(() => {
   for (const pid of leftovers) {

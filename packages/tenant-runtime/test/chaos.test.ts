@@ -7,43 +7,17 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeTempDir, removeTempDirs, waitFor } from '@drove/test-support';
+import { chaosIterations, chaosSeed, describeProcess, makeTempDir, processesMarked, removeTempDirs, seededRandom, waitFor } from '@drove/test-support';
 
-const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
-const rounds = process.env.CHAOS_ITERATIONS ? Number(process.env.CHAOS_ITERATIONS) : 10;
+const seed = chaosSeed();
+const rounds = chaosIterations(10);
 console.log(`tenant-runtime chaos: seed ${seed}, ${rounds} rounds (replay: CHAOS_SEED=${seed} npx vitest run test/chaos.test.ts)`);
 
-/** A seeded generator of floats in [0, 1) (mulberry32). */
-function random(from: number): () => number {
-  let state = from >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Live processes whose environment holds `marker` (a zombie's environment reads as empty). */
-function processesMarked(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) found.push(Number(entry));
-    } catch {
-      // Gone meanwhile, or not ours.
-    }
-  }
-  return found;
-}
-
-const next = random(seed);
+const next = seededRandom(seed);
 const survivors: number[] = [];
 afterAll(() => {
   for (const pid of survivors) {
@@ -91,7 +65,7 @@ describe('a runtime SIGKILLed while its tenants start', () => {
       const gone = await waitFor(() => processesMarked(marker).length === 0, { deadlineMs: 3000, intervalMs: 20 });
       const left = processesMarked(marker);
       survivors.push(...left);
-      expect({ round, plans, killAfterMs, seen: seen.length, left }).toEqual({ round, plans, killAfterMs, seen: seen.length, left: [] });
+      expect({ round, plans, killAfterMs, seen: seen.length, left: left.map(describeProcess) }).toEqual({ round, plans, killAfterMs, seen: seen.length, left: [] });
       expect(gone).toBe(true);
     }
   }, 10_000 + rounds * 5000);

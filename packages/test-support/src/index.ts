@@ -3,3 +3,4 @@ export { pidExists } from './pid-exists.js';
 export { waitFor, type Condition, type WaitForOptions } from './wait-for.js';
 export { makeTempDir, removeTempDirs } from './make-temp-dir.js';
 export { traceGc, type GcTotals, type GcTrace } from './trace-gc.js';
+export { chaosIterations, chaosSeed, describeProcess, processesMarked, seededRandom } from './chaos.js';
