@@ -102,6 +102,17 @@ const CRLF = Buffer.from('\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 const EMPTY = Buffer.alloc(0);
 
+/** Writes `data` as one chunk of the chunked coding, in one system call; false when `socket` wants a drain. */
+function writeChunk(socket: Socket, data: Buffer): boolean {
+  socket.cork();
+  socket.write(data.length.toString(16), 'latin1');
+  socket.write(CRLF);
+  socket.write(data);
+  const writable = socket.write(CRLF);
+  socket.uncork();
+  return writable;
+}
+
 const enum Phase {
   /** Waiting for (the rest of) a request head. */
   Head,
@@ -374,13 +385,7 @@ class FrontDoorConnection implements UpstreamListener {
       let used: number;
       try {
         used = chunks.push(pending, 0, (data) => {
-          if (data.length === 0) return;
-          out.cork();
-          out.write(data.length.toString(16), 'latin1');
-          out.write(CRLF);
-          out.write(data);
-          writable = out.write(CRLF);
-          out.uncork();
+          if (data.length > 0) writable = writeChunk(out, data);
         });
       } catch (error) {
         if (!(error instanceof FramingError)) throw error;
@@ -510,16 +515,7 @@ class FrontDoorConnection implements UpstreamListener {
       try {
         used = chunks.push(chunk, 0, (data) => {
           if (data.length === 0) return;
-          if (this.#answerMode === 'chunked') {
-            client.cork();
-            client.write(data.length.toString(16), 'latin1');
-            client.write(CRLF);
-            client.write(data);
-            writable = client.write(CRLF);
-            client.uncork();
-          } else {
-            writable = client.write(data);
-          }
+          writable = this.#answerMode === 'chunked' ? writeChunk(client, data) : client.write(data);
         });
       } catch (error) {
         // A tenant's broken framing breaks this answer, visibly.
@@ -545,12 +541,7 @@ class FrontDoorConnection implements UpstreamListener {
       }
     } else if (this.#answerMode === 'chunked') {
       // A body that runs until the tenant closes, framed for an HTTP/1.1 client.
-      client.cork();
-      client.write(chunk.length.toString(16), 'latin1');
-      client.write(CRLF);
-      client.write(chunk);
-      writable = client.write(CRLF);
-      client.uncork();
+      writable = writeChunk(client, chunk);
     } else {
       writable = client.write(chunk);
     }
