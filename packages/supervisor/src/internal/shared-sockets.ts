@@ -46,7 +46,11 @@ export class SharedSockets {
       const server = spec instanceof Server ? spec : createServer({ pauseOnConnect: true });
       const entry: Entry = { server, owned, options: owned ? (spec as Required<SharedSocketOptions>) : undefined, listeners: [], waiting: [], next: 0 };
       server.on('connection', (socket: Socket) => this.#accept(name, entry, socket));
-      server.on('error', (error) => this.#onError(new SupervisorError('ERR_SUPERVISOR_SOCKET', `Shared socket \`${name}\` failed`, { cause: error })));
+      server.on('error', (error) => {
+        // A listen that fails is open()'s rejection: reported once, there.
+        if (owned && !server.listening) return;
+        this.#onError(new SupervisorError('ERR_SUPERVISOR_SOCKET', `Shared socket \`${name}\` failed`, { cause: error }));
+      });
       this.#entries.set(name, entry);
     }
   }
