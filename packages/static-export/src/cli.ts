@@ -57,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
       kind: args.kind,
       shard: args.shard,
       incremental: args.incremental,
+      force: args.force,
       rendererOptions: args.rendererOptions,
       ...(args.timeoutMs !== undefined && { timeoutMs: args.timeoutMs }),
       ...(args.retries !== undefined && { retries: args.retries }),

@@ -18,6 +18,7 @@ export type StaticExportErrorCode =
   | 'ERR_EXPORT_TIMEOUT'
   | 'ERR_EXPORT_MANIFEST'
   | 'ERR_EXPORT_SOURCE_FAILED'
+  | 'ERR_EXPORT_WOULD_OVERWRITE'
   | 'ERR_EXPORT_ABORTED';
 
 /** Options of every {@link StaticExportError}. */

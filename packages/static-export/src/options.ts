@@ -39,6 +39,13 @@ export interface ExportOptions {
   /** The manifest's file name in `outDir`, or `false` for none. @default '.drove-manifest.jsonl' ('.drove-manifest.I-of-N.jsonl' for a shard) */
   manifest?: string | false;
   /**
+   * Replace files in `outDir` that no earlier export wrote (a user's files). Without it such a file fails its path
+   * with `ERR_EXPORT_WOULD_OVERWRITE` and is left as it is, and a non-empty `outDir` with no manifest of an earlier
+   * export (or any non-empty `outDir` with `manifest: false`) is refused at the start.
+   * @default false
+   */
+  force?: boolean;
+  /**
    * Paths in flight at most (pulled and dispatched, or finished but waiting for an earlier path to be recorded).
    * Process and thread children get fast paths several to a message, at most `concurrency / (2 × workers × rendersPerWorker + 1)` (and 32).
    * @default max(8, 4 × workers × rendersPerWorker), times 32 for process and thread children unless `maxPathsPerWorker` is set
@@ -79,6 +86,7 @@ export interface ResolvedExportOptions {
   incremental: boolean;
   shard: Shard | undefined;
   manifest: string | undefined;
+  force: boolean;
   concurrency: number;
   rendersPerWorker: number;
   maxPathsPerWorker: number;
@@ -99,7 +107,7 @@ export const chunkPathsOption = Symbol.for('drove.static-export.chunkPaths');
 
 const known = [
   'renderer', 'paths', 'outDir', 'workers', 'kind', 'rendererOptions', 'timeoutMs', 'retries', 'incremental', 'shard',
-  'manifest', 'concurrency', 'rendersPerWorker', 'maxPathsPerWorker', 'abortGraceMs', 'maxFailuresKept', 'stdio', 'onLog',
+  'manifest', 'force', 'concurrency', 'rendersPerWorker', 'maxPathsPerWorker', 'abortGraceMs', 'maxFailuresKept', 'stdio', 'onLog',
   'onProgress', 'onTelemetry', 'telemetryIntervalMs', 'signal',
 ];
 
@@ -139,6 +147,7 @@ export function resolveExportOptions(options: ExportOptions): ResolvedExportOpti
     incremental: options.incremental ?? false,
     shard,
     manifest,
+    force: options.force ?? false,
     // Kept small by default when a path is a task (pool.map adds one abort listener a path in flight); chunks need room.
     concurrency:
       options.concurrency ??
@@ -166,6 +175,7 @@ export function resolveExportOptions(options: ExportOptions): ResolvedExportOpti
   check.duration('timeoutMs', resolved.timeoutMs);
   check.count('retries', resolved.retries, { min: 0, max: 100 });
   check.boolean('incremental', resolved.incremental);
+  check.boolean('force', resolved.force);
   check.count('concurrency', resolved.concurrency, { min: 1 });
   check.count('rendersPerWorker', resolved.rendersPerWorker, { min: 1 });
   check.count('maxPathsPerWorker', resolved.maxPathsPerWorker, { min: 1, infinite: true });

@@ -7,6 +7,7 @@ import { serializeError } from '@drove/pool/envelope';
 import { defineWorker } from '@drove/pool/worker';
 import { StaticExportError } from '../errors.js';
 import { FileCommitter } from '../internal/file-committer.js';
+import { OwnedFiles, type Ownership } from '../internal/ownership.js';
 import { PreviousHashes } from '../internal/previous-hashes.js';
 import { lateMark, renderPath, type ChunkOutcome, type ChunkReply, type ChunkTask, type LoadedRenderer } from '../internal/render-task.js';
 import type { Renderer } from '../renderer.js';
@@ -27,6 +28,8 @@ export interface RenderWorkerInit {
   runId: string;
   /** Names no artifact may take (the manifest's). */
   reserved: string[];
+  /** What earlier exports wrote: a file found at a target that is not theirs is a user's, and is not replaced. None to check: `undefined`. */
+  ownership: Ownership | undefined;
 }
 
 /** A render child's state: its renderer, where it writes, and whether its channel carries JSON (processes). */
@@ -71,7 +74,8 @@ export default defineWorker({
     }
     const previous = init.previousManifest === undefined ? undefined : await PreviousHashes.load(init.previousManifest);
     const unchanged = previous && { previous, verifyByContent: init.verifyByContent };
-    const committer = new FileCommitter(init.outDir, unchanged, init.reserved, init.runId);
+    const owned = init.ownership === undefined ? undefined : await OwnedFiles.load(init.ownership);
+    const committer = new FileCommitter(init.outDir, unchanged, init.reserved, init.runId, owned);
     const renderer = await loadRenderer(init);
     cleanUpOnExit(committer);
     return { renderer, committer, json: init.kind === 'process' };

@@ -15,6 +15,8 @@ export interface CliArgs {
   kind: ExportKind;
   shard: Shard | undefined;
   incremental: boolean;
+  /** Replace files in --out that no earlier export wrote. */
+  force: boolean;
   timeoutMs: number | undefined;
   retries: number | undefined;
   rendererOptions: unknown;
@@ -38,6 +40,7 @@ Options:
       --kind <kind>         process (default), thread or inline
       --shard <i/n>         export only shard i of n (1-based, like Jest's)
       --incremental         leave files whose content is unchanged since the last manifest
+      --force               replace files in --out that no earlier export wrote
       --timeout <ms>        fail a path that renders longer than this
       --retries <n>         render again a path whose child crashed (default 0)
       --options <json>      passed to the renderer's setup(options)
@@ -67,6 +70,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         kind: { type: 'string' },
         shard: { type: 'string' },
         incremental: { type: 'boolean' },
+        force: { type: 'boolean' },
         timeout: { type: 'string' },
         retries: { type: 'string' },
         options: { type: 'string' },
@@ -100,6 +104,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     kind: kind as ExportKind,
     shard: values.shard === undefined ? undefined : parseShard(values.shard as string),
     incremental: values.incremental === true,
+    force: values.force === true,
     timeoutMs: parseCount('--timeout', values.timeout as string | undefined),
     retries: parseCount('--retries', values.retries as string | undefined),
     rendererOptions: parseJson(values.options as string | undefined),

@@ -7,6 +7,7 @@ import type { ExportSummary } from '../report.js';
 import { ExportRun } from './export-run.js';
 import { dispatchInChunks } from './chunked-dispatch.js';
 import { removeLeftovers } from './leftovers.js';
+import { inspectOutDir, ownershipOf, type Ownership } from './ownership.js';
 import { AdmittedPaths, isPending, type PathStream, type SourceEnd } from './path-source.js';
 import type { RenderReply } from './render-task.js';
 import { beginRun, endRun } from './run-identity.js';
@@ -40,6 +41,9 @@ export class ExportSession {
 
   constructor(config: ResolvedExportOptions) {
     this.#config = config;
+    const startedAtMs = Date.now();
+    // Before the journal exists: a folder no export wrote into is refused before this run leaves anything in it.
+    const { check } = inspect(config);
     this.#runId = beginRun();
     try {
       // Before any child starts: it reads what the journal decides it may trust.
@@ -48,7 +52,8 @@ export class ExportSession {
       endRun(this.#runId);
       throw error;
     }
-    this.#pool = startPool(config, this.#runId, this.#journal);
+    const ownership = check && this.#journal ? ownershipOf(this.#journal.writer.file, this.#journal.dead, startedAtMs) : undefined;
+    this.#pool = startPool(config, this.#runId, this.#journal, ownership);
     this.#pool.on('workerExit', (event) => {
       if (abnormalExits.has(event.reason)) this.#childKilled = true;
       if (event.reason !== 'init-failed') return;
@@ -197,7 +202,16 @@ export function chunkable(config: Pick<ResolvedExportOptions, 'kind' | 'maxPaths
   return config.kind !== 'inline' && config.maxPathsPerWorker === Number.POSITIVE_INFINITY;
 }
 
-function startPool(config: ResolvedExportOptions, runId: string, journal: RunJournal | undefined): RenderPool {
+function inspect(config: ResolvedExportOptions): { check: boolean } {
+  try {
+    return inspectOutDir(config.outDir, config.manifest, config.force);
+  } catch (error) {
+    if (error instanceof StaticExportError) throw error;
+    throw new StaticExportError('ERR_EXPORT_WRITE_FAILED', `Could not read outDir ${config.outDir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function startPool(config: ResolvedExportOptions, runId: string, journal: RunJournal | undefined, ownership: Ownership | undefined): RenderPool {
   const initData: RenderWorkerInit = {
     renderer: config.rendererUrl,
     rendererOptions: config.rendererOptions,
@@ -207,6 +221,7 @@ function startPool(config: ResolvedExportOptions, runId: string, journal: RunJou
     verifyByContent: journal?.verifyByContent ?? false,
     runId,
     reserved: config.manifest === undefined ? [] : [config.manifest],
+    ownership,
   };
   return createPool<typeof renderWorker>({
     worker: renderWorkerUrl,

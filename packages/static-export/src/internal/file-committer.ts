@@ -4,6 +4,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { StaticExportError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
+import { wouldOverwrite, type OwnedFiles } from './ownership.js';
 import type { PreviousHashes } from './previous-hashes.js';
 
 /** One file of a rendered path, as the child reports it (no content: bytes never cross IPC). */
@@ -50,7 +51,11 @@ export class FileCommitter {
   readonly #tag: string;
   #sequence = 0;
 
-  constructor(outDir: string, unchanged: UnchangedCheck | undefined, reserved: Iterable<string>, runId: string) {
+  /** What earlier exports wrote; `undefined` when nothing needs checking (an empty `outDir` at the start, or `force`). */
+  readonly #owned: OwnedFiles | undefined;
+
+  constructor(outDir: string, unchanged: UnchangedCheck | undefined, reserved: Iterable<string>, runId: string, owned?: OwnedFiles) {
+    this.#owned = owned;
     mkdirSync(outDir, { recursive: true });
     this.#outDir = outDir;
     this.#realOutDir = realpathSync.native(outDir);
@@ -81,6 +86,8 @@ export class FileCommitter {
         if (existing?.isDirectory()) {
           throw new StaticExportError('ERR_EXPORT_WRITE_FAILED', `Could not write ${target} (rendering ${path}): a directory of that name exists`, { path });
         }
+        // The lstat above is made anyway (unchanged files, directories): telling a user's file costs a table lookup.
+        if (existing && this.#owned && !this.#owned.owns(file, existing)) throw wouldOverwrite(target, path);
         if (existing?.isFile() && existing.size === bytes.length && (this.#previous?.matches(file, hash, bytes.length) || this.#sameContent(target, bytes))) {
           records.push({ file, bytes: bytes.length, hash, unchanged: true });
           continue;

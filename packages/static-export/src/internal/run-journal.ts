@@ -28,7 +28,8 @@ interface JournalName {
  *   nothing of that run touched them after; any other file may have been
  *   replaced by the run that died (a path in flight, a record lost with the
  *   buffer or torn), so the next run compares its content with the new bytes
- *   before leaving it. Older journals are removed: a later run died after them.
+ *   before leaving it. Older journals are not trusted for content (a later run
+ *   died after them) but still name files the export wrote; a commit removes them.
  */
 export class RunJournal {
   readonly writer: ManifestWriter;
@@ -40,9 +41,10 @@ export class RunJournal {
   readonly removed: string[];
   readonly #outDir: string;
   readonly #manifestName: string;
+  /** The journals of runs that died, oldest first: what they wrote is the export's own. */
+  readonly dead: readonly string[];
   readonly #generation: number;
   readonly #runId: string;
-  readonly #dead: string | undefined;
 
   private constructor(outDir: string, manifestName: string, runId: string, incremental: boolean) {
     this.#outDir = outDir;
@@ -65,8 +67,8 @@ export class RunJournal {
     }
     journals.sort((a, b) => a.generation - b.generation);
     const newest = journals.at(-1);
-    for (const older of journals.slice(0, -1)) unlinkQuietly(older.file);
-    this.#dead = newest?.file;
+    // Older journals are not trusted for content, but they still tell which files earlier runs wrote: kept until a commit.
+    this.dead = journals.map((journal) => journal.file);
     // Only a run that died can have left a page's temporary file (a child killed inside its commit is cleaned up by its run).
     this.removed = removeLeftovers(outDir, { tree: newest !== undefined || oldTemporaryManifest });
     this.#generation = (newest?.generation ?? 0) + 1;
@@ -103,8 +105,8 @@ export class RunJournal {
     crashPoint('commit-start');
     // Before the rename: a kill in between leaves the newer, empty journal, which trusts nothing.
     if (unproven) closeSync(openSync(this.#journalFile(this.#generation + 1), 'wx'));
-    // Before the rename: the dead run's journal must not outlive the manifest that supersedes it.
-    if (this.#dead !== undefined) unlinkQuietly(this.#dead);
+    // Before the rename: the dead runs' journals must not outlive the manifest that supersedes them.
+    for (const dead of this.dead) unlinkQuietly(dead);
     crashPoint('commit-journals-removed');
     renameSync(this.writer.journal, this.writer.file);
     crashPoint('commit-renamed');
