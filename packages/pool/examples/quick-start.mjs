@@ -1,17 +1,17 @@
-// Quick start: `node examples/quick-start.mjs` after `npm run build -w @drove/pool`.
+// quick-start.mjs — the pool side: `node quick-start.mjs`
 import { createPool } from '@drove/pool';
 
 const pool = createPool({
   worker: new URL('./worker.mjs', import.meta.url),
   kind: 'thread', // or 'process', or 'inline'
-  initData: { rounds: 2000 },
+  initData: 2000, // every worker's init gets it
 });
 
 // One task.
 console.log(`hash: ${await pool.run('hello')}`);
 const words = await pool.run('one pool for threads and processes', {
   handler: 'countWords',
-  onProgress: (value, message) => console.log(`  progress ${value * 100}% ${message}`),
+  onProgress: (value, message) => console.log(`  progress ${Number(value) * 100}% ${message}`),
 });
 console.log(`words: ${words}`);
 

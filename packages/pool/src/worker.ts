@@ -43,15 +43,22 @@ export type Handler<S = unknown, P = unknown, R = unknown> = {
 export type HandlerMap = Record<string, Handler<never, never, unknown>>;
 
 /** What {@link defineWorker} takes. */
-export interface WorkerSpec<S, H extends Record<string, Handler<S, never, unknown>>> {
+export interface WorkerSpec<S, H extends Record<string, Handler<NoInfer<S>, never, unknown>>, I = unknown> {
   /**
    * Runs once per worker before it reports ready; what it returns is
-   * `ctx.state` in every handler. A throw fails the worker's start: `pool.ready()`
-   * and waiting tasks reject with this error's message and stack.
+   * `ctx.state` in every handler (its type follows what `init` returns). A
+   * throw fails the worker's start: `pool.ready()` and waiting tasks reject
+   * with this error's message and stack. `initData` is the pool's `initData`:
+   * annotate the parameter (`init: (data: { rounds: number }) => …`) to type it.
    */
-  init?: (initData: unknown, worker: { workerId: number }) => S | Promise<S>;
-  /** The task handlers, by name. */
-  handlers: H;
+  init?: (initData: I, worker: { workerId: number }) => S | Promise<S>;
+  /**
+   * The task handlers, by name. Each gets `(payload, ctx)` with `ctx.state`
+   * typed from `init`; an unannotated payload is `unknown`. (The intersection
+   * gives unannotated handlers their parameter types while `H` keeps each
+   * handler's own.)
+   */
+  handlers: H & Record<string, Handler<NoInfer<S>, unknown, unknown>>;
   /** Messages of your own from the pool side (`lease.send()`), outside any task. */
   onMessage?: (message: unknown, ctx: WorkerContext<S>) => void;
   /** Runs once when the pool stops the worker gracefully: close what `init` opened. */
@@ -62,8 +69,12 @@ export interface WorkerSpec<S, H extends Record<string, Handler<S, never, unknow
 export const workerDefinitionBrand: unique symbol = Symbol.for('drove.pool.worker-definition');
 
 /** A worker module's definition, as {@link defineWorker} returns it. */
-export interface WorkerDefinition<S = unknown, H extends HandlerMap = HandlerMap> extends WorkerSpec<S, H> {
+export interface WorkerDefinition<S = unknown, H extends HandlerMap = HandlerMap, I = unknown> {
   readonly [workerDefinitionBrand]: true;
+  init?: (initData: I, worker: { workerId: number }) => S | Promise<S>;
+  handlers: H;
+  onMessage?: (message: unknown, ctx: WorkerContext<S>) => void;
+  destroy?: (state: S) => void | Promise<void>;
 }
 
 /**
@@ -92,9 +103,13 @@ export type HandlersOf<W> = W extends { handlers: infer H extends HandlerMap } ?
  * });
  * ```
  */
-export function defineWorker<S = undefined, H extends Record<string, Handler<S, never, unknown>> = HandlerMap>(
-  spec: WorkerSpec<S, H>,
-): WorkerDefinition<S, H> {
+export function defineWorker<
+  I = unknown,
+  S = undefined,
+  // No handlers named yet: the default must not give unannotated handlers a
+  // context (a `HandlerMap` default typed their `ctx.state` as `never`).
+  H extends Record<string, Handler<NoInfer<S>, never, unknown>> = Record<never, never>,
+>(spec: WorkerSpec<S, H, I>): WorkerDefinition<S, H, I> {
   if (typeof spec !== 'object' || spec === null) throw new TypeError('defineWorker() expects an object');
   if (typeof spec.handlers !== 'object' || spec.handlers === null) {
     throw new TypeError('defineWorker() expects `handlers`: an object of functions');
@@ -104,7 +119,7 @@ export function defineWorker<S = undefined, H extends Record<string, Handler<S, 
       throw new TypeError(`defineWorker(): handler \`${name}\` is ${typeof handler}, expected a function`);
     }
   }
-  return { ...spec, [workerDefinitionBrand]: true };
+  return { ...spec, handlers: spec.handlers, [workerDefinitionBrand]: true };
 }
 
 /** Tells a worker definition made by {@link defineWorker}. */
