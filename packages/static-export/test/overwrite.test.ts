@@ -169,7 +169,7 @@ describe('drove-export (spawned)', () => {
       const out = tempDir();
       if (earlier) expect((await runCli(args(out))).code).toBe(0);
       // New pages, killed after the journal holds some of them.
-      const killed = await runCli(args(out, many, '--options', '{"title":"v2"}'), { env: { DROVE_EXPORT_CRASH_AT: 'journal-flushed:3' } });
+      const killed = await runCli(args(out, many, '--options', '{"title":"v2"}'), { env: { DROVE_EXPORT_CRASH_AT: 'journal-flushed:1' } });
       expect(killed.signal).toBe('SIGKILL');
       const journals = readdirSync(out).filter((name) => name.endsWith('.drove-journal'));
       expect(journals).toHaveLength(1);
