@@ -18,6 +18,8 @@ export { BlogEngineError, BuildError, InvalidOptionError, OverwriteError } from 
 export type { BlogEngineErrorCode, BlogEngineErrorJSON, BlogEngineErrorOptions, SourceLocation } from './errors.js';
 export { generateSite } from './generate.js';
 export type { GenerateOptions, GeneratedSite } from './generate.js';
+export { initSite } from './init-site.js';
+export type { InitializedSite, InitSiteOptions } from './init-site.js';
 export { createPost } from './new-post.js';
 export type { NewPostOptions } from './new-post.js';
 export { serve } from './serve.js';

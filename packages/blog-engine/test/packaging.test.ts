@@ -18,7 +18,7 @@ describe('as users meet it', () => {
 
   it('exports its API by name', () => {
     expect(Object.keys(engine).sort()).toEqual(
-      ['BlogEngineError', 'BuildError', 'InvalidOptionError', 'OverwriteError', 'build', 'configFileNames', 'createPost', 'generateSite', 'loadSiteConfig', 'resolveBuildOptions', 'resolveSiteConfig', 'serve'].sort(),
+      ['BlogEngineError', 'BuildError', 'InvalidOptionError', 'OverwriteError', 'build', 'configFileNames', 'createPost', 'generateSite', 'initSite', 'loadSiteConfig', 'resolveBuildOptions', 'resolveSiteConfig', 'serve'].sort(),
     );
   });
 

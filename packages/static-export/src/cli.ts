@@ -2,33 +2,61 @@
 // drove-export: exports the paths of a file (or standard input) with a
 // renderer module. Exit codes: 0 all rendered, 1 some path failed or the
 // export could not run, 2 bad usage, 130 interrupted by SIGINT (143 SIGTERM).
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ExportAbortedError, StaticExportError } from './errors.js';
 import { exportStatic } from './export-static.js';
-import { parseCliArgs, usage, type CliArgs } from './internal/cli-args.js';
+import { parseCliArgs, synopsis, usage, type CliArgs } from './internal/cli-args.js';
+import { KnownFailure, packageVersion, reportFailure, UsageError } from './internal/cli-kit.js';
 import { ProgressView } from './internal/progress-view.js';
 import type { ExportSummary } from './report.js';
 
 const signalExitCodes: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 async function main(argv: string[]): Promise<number> {
-  let args: CliArgs;
-  try {
-    args = parseCliArgs(argv);
-  } catch (error) {
-    process.stderr.write(`drove-export: ${(error as Error).message}\n\n${usage}\n`);
-    return 2;
-  }
-  if (args.help) {
+  // --help and --version win over anything else on the line, as in git and npm.
+  if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${usage}\n`);
     return 0;
   }
-  if (args.version) {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
+  if (argv.includes('--version')) {
+    process.stdout.write(`${packageVersion(new URL('../package.json', import.meta.url))}\n`);
     return 0;
   }
+  const verbose = argv.includes('--verbose');
+  try {
+    return await exportFromArgs(parseArgsOrUsage(argv));
+  } catch (error) {
+    const { text, exitCode } = reportFailure('drove-export', error, { usage: synopsis, verbose });
+    process.stderr.write(text);
+    return exitCode;
+  }
+}
+
+function parseArgsOrUsage(argv: string[]): CliArgs {
+  try {
+    return parseCliArgs(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The known reasons an export cannot start, each with its fix, before any child is spawned. */
+function checkInputs(args: CliArgs): void {
+  const renderer = resolve(args.renderer);
+  if (!existsSync(renderer)) {
+    throw new KnownFailure(`no renderer module at ${renderer}`, 'check --renderer: a path from the current folder to a module that exports render(path, ctx)');
+  }
+  if (args.paths !== '-') {
+    const paths = resolve(args.paths);
+    if (!existsSync(paths)) throw new KnownFailure(`no paths file at ${paths}`, 'check --paths: a file of paths, one a line, or - to read them from standard input');
+    if (statSync(paths).isDirectory()) throw new KnownFailure(`--paths names a folder, ${paths}`, 'give a file of paths, one a line, or - to read them from standard input');
+  }
+}
+
+async function exportFromArgs(args: CliArgs): Promise<number> {
+  checkInputs(args);
   const total = process.stderr.isTTY && args.paths !== '-' && !args.quiet ? await countPaths(args.paths) : undefined;
   const view = new ProgressView(process.stderr, { total, quiet: args.quiet });
   const controller = new AbortController();
@@ -66,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
       onProgress: (progress) => view.update(progress),
       onLog: (entry) => {
         if (entry.type === 'failure') view.failure(entry);
+        else if (entry.type === 'message' && (entry.level !== 'info' || args.verbose)) view.log(entry);
       },
     });
     code = summary.failed > 0 ? 1 : 0;
@@ -74,9 +103,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof ExportAbortedError) {
       summary = error.summary;
       code = signalExitCodes[stoppedBy ?? 'SIGINT'] ?? 130;
+    } else if (error instanceof StaticExportError && error.code === 'ERR_EXPORT_INVALID_OPTION') {
+      throw new UsageError(error.message);
     } else {
-      process.stderr.write(`drove-export: ${describeError(error)}\n`);
-      return error instanceof StaticExportError && error.code === 'ERR_EXPORT_INVALID_OPTION' ? 2 : 1;
+      throw error;
     }
   }
   view.stop();
@@ -130,14 +160,6 @@ function report(summary: ExportSummary): string {
   for (const failure of summary.failures) lines.push(`  ✗ ${failure.path}: ${failure.code} ${failure.message}`);
   if (summary.failed > summary.failures.length) lines.push(`  … and ${summary.failed - summary.failures.length} more failures`);
   return `${lines.join('\n')}\n`;
-}
-
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  let text = `${typeof code === 'string' ? `${code} ` : ''}${error.message}`;
-  if (error.cause instanceof Error && error.cause.stack) text += `\n  caused by: ${error.cause.stack.replace(/\n/g, '\n  ')}`;
-  return text;
 }
 
 function mebibytes(bytes: number): string {

@@ -50,16 +50,62 @@ function childrenOf(pid: number): number[] {
 }
 
 describe('drove-export', () => {
-  it('prints its usage with --help, and exits 2 on bad usage', async () => {
-    const help = await run(['--help']);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toContain('Usage: drove-export --renderer');
-    const bad = await run(['--renderer', 'x.mjs', '--paths', 'p.txt']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--out is required');
-    const badShard = await run(['-r', 'x.mjs', '-p', 'p.txt', '-o', 'out', '--shard', '9/4']);
-    expect(badShard.code).toBe(2);
-    expect(badShard.stderr).toContain('Expected `shard` to be `index/count`');
+  it('prints its help on stdout with --help or -h, whatever else is on the line; exit 0', async () => {
+    for (const args of [['--help'], ['-h'], ['--kind', 'nope', '-h'], ['--bogus', '--help']]) {
+      const help = await run(args);
+      expect({ args, code: help.code, stderr: help.stderr }).toEqual({ args, code: 0, stderr: '' });
+      expect(help.stdout).toContain('Usage: drove-export --renderer');
+      expect(help.stdout).toContain('--verbose');
+    }
+  });
+
+  it('prints the package version with --version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('exits 2 on bad usage with one line naming the problem, then the usage', async () => {
+    const usage = 'Usage: drove-export --renderer <module> --paths <file|-> --out <dir> [options]\nRun drove-export --help for the options.\n';
+    const cases: [string[], string][] = [
+      [['--renderer', 'x.mjs', '--paths', 'p.txt'], 'drove-export: --out is required'],
+      [['-r', 'x.mjs', '-p', 'p.txt', '-o', 'out', '--shard', '9/4'], 'drove-export: Expected `shard` to be `index/count`'],
+      [['-r', 'x.mjs', '-p', 'p.txt', '-o', 'out', '--frobnicate'], "drove-export: Unknown option '--frobnicate'"],
+      [['-r', 'x.mjs', '-p', 'p.txt', '-o', 'out', '--workers', 'many'], 'drove-export: --workers must be auto or an integer >= 1, got many'],
+    ];
+    for (const [args, line] of cases) {
+      const bad = await run(args);
+      expect(bad.code, line).toBe(2);
+      expect(bad.stdout).toBe('');
+      const [first, ...rest] = bad.stderr.split('\n');
+      expect(first).toContain(line);
+      expect(`${rest.join('\n')}`).toBe(usage);
+    }
+  });
+
+  it('names a missing renderer module or paths file in one line with the fix, no stack; exit 1', async () => {
+    const dir = tempDir();
+    const missingRenderer = await run(['-r', join(dir, 'render.mjs'), '-p', pathsFile(['/']), '-o', join(dir, 'out')]);
+    expect(missingRenderer.code).toBe(1);
+    expect(missingRenderer.stderr).toBe(`drove-export: no renderer module at ${join(dir, 'render.mjs')}; check --renderer: a path from the current folder to a module that exports render(path, ctx)\n`);
+    const missingPaths = await run(['-r', fixturePath('site-renderer.mjs'), '-p', join(dir, 'paths.txt'), '-o', join(dir, 'out')]);
+    expect(missingPaths.code).toBe(1);
+    expect(missingPaths.stderr).toBe(`drove-export: no paths file at ${join(dir, 'paths.txt')}; check --paths: a file of paths, one a line, or - to read them from standard input\n`);
+  });
+
+  it("shows the renderer's ctx.log() warnings and errors, and its info lines with --verbose", async () => {
+    const args = ['-r', fixturePath('logging-renderer.mjs'), '-p', pathsFile(['/a', '/b']), '-o', tempDir(), '-w', '1', '--kind', 'thread'];
+    const plain = await run(args);
+    expect(plain.code).toBe(0);
+    for (const path of ['/a', '/b']) {
+      expect(plain.stderr).toContain(`warn ${path}: a warning about ${path}\n`);
+      expect(plain.stderr).toContain(`error ${path}: an error about ${path}\n`);
+    }
+    expect(plain.stderr).not.toContain('info');
+    const verbose = await run([...args, '--verbose']);
+    expect(verbose.stderr).toContain('info /a: info about /a\n');
+    expect(verbose.stderr).toContain('warn /b: a warning about /b\n');
+    // Not a terminal: plain lines, never a line redrawn in place.
+    expect(verbose.stderr).not.toContain('\r');
   });
 
   it('exports a paths file, skipping blank lines and comments, and prints a summary; exit 0', async () => {
@@ -95,12 +141,18 @@ describe('drove-export', () => {
     expect(again).toMatchObject({ rendered: first.rendered, artifacts: 0, unchanged: first.rendered });
   });
 
-  it('exits 1 with the setup error and its stack when setup fails', async () => {
-    const result = await run(['-r', fixturePath('setup-fails.mjs'), '-p', pathsFile(['/']), '-o', tempDir(), '-w', '1', '--options', '{"config":"site.json"}']);
+  it('exits 1 with the setup error in one line, and its stack only with --verbose', async () => {
+    const args = ['-r', fixturePath('setup-fails.mjs'), '-p', pathsFile(['/']), '-o', tempDir(), '-w', '1', '--options', '{"config":"site.json"}'];
+    const result = await run(args);
     expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('ERR_EXPORT_SETUP_FAILED');
-    expect(result.stderr).toContain('caused by: Error: config not found: site.json');
-    expect(result.stderr).toContain('setup-fails.mjs');
+    expect(result.stderr).toContain('config not found: site.json');
+    expect(result.stderr).toContain('(--verbose shows the stack)');
+    const verbose = await run([...args, '--verbose']);
+    expect(verbose.code).toBe(1);
+    expect(verbose.stderr).toContain('caused by: Error: config not found: site.json');
+    expect(verbose.stderr).toMatch(/at .*setup-fails\.mjs:\d+/);
   });
 
   it('on SIGINT to its process group stops dispatching, lets the children finish and stop, leaves no partial file, prints what finished and exits 130', async () => {

@@ -7,4 +7,4 @@ const server = http.createServer((request, response) => {
   response.end(`hello from pid ${process.pid}\n`);
 });
 await listen(server, 'http');
-ready({ onShutdown: () => new Promise((done) => server.close(done)) });
+ready({ onShutdown: () => new Promise((done) => server.close(() => done())) });

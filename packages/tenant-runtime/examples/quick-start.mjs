@@ -1,4 +1,4 @@
-// The README's quick start: two tenants behind one front door, started on first request.
+// quick-start.mjs — two tenants behind one front door, each started on its first request
 import { once } from 'node:events';
 import { createRuntime, createTenantProxy, formatPrometheus, keyFromPathPrefix } from '@drove/tenant-runtime';
 
@@ -16,7 +16,9 @@ const runtime = createRuntime({
 const proxy = createTenantProxy(runtime, { resolveKey: keyFromPathPrefix() });
 proxy.listen(0, '127.0.0.1');
 await once(proxy, 'listening');
-const { port } = proxy.address();
+const address = proxy.address();
+if (address === null || typeof address === 'string') throw new Error('the front door listens on TCP');
+const { port } = address;
 
 for (const path of ['/hello/', '/world/orders?page=2', '/hello/again', '/nobody/']) {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);

@@ -213,7 +213,8 @@ export class PageRenderer {
 
   /** A new card object. */
   #cardOf(post: PostEntry): PostCard {
-    const renderExcerpt = () => (post.summary === null ? this.#md().render(post.excerptSource) : `<p>${escapeHtml(post.summary)}</p>`);
+    // A front-matter summary is Markdown, as Hugo treats it: `**bold**` and backticks render, never show raw.
+    const renderExcerpt = () => this.#md().render(post.summary ?? post.excerptSource);
     return new PostCard(post, this.#href(post.url), renderExcerpt);
   }
 
@@ -276,8 +277,4 @@ export class PageRenderer {
     const what = route.type === 'post' ? this.#snapshot.posts[route.post]!.source : path;
     return templateError(error, this.#snapshot.templateFiles, what);
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }

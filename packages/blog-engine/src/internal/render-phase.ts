@@ -46,8 +46,13 @@ export interface SectionCounts {
 export interface ProgressEvent {
   phase: 'render' | 'commit';
   section: SectionName;
+  /** Of this section: pages rendered (render) or files committed so far (commit: of the whole phase, as before). */
   done: number;
   total: number;
+  /** Of the whole phase, every section: pages rendered or files committed so far; never runs backwards. */
+  phaseDone: number;
+  /** Of the whole phase: pages to render or files to commit; fixed for the phase. */
+  phaseTotal: number;
 }
 
 /** What the render phase needs. */
@@ -130,6 +135,7 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
       const done = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;
       const totals = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;
       for (const route of toRender) totals[route.section]++;
+      let rendered = 0;
       const batches = (routes: PlannedRoute[]) =>
         chunk(
           routes.map((r): RenderJob => ({ path: r.path, route: r.route, storedHash: stored.get(r.path)?.hash ?? null })),
@@ -145,7 +151,8 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
           else staged.push({ path: outcome.path, staged: outcome.staged, hash: outcome.hash });
         }
         const section = bySection.get(outcomes[0]!.path)!;
-        onProgress?.({ phase: 'render', section, done: done[section], total: totals[section] });
+        rendered += outcomes.length;
+        onProgress?.({ phase: 'render', section, done: done[section], total: totals[section], phaseDone: rendered, phaseTotal: toRender.length });
       });
       if (problems.length > 0) throw new BuildError(problems);
     }
@@ -176,7 +183,7 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
         crashPoint('after-commit-chunk');
         for (const s of batch) counts[bySection.get(s.path)!].written++;
         moved += batch.length;
-        onProgress?.({ phase: 'commit', section: bySection.get(batch[0]!.path)!, done: moved, total: staged.length });
+        onProgress?.({ phase: 'commit', section: bySection.get(batch[0]!.path)!, done: moved, total: staged.length, phaseDone: moved, phaseTotal: staged.length });
       }
     }
 

@@ -1,6 +1,5 @@
 import type { BuildResult } from '../build.js';
 import type { BlogEngineError } from '../errors.js';
-import type { ProgressEvent } from './render-phase.js';
 import { sectionNames } from './snapshot.js';
 
 const pad = (value: string | number, width: number) => String(value).padStart(width);
@@ -24,24 +23,9 @@ export function formatSummary(result: BuildResult): string {
   return lines.join('\n');
 }
 
-/** Every problem, one per line: `posts/a.md:3: ERR_BLOG_FRONT_MATTER invalid YAML: …`. */
-export function formatProblems(problems: readonly BlogEngineError[]): string {
+/** Every problem, one per line: `posts/a.md:3: ERR_BLOG_FRONT_MATTER invalid YAML: …`, then `build failed: 2 problems`. */
+export function formatProblems(problems: readonly BlogEngineError[], heading = 'build failed'): string {
   const lines = problems.map((p) => `${p.file === undefined ? '' : `${p.file}${p.line === undefined ? '' : `:${p.line}`}: `}${p.code} ${p.reason}`);
-  lines.push(`build failed: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}`);
+  lines.push(`${heading}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}`);
   return lines.join('\n');
-}
-
-/** A progress line per section on a TTY: rewritten in place, ended when the section is done. */
-export function progressPrinter(stream: NodeJS.WriteStream): (event: ProgressEvent) => void {
-  let current = '';
-  return (event) => {
-    const label = `${event.phase} ${event.section}`;
-    if (current && current !== label) stream.write('\n');
-    current = label;
-    stream.write(`\r${event.phase.padEnd(7)}${event.section.padEnd(9)}${pad(event.done, 7)}/${event.total}`);
-    if (event.done === event.total) {
-      stream.write('\n');
-      current = '';
-    }
-  };
 }

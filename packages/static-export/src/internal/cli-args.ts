@@ -23,7 +23,13 @@ export interface CliArgs {
   manifest: string | false | undefined;
   json: boolean;
   quiet: boolean;
+  /** Info lines of `ctx.log()`, and stacks with errors. */
+  verbose: boolean;
 }
+
+/** The usage a usage error prints under its one line. */
+export const synopsis = `Usage: drove-export --renderer <module> --paths <file|-> --out <dir> [options]
+Run drove-export --help for the options.`;
 
 export const usage = `Usage: drove-export --renderer ./render.mjs --paths paths.txt|- --out dist [options]
 
@@ -31,6 +37,8 @@ Renders every path (one a line; blank lines and # comments are skipped) with the
 renderer module's render(path, ctx), in parallel render children that write the
 files themselves, atomically. Exit code 0: all rendered; 1: some path failed or
 the export could not run; 2: bad usage; 130: interrupted (SIGINT).
+The renderer's ctx.log() warnings and errors are printed as they come; info
+lines too with --verbose.
 
 Options:
   -r, --renderer <module>   the renderer module (exports render, optionally setup)
@@ -46,7 +54,8 @@ Options:
       --options <json>      passed to the renderer's setup(options)
       --manifest <name>     the manifest's file name in --out; --no-manifest for none
       --json                print the summary as JSON on standard output
-  -q, --quiet               no progress, only the summary
+  -q, --quiet               no progress, only the summary (and log warnings and errors)
+      --verbose             the renderer's info log lines too, and stacks with errors
   -h, --help                this text
       --version             the version`;
 
@@ -78,6 +87,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'no-manifest': { type: 'boolean' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
+        verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -111,14 +121,14 @@ export function parseCliArgs(argv: string[]): CliArgs {
     manifest: values['no-manifest'] === true ? false : (values.manifest as string | undefined),
     json: values.json === true,
     quiet: values.quiet === true,
+    verbose: values.verbose === true,
   };
 }
 
 function parseWorkers(text: string | undefined): number | 'auto' {
   if (text === undefined || text === 'auto') return 'auto';
-  const count = parseCount('--workers', text);
-  if (count === undefined || count < 1) throw usageError(`--workers must be auto or an integer >= 1, got ${text}`);
-  return count;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw usageError(`--workers must be auto or an integer >= 1, got ${text}`);
+  return Number(text);
 }
 
 function parseCount(flag: string, text: string | undefined): number | undefined {

@@ -1,4 +1,6 @@
+import type { LogLevel } from '../renderer.js';
 import type { ExportFailure, ExportProgress } from '../report.js';
+import { etaSeconds, formatDuration } from './cli-kit.js';
 
 /** Where progress goes: a terminal gets one redrawn line, anything else plain lines. */
 export interface ProgressTarget {
@@ -54,6 +56,11 @@ export class ProgressView {
     this.note(`✗ ${failure.path}: ${failure.code} ${failure.message}`);
   }
 
+  /** A renderer's `ctx.log()` line, above the bar. */
+  log(entry: { path: string; level: LogLevel; message: string }): void {
+    this.note(formatLogLine(entry));
+  }
+
   /** Prints a line above the bar. */
   note(line: string): void {
     this.#clear();
@@ -78,29 +85,12 @@ export class ProgressView {
   #draw(): void {
     const progress = this.#last;
     if (!progress) return;
-    let line = this.#status(progress);
-    const width = this.#out.columns ?? 80;
-    const room = Math.min(30, width - line.length - 2);
-    if (this.#total !== undefined && this.#total > 0 && room >= 10) {
-      const filled = Math.round((Math.min(progress.seen, this.#total) / this.#total) * room);
-      line = `${'█'.repeat(filled)}${'░'.repeat(room - filled)} ${line}`;
-    }
-    this.#out.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
+    this.#out.write(`\r\x1b[2K${formatProgressLine(progress, { total: this.#total, pagesPerSecond: this.#rate(progress), width: this.#out.columns ?? 80 })}`);
     this.#drawn = true;
   }
 
   #status(progress: ExportProgress): string {
-    const rate = this.#rate(progress);
-    const parts = [`${format(progress.done)} pages`];
-    if (this.#total !== undefined) parts[0] = `${format(progress.seen)}/${format(this.#total)} paths, ${format(progress.done)} pages`;
-    parts.push(`${format(Math.round(rate))} pages/s`);
-    if (this.#total !== undefined && progress.seen > 0) {
-      const seenRate = progress.seen / (progress.elapsedMs / 1000);
-      const remaining = Math.max(0, this.#total - progress.seen);
-      if (seenRate > 0) parts.push(`ETA ${duration(remaining / seenRate)}`);
-    }
-    parts.push(`${format(progress.failed)} failed`);
-    return parts.join('  ');
+    return progressStatus(progress, this.#total, this.#rate(progress));
   }
 
   #rate(progress: ExportProgress): number {
@@ -114,14 +104,37 @@ export class ProgressView {
   }
 }
 
-function format(count: number): string {
-  return count.toLocaleString('en-US');
+/**
+ * The live line on a terminal: a bar when the number of paths is known and
+ * there is room, the counts, pages/s, the ETA and the failures, cut to the
+ * terminal's width (never wrapped, so `\r` redraws it in place).
+ */
+export function formatProgressLine(progress: ExportProgress, { total, pagesPerSecond, width }: { total: number | undefined; pagesPerSecond: number; width: number }): string {
+  let line = progressStatus(progress, total, pagesPerSecond);
+  const room = Math.min(30, width - line.length - 2);
+  if (total !== undefined && total > 0 && room >= 10) {
+    const filled = Math.round((Math.min(progress.seen, total) / total) * room);
+    line = `${'█'.repeat(filled)}${'░'.repeat(room - filled)} ${line}`;
+  }
+  return line.slice(0, Math.max(1, width - 1));
 }
 
-function duration(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
+/** `1,024/4,096 paths, 1,020 pages  850 pages/s  ETA 0:04  0 failed`: the status without the bar (the plain lines). */
+export function progressStatus(progress: ExportProgress, total: number | undefined, pagesPerSecond: number): string {
+  const parts = [`${format(progress.done)} pages`];
+  if (total !== undefined) parts[0] = `${format(progress.seen)}/${format(total)} paths, ${format(progress.done)} pages`;
+  parts.push(`${format(Math.round(pagesPerSecond))} pages/s`);
+  const eta = total === undefined ? undefined : etaSeconds(progress.seen, total, progress.elapsedMs);
+  if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
+  parts.push(`${format(progress.failed)} failed`);
+  return parts.join('  ');
+}
+
+/** A renderer's `ctx.log()` line as the CLI prints it: `warn /about: no image for the header`. */
+export function formatLogLine(entry: { path: string; level: LogLevel; message: string }): string {
+  return `${entry.level} ${entry.path}: ${entry.message}`;
+}
+
+function format(count: number): string {
+  return count.toLocaleString('en-US');
 }

@@ -1,4 +1,4 @@
-// A tenant is a plain Node HTTP server, made to listen by the runtime's helper.
+// tenants/hello/server.mjs — any Node server; listen() asks the runtime for its socket
 import { createServer } from 'node:http';
 import { listen } from '@drove/tenant-runtime/tenant';
 
