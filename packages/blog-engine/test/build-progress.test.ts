@@ -39,6 +39,12 @@ describe('the build progress line', () => {
     expect(tty.text).not.toContain('\n');
   });
 
+  it('takes a terminal that reports no width (0 columns under script(1)) as 80 columns wide', () => {
+    const out = { text: '', isTTY: true, columns: 0, write: (chunk: string) => (out.text += chunk) };
+    new BuildProgress(out, () => 0).update(event('render', 5, 10));
+    expect(out.text).toBe('\r\x1b[2Krender   5/10 pages  50%');
+  });
+
   it('elsewhere writes a plain line at each quarter of a phase, with no carriage return', () => {
     let now = 0;
     const plain = target(false);

@@ -49,6 +49,15 @@ describe('the progress line', () => {
     expect(plain.text).toContain('error /x: broken\n✗ /y: ERR_EXPORT_RENDER_FAILED no page\n');
   });
 
+  it('takes a terminal that reports no width (0 columns under script(1)) as 80 columns wide', () => {
+    const out = { text: '', isTTY: true, columns: 0, write: (chunk: string) => (out.text += chunk) };
+    const view = new ProgressView(out, { total: undefined, quiet: false });
+    view.update(progress(3, 3, 1000));
+    view.note('a note');
+    view.stop();
+    expect(out.text).toContain('3 pages  3 pages/s  0 failed');
+  });
+
   it('formats a log entry as level, path and message', () => {
     expect(formatLogLine({ path: '/about', level: 'info', message: 'ok' })).toBe('info /about: ok');
   });

@@ -68,7 +68,7 @@ export class BuildProgress {
     if (this.#tty) {
       if (now - this.#drawnAt < REDRAW_MS && event.phaseDone < event.phaseTotal) return;
       this.#drawnAt = now;
-      this.#out.write(`\r\x1b[2K${formatBuildProgress(snapshot, this.#out.columns ?? 80)}`);
+      this.#out.write(`\r\x1b[2K${formatBuildProgress(snapshot, this.#out.columns || 80)}`);
       this.#drawn = true;
       return;
     }

@@ -85,7 +85,7 @@ export class ProgressView {
   #draw(): void {
     const progress = this.#last;
     if (!progress) return;
-    this.#out.write(`\r\x1b[2K${formatProgressLine(progress, { total: this.#total, pagesPerSecond: this.#rate(progress), width: this.#out.columns ?? 80 })}`);
+    this.#out.write(`\r\x1b[2K${formatProgressLine(progress, { total: this.#total, pagesPerSecond: this.#rate(progress), width: this.#out.columns || 80 })}`);
     this.#drawn = true;
   }
 
