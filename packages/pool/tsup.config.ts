@@ -11,6 +11,7 @@ export default [
     child: 'src/child.ts',
     clock: 'src/clock.ts',
     validate: 'src/validate.ts',
+    cli: 'src/cli.ts',
   }),
   // Worker entry scripts are single CommonJS files: a new thread or process starts faster
   // loading one CommonJS file than a graph of ES modules (the worker's own module is still imported as ESM).

@@ -10,7 +10,7 @@ import { generateSite } from './generate.js';
 import { initSite } from './init-site.js';
 import { createPost } from './new-post.js';
 import { BuildProgress } from './internal/build-progress.js';
-import { KnownFailure, packageVersion, reportFailure, UsageError } from './internal/cli-kit.js';
+import { KnownFailure, packageVersion, reportFailure, UsageError } from '@drove/pool/cli';
 import { formatProblems, formatSummary } from './internal/report.js';
 import { serve } from './serve.js';
 

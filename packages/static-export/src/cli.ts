@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { ExportAbortedError, StaticExportError } from './errors.js';
 import { exportStatic } from './export-static.js';
 import { parseCliArgs, synopsis, usage, type CliArgs } from './internal/cli-args.js';
-import { KnownFailure, packageVersion, reportFailure, UsageError } from './internal/cli-kit.js';
+import { KnownFailure, packageVersion, reportFailure, UsageError } from '@drove/pool/cli';
 import { ProgressView } from './internal/progress-view.js';
 import type { ExportSummary } from './report.js';
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { etaSeconds, formatDuration, KnownFailure, reportFailure, UsageError } from '../src/internal/cli-kit.js';
 import { formatLogLine, formatProgressLine, ProgressView, type ProgressTarget } from '../src/internal/progress-view.js';
 import type { ExportProgress } from '../src/report.js';
 
@@ -60,24 +59,5 @@ describe('the progress line', () => {
 
   it('formats a log entry as level, path and message', () => {
     expect(formatLogLine({ path: '/about', level: 'info', message: 'ok' })).toBe('info /about: ok');
-  });
-});
-
-describe('the CLI convention', () => {
-  it('formats durations and ETAs', () => {
-    expect([formatDuration(0), formatDuration(7.4), formatDuration(750), formatDuration(3723)]).toEqual(['0:00', '0:07', '12:30', '1:02:03']);
-    expect(etaSeconds(0, 10, 1000)).toBeUndefined();
-    expect(etaSeconds(25, 100, 5000)).toBe(15);
-  });
-
-  it('reports a usage error in one line and the usage (2), a known failure with its fix (1), others with a stack only when verbose', () => {
-    expect(reportFailure('x', new UsageError('--out is required'), { usage: 'Usage: x', verbose: false })).toEqual({ text: 'x: --out is required\nUsage: x\n', exitCode: 2 });
-    expect(reportFailure('x', new KnownFailure('no file a.txt', 'create it'), { usage: 'Usage: x', verbose: false })).toEqual({ text: 'x: no file a.txt; create it\n', exitCode: 1 });
-    const error = new Error('it broke\nbadly', { cause: new Error('deep down') });
-    const quiet = reportFailure('x', error, { usage: '', verbose: false });
-    expect(quiet).toEqual({ text: 'x: it broke badly: deep down (--verbose shows the stack)\n', exitCode: 1 });
-    const verbose = reportFailure('x', error, { usage: '', verbose: true });
-    expect(verbose.text).toMatch(/^x: it broke badly: deep down\n {2}Error: it broke/);
-    expect(verbose.text).toContain('caused by: Error: deep down');
   });
 });

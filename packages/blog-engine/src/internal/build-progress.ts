@@ -1,5 +1,5 @@
 import type { ProgressEvent } from './render-phase.js';
-import { etaSeconds, formatDuration } from './cli-kit.js';
+import { etaSeconds, formatDuration } from '@drove/pool/cli';
 
 /** Where progress goes: a terminal gets one line redrawn in place, anything else a few plain lines. */
 export interface ProgressTarget {

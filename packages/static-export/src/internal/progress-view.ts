@@ -1,6 +1,6 @@
 import type { LogLevel } from '../renderer.js';
 import type { ExportFailure, ExportProgress } from '../report.js';
-import { etaSeconds, formatDuration } from './cli-kit.js';
+import { etaSeconds, formatDuration } from '@drove/pool/cli';
 
 /** Where progress goes: a terminal gets one redrawn line, anything else plain lines. */
 export interface ProgressTarget {

@@ -1,15 +1,23 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * The command-line convention `drove-export` shares with `drove-blog`
- * (written again in blog-engine's `src/internal/cli-kit.ts`: the two
- * packages do not depend on each other, and a handful of lines does not
- * earn a public subpath of pool):
+ * The command-line convention every Drove CLI follows (`drove-blog`,
+ * `drove-export`), in one place:
  *
- * - `--help`/`-h` prints the help on stdout and exits 0; `--version` prints the package's version;
+ * - `--help`/`-h` (on every command) prints the help on stdout and exits 0; `--version` prints the package's version;
  * - a usage error is one line naming the problem, then the usage, exit 2;
  * - a known failure is one line naming the problem and the fix, exit 1;
  * - any other error is one line too; `--verbose` adds the stack (and the cause's).
+ *
+ * @example
+ * ```ts
+ * import { KnownFailure, reportFailure } from '@drove/pool/cli';
+ * const { text, exitCode } = reportFailure('my-cli', new KnownFailure('port 8080 is busy', 'pass --port 0'), { usage: 'usage: my-cli', verbose: false });
+ * process.stderr.write(text); // my-cli: port 8080 is busy; pass --port 0
+ * process.exitCode = exitCode; // 1
+ * ```
+ *
+ * @module
  */
 
 /** A command line the CLI cannot act on: printed as one line and the usage, exit 2. */
