@@ -8,10 +8,10 @@ describe('BuildProgress', () => {
     expect(progress.view).toMatchObject({ phase: 'generate', done: 0, total: undefined, note: 'writing 3000 posts', share: 0 });
   });
 
-  it('sums the render sections as they report, without the bar running backwards or the count passing its total', () => {
+  it('follows each phase whole as the engine counts it, never backwards nor past its total, with sections reporting out of order', () => {
     const progress = new BuildProgress();
-    // The blog build's order, as seen on a real run: sections report their totals with their first batch.
-    const events = [
+    // The blog build's order, as seen on a real run: sections report as their batches finish.
+    const sections = [
       ['core', 64, 309],
       ['single', 64, 2969],
       ['core', 309, 309],
@@ -23,25 +23,31 @@ describe('BuildProgress', () => {
       ['single', 2969, 2969],
       ['date', 532, 532],
     ] as const;
+    const phaseTotal = 309 + 2969 + 1143 + 532;
+    let phaseDone = 0;
     let before = progress.view;
-    for (const [section, done, total] of events) {
-      progress.blogEvent({ phase: 'render', section, done, total });
+    for (const [section, done, total] of sections) {
+      phaseDone += 64;
+      progress.blogEvent({ phase: 'render', section, done, total, phaseDone: Math.min(phaseDone, phaseTotal), phaseTotal });
       const view = progress.view;
-      expect(view.phase).toBe('render');
+      expect(view).toMatchObject({ phase: 'render', total: phaseTotal, totalFinal: true });
       expect(view.done).toBeGreaterThanOrEqual(before.done);
-      expect(view.done).toBeLessThanOrEqual(view.total!);
+      expect(view.done).toBeLessThanOrEqual(phaseTotal);
       expect(view.share).toBeGreaterThanOrEqual(before.share);
-      expect(view.totalFinal).toBe(false);
       before = view;
     }
-    expect(progress.view).toMatchObject({ done: 309 + 2969 + 1143 + 532, total: 309 + 2969 + 1143 + 532, share: 1 });
+    // A late event with a smaller count changes nothing; the last one ends the phase.
+    progress.blogEvent({ phase: 'render', section: 'core', done: 1, total: 309, phaseDone: 10, phaseTotal });
+    expect(progress.view.done).toBe(before.done);
+    progress.blogEvent({ phase: 'render', section: 'date', done: 532, total: 532, phaseDone: phaseTotal, phaseTotal });
+    expect(progress.view).toMatchObject({ done: phaseTotal, total: phaseTotal, share: 1 });
   });
 
   it('takes the commit phase count as the whole phase, not a sum of sections', () => {
     const progress = new BuildProgress();
-    progress.blogEvent({ phase: 'render', section: 'single', done: 10, total: 10 });
+    progress.blogEvent({ phase: 'render', section: 'single', done: 10, total: 10, phaseDone: 10, phaseTotal: 10 });
     for (const [section, done] of [['core', 329], ['tag', 1316], ['single', 1974], ['single', 5258]] as const) {
-      progress.blogEvent({ phase: 'commit', section, done, total: 5258 });
+      progress.blogEvent({ phase: 'commit', section, done, total: 5258, phaseDone: done, phaseTotal: 5258 });
       expect(progress.view).toMatchObject({ phase: 'commit', done, total: 5258, totalFinal: true });
     }
     expect(progress.view.share).toBe(1);

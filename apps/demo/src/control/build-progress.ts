@@ -2,21 +2,17 @@
  * A job's progress as the dashboard shows it: one named phase at a time, each
  * with its own count, that never runs backwards and never passes its total.
  *
- * @drove/blog-engine reports `render` per section (posts, tags, dates, …),
- * each section's total arriving with its first batch, and `commit` with the
- * whole phase's count on every event. Summing the sections' counts of the
- * commit phase overshot (`commit 1974/10516`), and a render total that grows as
- * sections report made the bar jump back (`render 960/4418 → 3072/4724`). Here
- * a phase's total only ever grows and is marked as a lower bound
- * (`totalFinal: false`) until every section reported; the bar's share never
- * goes down within a phase.
+ * @drove/blog-engine counts each phase whole (`phaseDone` of `phaseTotal`,
+ * the total known from the first event), so a blog phase's total is final at
+ * once. Counts of other jobs that learn their total late only ever grow it
+ * (`totalFinal: false` until then); the bar's share never goes down within a
+ * phase.
  */
 import type { ProgressEvent } from '@drove/blog-engine';
 import type { JobProgress } from '../shared/state.js';
 
 export class BuildProgress {
   #view: JobProgress = { phase: '', done: 0, total: undefined, totalFinal: false, unit: '', share: 0, note: '' };
-  readonly #sections = new Map<string, { done: number; total: number }>();
 
   /** A copy of the current view, safe to send. */
   get view(): JobProgress {
@@ -28,13 +24,11 @@ export class BuildProgress {
    * planning): `note` says what happens, truthfully, instead of `0 / 0`.
    */
   enter(phase: string, note: string): void {
-    this.#sections.clear();
     this.#view = { phase, done: 0, total: undefined, totalFinal: false, unit: '', share: 0, note };
   }
 
   /** Enters a phase with a known total (the catalogue's export: one page per path). */
   count(phase: string, total: number, unit: string): void {
-    this.#sections.clear();
     this.#view = { phase, done: 0, total, totalFinal: true, unit, share: total === 0 ? 1 : 0, note: '' };
   }
 
@@ -48,28 +42,14 @@ export class BuildProgress {
   /** A progress event of a blog build. */
   blogEvent(event: ProgressEvent): void {
     if (this.#view.phase !== event.phase) {
-      this.#sections.clear();
       this.#view = { phase: event.phase, done: 0, total: undefined, totalFinal: false, unit: 'files', share: 0, note: '' };
     }
-    if (event.phase === 'commit') {
-      // Each commit event counts the whole phase (its `section` names only the batch's first file).
-      this.#set(Math.max(this.#view.done, Math.min(event.done, event.total)), event.total, true);
-      return;
-    }
-    const section = this.#sections.get(event.section);
-    this.#sections.set(event.section, { done: Math.max(section?.done ?? 0, Math.min(event.done, event.total)), total: event.total });
-    let done = 0;
-    let total = 0;
-    for (const counts of this.#sections.values()) {
-      done += counts.done;
-      total += counts.total;
-    }
-    this.#set(done, total, false);
+    // The engine counts each phase whole (`phaseDone` of `phaseTotal`, known from its first event): a late event never lowers it.
+    this.#set(Math.max(this.#view.done, Math.min(event.phaseDone, event.phaseTotal)), event.phaseTotal, true);
   }
 
   /** The phase ended: its count is its total, whatever events were missed. */
   finish(phase: string, total: number, unit: string): void {
-    this.#sections.clear();
     this.#view = { phase, done: total, total, totalFinal: true, unit, share: 1, note: '' };
   }
 
