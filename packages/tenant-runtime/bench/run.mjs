@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnEndpoint } from '@drove/pool/transport';
 import { createRuntime } from '@drove/tenant-runtime';
-import { findBinary, runWrk, startNginx } from './nginx.mjs';
+import { findNginx, startNginx } from '@drove/test-support';
+import { findBinary, runWrk } from './wrk.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -208,7 +209,13 @@ function memAvailable() {
 // ─── proxy ──────────────────────────────────────────────────────────────────
 
 async function proxy() {
-  const nginxBinary = process.env.NGINX_PATH || findBinary('nginx', ['/usr/sbin/nginx']);
+  const nginxBinary = (() => {
+    try {
+      return findNginx();
+    } catch {
+      return undefined;
+    }
+  })();
   const wrkBinary = findBinary('wrk');
   if (nginxBinary === undefined || wrkBinary === undefined) {
     throw new Error('the proxy benchmark runs Debian\'s nginx-light and wrk: sudo apt-get install -y nginx-light wrk');
@@ -246,7 +253,15 @@ async function proxy() {
     results.proxy.push(await measured('proxy', proxyPort, 'bench.local'));
     results.handoff.push(await measured('handoff', handoffPort, 'bench.local'));
   }
-  const nginx = await startNginx(nginxBinary, tenantPort);
+  // As an expert fronts a Node app: a worker per core, kept-alive upstream connections, and kept-alive
+  // client connections not closed every 1,000 requests (wrk does not reconnect for free).
+  const nginx = await startNginx({
+    upstreamPort: tenantPort,
+    workers: 'auto',
+    upstreamKeepalive: 32,
+    upstreamExtra: 'keepalive_requests 1000000;',
+    httpExtra: 'keepalive_requests 1000000;',
+  });
   let wrkRuns;
   try {
     wrkRuns = wrkRows(wrkBinary, [

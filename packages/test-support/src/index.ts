@@ -4,3 +4,4 @@ export { waitFor, type Condition, type WaitForOptions } from './wait-for.js';
 export { makeTempDir, removeTempDirs } from './make-temp-dir.js';
 export { traceGc, type GcTotals, type GcTrace } from './trace-gc.js';
 export { chaosIterations, chaosSeed, describeProcess, processesMarked, seededRandom } from './chaos.js';
+export { findNginx, startNginx, type Nginx, type NginxOptions } from './nginx.js';
