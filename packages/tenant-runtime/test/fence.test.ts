@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir, pidExists, removeTempDirs } from '@drove/test-support';
-import { disposeAll, getJson, ofType, runtime, tenantScript, tenantsRoot, waitFor } from './helpers.js';
+import { disposeAll, getJson, ManualClock, ofType, runtime, tenantScript, tenantsRoot, waitFor } from './helpers.js';
 
 afterEach(disposeAll);
 afterAll(removeTempDirs);
@@ -68,6 +68,17 @@ describe('the process tree', () => {
     leftovers.push(grandchild);
     await rt.ensure('globex');
     expect(ofType(transitions, 'lru-evict')).toHaveLength(1);
+    expect(await waitFor(() => !pidExists(grandchild), 5000)).toBe(true);
+  });
+
+  it('an idle-kill ends the tenant’s grandchildren too', async () => {
+    const clock = new ManualClock();
+    const { runtime: rt, transitions } = runtime(tenantsRoot(['acme']), { clock, idleAfterMs: 60_000, sweepIntervalMs: 10_000, onLog: () => {} });
+    const acme = await rt.ensure('acme');
+    const { pid: grandchild } = await getJson<{ pid: number }>(acme.port, '/grandchild');
+    leftovers.push(grandchild);
+    clock.advance(70_000);
+    expect(await waitFor(() => ofType(transitions, 'idle-kill').length === 1)).toBe(true);
     expect(await waitFor(() => !pidExists(grandchild), 5000)).toBe(true);
   });
 
