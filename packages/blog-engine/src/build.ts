@@ -17,7 +17,7 @@ import { prepareOutputFolder, recordOutputFolder } from './internal/output-folde
 import { renderPhase, startRenderPool, type ProgressEvent, type RenderPool, type SectionCounts } from './internal/render-phase.js';
 import { planRoutes } from './internal/route-planner.js';
 import { indexSite } from './internal/site-index.js';
-import { loadSite, type LoadedSite } from './internal/site-loader.js';
+import { loadSite, type LoadedSite, type SkippedFile } from './internal/site-loader.js';
 import { hashOf } from './internal/hash.js';
 import { sectionNames, type SectionName } from './internal/snapshot.js';
 import { checkTemplates, createLiquid } from './internal/templates.js';
@@ -25,6 +25,7 @@ import { checkKeys, fail } from './internal/validate.js';
 
 export type { ProgressEvent, SectionCounts } from './internal/render-phase.js';
 export type { SectionName } from './internal/snapshot.js';
+export type { SkippedFile } from './internal/site-loader.js';
 
 /** Options of {@link build}. */
 export interface BuildOptions {
@@ -80,6 +81,10 @@ export interface BuildResult {
   posts: number;
   /** Drafts left out. */
   draftsSkipped: number;
+  /** Files under `posts/` and `pages/` that were not built (neither Markdown nor `.html` with front matter): `skippedFiles.length`. */
+  filesSkipped: number;
+  /** Each file not built, with the reason (`posts/photo.jpg`: not a post …), sorted by path. */
+  skippedFiles: SkippedFile[];
   /** Inputs whose content changed since the last build (added, edited or removed). */
   inputsChanged: number;
   /** Macro calls run (not served from the cache). */
@@ -190,7 +195,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       const last = JSON.parse(complete) as CompleteBuild;
       if (last.key === siteKey) {
         enter(current);
-        return finish(resolved, outDir, started, phasesMs, last.totals, { posts: last.posts, drafts: last.drafts, inputsChanged: loaded.changedInputs, macroCalls: 0 });
+        return finish(resolved, outDir, started, phasesMs, last.totals, { posts: last.posts, drafts: last.drafts, inputsChanged: loaded.changedInputs, macroCalls: 0, skipped: loaded.skipped });
       }
     }
     const liquid = createLiquid(loaded.templates, config.limits);
@@ -265,7 +270,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     await db.setMeta('complete', JSON.stringify(record));
 
     enter(current);
-    return finish(resolved, outDir, started, phasesMs, counts, { posts: record.posts, drafts: index.drafts, inputsChanged: loaded.changedInputs, macroCalls: expander.calls });
+    return finish(resolved, outDir, started, phasesMs, counts, { posts: record.posts, drafts: index.drafts, inputsChanged: loaded.changedInputs, macroCalls: expander.calls, skipped: loaded.skipped });
   } finally {
     await pool?.destroy();
     db.close();
@@ -293,6 +298,7 @@ function siteFingerprint(config: ResolvedSiteConfig, loaded: LoadedSite, outDir:
     JSON.stringify(loaded.templates),
     JSON.stringify(loaded.data),
     ...loaded.assets.map((a) => `${a.path}:${a.file}:${a.fingerprint}`),
+    ...loaded.statics.map((a) => `static:${a.path}:${a.fingerprint}`),
   );
 }
 
@@ -302,7 +308,7 @@ function finish(
   started: number,
   phasesMs: Record<BuildPhase | 'total', number>,
   counts: Record<SectionName, SectionCounts> | Record<SectionName, number>,
-  facts: { posts: number; drafts: number; inputsChanged: number; macroCalls: number },
+  facts: { posts: number; drafts: number; inputsChanged: number; macroCalls: number; skipped: SkippedFile[] },
 ): BuildResult {
   phasesMs.total = Math.round(performance.now() - started);
   const sections = Object.fromEntries(
@@ -326,6 +332,8 @@ function finish(
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     posts: facts.posts,
     draftsSkipped: facts.drafts,
+    filesSkipped: facts.skipped.length,
+    skippedFiles: [...facts.skipped].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     inputsChanged: facts.inputsChanged,
     macroCalls: facts.macroCalls,
     workers: resolved.kind === 'inline' ? 1 : resolved.workers,

@@ -11,7 +11,7 @@ import { initSite } from './init-site.js';
 import { createPost } from './new-post.js';
 import { BuildProgress } from './internal/build-progress.js';
 import { KnownFailure, packageVersion, reportFailure, UsageError } from '@drove/pool/cli';
-import { formatProblems, formatSummary } from './internal/report.js';
+import { formatProblems, formatSkipped, formatSummary } from './internal/report.js';
 import { serve } from './serve.js';
 
 type CommandName = 'init' | 'build' | 'serve' | 'new' | 'generate';
@@ -93,6 +93,7 @@ ${common}`,
           ...(progress ? { onProgress: progress.update } : {}),
         });
         progress?.stop();
+        if (values.json !== true) process.stderr.write(formatSkipped(result));
         process.stdout.write(values.json === true ? `${JSON.stringify(result)}\n` : `${formatSummary(result)}\n`);
         return 0;
       } finally {
@@ -129,7 +130,10 @@ ${common}`,
           drafts: values.drafts === true,
           force: values.force === true,
           onBuild: ({ result, error }) => {
-            if (result) process.stdout.write(`built: ${result.written} written, ${result.unchanged} unchanged, ${result.removed} removed in ${result.phasesMs.total} ms\n`);
+            if (result) {
+              process.stderr.write(formatSkipped(result));
+              process.stdout.write(`built: ${result.written} written, ${result.unchanged} unchanged, ${result.removed} removed, ${result.filesSkipped} skipped in ${result.phasesMs.total} ms\n`);
+            }
             else if (error instanceof BuildError) process.stderr.write(`${formatProblems(error.problems)}\n`);
             else if (error) process.stderr.write(`drove-blog: ${error.message}\n`);
           },

@@ -12,6 +12,7 @@ function entry(id: number): PostEntry {
   return {
     id,
     kind: 'post',
+    format: 'markdown',
     source: `posts/p${id}.md`,
     lang: 'en',
     title: `Post ${id}`,

@@ -195,7 +195,7 @@ export class PageRenderer {
     let html = this.#html.get(post.id);
     if (html === undefined) {
       if (post.body === null) throw new Error(`internal: the body of ${post.source} was not shipped to the worker`);
-      html = this.#md().render(post.body);
+      html = post.format === 'html' ? post.body : this.#md().render(post.body);
       if (keep) this.#html.set(post.id, html);
     }
     return html;
@@ -214,7 +214,8 @@ export class PageRenderer {
   /** A new card object. */
   #cardOf(post: PostEntry): PostCard {
     // A front-matter summary is Markdown, as Hugo treats it: `**bold**` and backticks render, never show raw.
-    const renderExcerpt = () => this.#md().render(post.summary ?? post.excerptSource);
+    const renderExcerpt = () =>
+      post.summary === null && post.format === 'html' ? post.excerptSource : this.#md().render(post.summary ?? post.excerptSource);
     return new PostCard(post, this.#href(post.url), renderExcerpt);
   }
 

@@ -45,6 +45,17 @@ export function outputPathOf(url: string, where: SourceLocation = {}): string {
   return relative;
 }
 
+/**
+ * The output file of a file copied as it is (an asset, a static file): the URL's own path, whatever its extension.
+ *
+ * @throws {BlogEngineError} `ERR_BLOG_PATH_ESCAPES` when the URL could leave the output folder.
+ */
+export function copiedPathOf(url: string, where: SourceLocation = {}): string {
+  const why = unsafeUrlReason(url);
+  if (why) throw new BlogEngineError('ERR_BLOG_PATH_ESCAPES', `${JSON.stringify(url)} is refused: ${why}`, where);
+  return url.slice(1);
+}
+
 /** The URL of page `n` (1-based) of a paginated list at `base`. */
 export function pageUrl(base: string, n: number): string {
   return n === 1 ? base : `${base}page/${n}/`;

@@ -18,9 +18,14 @@ export function formatSummary(result: BuildResult): string {
   const phases = (['config', 'load', 'macros', 'index', 'plan', 'render', 'commit'] as const).map((p) => `${p} ${result.phasesMs[p]} ms`).join(' · ');
   lines.push(`phases: ${phases}`);
   lines.push(
-    `${result.posts} posts and pages · ${result.inputsChanged} inputs changed · ${result.draftsSkipped} drafts left out · ${result.macroCalls} macro calls · peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+    `${result.posts} posts and pages · ${result.inputsChanged} inputs changed · ${result.draftsSkipped} drafts left out · ${result.filesSkipped} ${result.filesSkipped === 1 ? 'file' : 'files'} skipped · ${result.macroCalls} macro calls · peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
   );
   return lines.join('\n');
+}
+
+/** One warning a line for each content file the build skipped (`drove-blog: warning: posts/a.jpg skipped: not a post …`); empty when none was. */
+export function formatSkipped(result: Pick<BuildResult, 'skippedFiles'>): string {
+  return result.skippedFiles.map(({ file, reason }) => `drove-blog: warning: ${file} skipped: ${reason}\n`).join('');
 }
 
 /** Every problem, one per line: `posts/a.md:3: ERR_BLOG_FRONT_MATTER invalid YAML: …`, then `build failed: 2 problems`. */

@@ -1,7 +1,7 @@
 import { BlogEngineError } from '../errors.js';
 import type { ResolvedSiteConfig } from '../site-config.js';
 import { hashOf } from './hash.js';
-import { outputPathOf, pageUrl } from './permalink.js';
+import { copiedPathOf, outputPathOf, pageUrl } from './permalink.js';
 import type { Route, SectionName, Snapshot } from './snapshot.js';
 import type { SiteIndex } from './site-index.js';
 import type { LoadedSite } from './site-loader.js';
@@ -38,18 +38,20 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
   const { posts, lists, cardHashes, pageHashes } = index;
   const globalHash = hashOf(engineVersion, JSON.stringify(index.site), JSON.stringify(loaded.templates));
 
-  const add = (url: string, section: SectionName, route: Route, key: string, owner: string, where: { file?: string; line?: number } = {}): boolean => {
+  /** Adds a route; `asIs`: the URL names the file itself (a copied file: `/CNAME` is `CNAME`, not `CNAME/index.html`). */
+  const add = (url: string, section: SectionName, route: Route, key: string, owner: string, where: { file?: string; line?: number } = {}, asIs = false): boolean => {
     let path: string;
     try {
-      path = outputPathOf(url, where);
+      path = asIs ? copiedPathOf(url, where) : outputPathOf(url, where);
     } catch (error) {
       problems.push(error as BlogEngineError);
       return false;
     }
     const previous = owners.get(path);
     if (previous !== undefined) {
+      const reason = asIs ? `${owner} would overwrite ${url}, which is already ${previous}: rename or remove one of them` : `permalink ${url} of ${owner} is already the permalink of ${previous}`;
       problems.push(
-        new BlogEngineError('ERR_BLOG_DUPLICATE_PERMALINK', `permalink ${url} of ${owner} is already the permalink of ${previous}`, {
+        new BlogEngineError('ERR_BLOG_DUPLICATE_PERMALINK', reason, {
           file: where.file ?? owner,
           ...(where.line === undefined ? {} : { line: where.line }),
         }),
@@ -104,9 +106,14 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
   }
 
   for (const asset of loaded.assets) {
-    add(`/${asset.path}`, 'core', { type: 'asset', file: asset.file }, hashOf('asset', asset.file, asset.fingerprint), asset.path, { file: asset.path });
+    add(`/${asset.path}`, 'core', { type: 'asset', file: asset.file }, hashOf('asset', asset.file, asset.fingerprint), asset.path, { file: asset.path }, true);
   }
   add('/sitemap.xml', 'core', { type: 'sitemap' }, hashOf(globalHash, 'sitemap', JSON.stringify(sitemap)), 'the sitemap');
+  // Last, so that a static file in the way of anything the build makes is the one reported.
+  for (const file of loaded.statics) {
+    const source = `static/${file.path}`;
+    add(`/${file.path}`, 'core', { type: 'asset', file: file.file }, hashOf('asset', file.file, file.fingerprint), source, { file: source }, true);
+  }
 
   const snapshot: Snapshot = {
     site: index.site,

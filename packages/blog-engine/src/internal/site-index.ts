@@ -7,7 +7,7 @@ import { expandPermalink, unsafeUrlReason } from './permalink.js';
 import type { ListEntry, PostEntry, SiteView, TermRef } from './snapshot.js';
 import { slugify } from './slugify.js';
 import { excerptSource } from './excerpt-source.js';
-import type { LoadedSite, SourceDoc } from './site-loader.js';
+import { htmlExcerpt, withoutContentExtension, type LoadedSite, type SourceDoc } from './site-loader.js';
 
 /** The engine's own front-matter keys; the others reach templates as `page.data`. */
 const reservedKeys = new Set(['title', 'date', 'updated', 'tags', 'categories', 'lang', 'slug', 'draft', 'summary', 'permalink', 'layout', 'translationKey']);
@@ -58,7 +58,7 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
     problems.push(new BlogEngineError(code, reason, { file, line: keyLines[key] ?? 1 }));
 
   const languages = config.languages.map((l) => l.code);
-  let name = file.slice(file.indexOf('/') + 1, -'.md'.length);
+  let name = withoutContentExtension(file.slice(file.indexOf('/') + 1));
   let lang: string = config.defaultLanguage;
   const suffix = langSuffix.exec(name);
   if (suffix && languages.includes(suffix[1]!)) {
@@ -159,6 +159,7 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
     origin: { source: file, line: keyLines.permalink ?? keyLines.slug },
     entry: {
       kind: doc.kind,
+      format: doc.format,
       source: file,
       lang,
       title,
@@ -176,7 +177,7 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
       summary: typeof data.summary === 'string' ? data.summary : null,
       layout: layout as string,
       data: custom,
-      excerptSource: expanded === undefined ? doc.body!.excerptSource : excerptSource(expanded),
+      excerptSource: expanded === undefined ? doc.body!.excerptSource : doc.format === 'html' ? htmlExcerpt(expanded) : excerptSource(expanded),
       body: null,
     },
   };
@@ -295,7 +296,7 @@ export function indexSite(
   }
 
   const cardHashes = posts.map((post) =>
-    hashOf(JSON.stringify([post.title, post.url, post.lang, post.date, post.updated, post.dateDisplay, post.tags, post.categories, post.summary, post.excerptSource, post.data])),
+    hashOf(JSON.stringify([post.format, post.title, post.url, post.lang, post.date, post.updated, post.dateDisplay, post.tags, post.categories, post.summary, post.excerptSource, post.data])),
   );
   // A body that macros left alone is the file's own text: its fingerprint stands for it, no second hash needed.
   const pageHashes = posts.map((post, id) => {

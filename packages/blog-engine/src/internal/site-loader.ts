@@ -18,6 +18,8 @@ export interface SourceDoc {
   /** Relative to the site folder, with `/`. */
   source: string;
   kind: 'post' | 'page';
+  /** How the body is written: Markdown (`.md`, `.markdown`, `.mdown`, `.mkd`) or HTML (`.html` with front matter). */
+  format: ContentFormat;
   /** The file's text. A file unchanged since the last build is read only when this is first called. @throws {BlogEngineError} `ERR_BLOG_IO` */
   text(): string;
   /** The content hash: the input's fingerprint. */
@@ -54,6 +56,42 @@ function racy(ctimeNs: bigint, readAtMs: number): boolean {
   return Number(ctimeNs / 1_000_000n) >= readAtMs - windowMs;
 }
 
+/** How a post's or page's body is written. */
+export type ContentFormat = 'markdown' | 'html';
+
+/** The extensions read as Markdown, as Jekyll reads them. */
+export const markdownExtensions = ['.md', '.markdown', '.mdown', '.mkd'] as const;
+
+/** The format a content file's name gives it, or undefined when it is not a post or page. */
+export function contentFormatOf(file: string): ContentFormat | undefined {
+  const dot = file.lastIndexOf('.');
+  const extension = dot === -1 ? '' : file.slice(dot).toLowerCase();
+  if ((markdownExtensions as readonly string[]).includes(extension)) return 'markdown';
+  return extension === '.html' ? 'html' : undefined;
+}
+
+/** The file's name without its content extension (`posts/2020/a.de.markdown` → `posts/2020/a.de`). */
+export function withoutContentExtension(file: string): string {
+  return contentFormatOf(file) === undefined ? file : file.slice(0, file.lastIndexOf('.'));
+}
+
+/** Files operating systems leave in folders: never content, never worth a warning. */
+const systemFiles = new Set(['Thumbs.db', 'desktop.ini', '.DS_Store']);
+
+/** A file under `posts/` or `pages/` the build did not make a page of, and why. */
+export interface SkippedFile {
+  /** Relative to the site folder, with `/`. */
+  file: string;
+  reason: string;
+}
+
+/** The HTML excerpt of an `.html` body: what comes before `<!-- more -->`, else its first `<p>` element. */
+export function htmlExcerpt(body: string): string {
+  const more = /<!--\s*more\s*-->/.exec(body);
+  if (more) return body.slice(0, more.index).trim();
+  return /<p[\s>][\s\S]*?<\/p>/i.exec(body)?.[0] ?? '';
+}
+
 /** A file copied to the output as it is. */
 export interface AssetFile {
   /** The output path (`assets/style.css`). */
@@ -69,16 +107,21 @@ export interface LoadedSite {
   templateFiles: Record<string, string>;
   data: Record<string, unknown>;
   assets: AssetFile[];
+  /** Files of `static/`, copied to the output root as they are (`path` is `CNAME`, `.well-known/security.txt`). */
+  statics: AssetFile[];
+  /** Files under `posts/` and `pages/` that are neither built nor ignored, with the reason. */
+  skipped: SkippedFile[];
   problems: BlogEngineError[];
   /** Inputs added, changed or removed since the last build. */
   changedInputs: number;
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/** Files under a folder, sorted, relative with `/`; hidden ones (`.name`) only with `hidden`, never the operating system's. */
+async function listFiles(dir: string, hidden = false): Promise<string[]> {
   if (!existsSync(dir)) return [];
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
-    .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
+    .filter((entry) => entry.isFile() && (hidden || !entry.name.startsWith('.')) && !systemFiles.has(entry.name))
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
     .sort();
 }
@@ -108,18 +151,32 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
   let changed = 0;
   const seen = new Set<string>();
 
-  const docFiles = [
-    ...(await listFiles(join(siteDir, 'posts'))).filter((f) => f.endsWith('.md')).map((f) => ({ source: `posts/${f}`, kind: 'post' as const })),
-    ...(await listFiles(join(siteDir, 'pages'))).filter((f) => f.endsWith('.md')).map((f) => ({ source: `pages/${f}`, kind: 'page' as const })),
-  ];
-  // Synchronous reads: for ten thousand small files one sync call each beats four
-  // thread-pool round trips each (open, stat, read, close) by a wide margin.
+  const skipped: SkippedFile[] = [];
+  const docFiles: { source: string; kind: 'post' | 'page'; format: ContentFormat }[] = [];
+  for (const [folder, kind] of [['posts', 'post'], ['pages', 'page']] as const) {
+    for (const file of await listFiles(join(siteDir, folder))) {
+      const source = `${folder}/${file}`;
+      const format = contentFormatOf(file);
+      if (format) docFiles.push({ source, kind, format });
+      else skipped.push({ file: source, reason: `not a ${kind}: only ${markdownExtensions.join(', ')} and .html files with front matter are built (files to copy as they are go in static/ or assets/)` });
+    }
+  }
   // Synchronous reads: for ten thousand small files one sync call each beats four
   // thread-pool round trips each (open, stat, read, close) by a wide margin.
   // A file whose stat data is what it was when an earlier build read it (and
   // that read came well after its last change) is not read: its hash, front
   // matter and body facts come from the database, its text only if needed.
-  const docs = docFiles.map(({ source, kind }): SourceDoc => {
+  const withoutFrontMatter = (source: string) =>
+    skipped.push({ file: source, reason: 'an .html file without front matter: add front matter (---) to build it as a page, or put it in static/ to copy it as it is' });
+  const docs: SourceDoc[] = [];
+  for (const { source, kind, format } of docFiles) {
+    const doc = readDoc(source, kind, format);
+    // An HTML file is a page only when it has front matter (as in Jekyll); the front matter tells where the body starts.
+    if (format === 'html' && doc.frontMatter?.bodyOffset === 0) withoutFrontMatter(source);
+    else docs.push(doc);
+  }
+
+  function readDoc(source: string, kind: 'post' | 'page', format: ContentFormat): SourceDoc {
     const file = join(siteDir, source);
     seen.add(source);
     const hit = cached.get(source);
@@ -140,6 +197,7 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
       return {
         source,
         kind,
+        format,
         fingerprint,
         frontMatter: JSON.parse(hit.parsed) as FrontMatter,
         body: { excerptSource: known.excerptSource, mentionsMacros: known.mentionsMacros },
@@ -157,14 +215,16 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
         problems.push(error as BlogEngineError);
       }
     }
+    if (format === 'html' && frontMatter?.bodyOffset === 0) return { source, kind, format, text: () => text, fingerprint, frontMatter, body: undefined };
     if (!hit || hit.fingerprint !== fingerprint) changed++;
-    const body = frontMatter && { excerptSource: excerptSource(text.slice(frontMatter.bodyOffset)), mentionsMacros: MacroExpander.mentions(text) };
+    const bodyText = frontMatter && text.slice(frontMatter.bodyOffset);
+    const body = bodyText !== undefined ? { excerptSource: format === 'html' ? htmlExcerpt(bodyText) : excerptSource(bodyText), mentionsMacros: MacroExpander.mentions(text) } : undefined;
     if (frontMatter && body) {
       const facts: InputFacts = { stat, readAtMs, ...body };
       saved.push({ path: source, fingerprint, parsed: JSON.stringify(frontMatter), facts: JSON.stringify(facts) });
     }
-    return { source, kind, text: () => text, fingerprint, frontMatter, body };
-  });
+    return { source, kind, format, text: () => text, fingerprint, frontMatter, body };
+  }
 
   const templates: Record<string, string> = {};
   const templateFiles: Record<string, string> = {};
@@ -198,6 +258,13 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
     }
   }
 
+  const statics: AssetFile[] = [];
+  for (const file of await listFiles(join(siteDir, 'static'), true)) {
+    const absolute = join(siteDir, 'static', file);
+    const { size, mtimeMs } = await stat(absolute);
+    statics.push({ path: file, file: absolute, fingerprint: `${size}:${mtimeMs}` });
+  }
+
   const removed = [...cached.keys()].filter((path) => !seen.has(path));
   await db.saveInputs(saved, removed);
   return {
@@ -206,6 +273,8 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
     templateFiles,
     data,
     assets: [...assetsByPath.values()],
+    statics,
+    skipped,
     problems,
     changedInputs: changed + removed.length,
   };

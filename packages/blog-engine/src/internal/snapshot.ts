@@ -28,6 +28,8 @@ export interface PostEntry {
   kind: 'post' | 'page';
   /** The source file relative to the site folder. */
   source: string;
+  /** `html`: the body (and excerpt) is HTML, written out as it is; `markdown`: it is rendered. */
+  format: 'markdown' | 'html';
   lang: string;
   title: string;
   slug: string;
