@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '@drove/blog-engine';
@@ -73,6 +74,26 @@ describe('content files', () => {
     expect(result.filesSkipped).toBe(2);
     expect(read(out, 'fragment/index.html')).toContain('<p>No front matter here.</p>');
     expect(read(out, fileWith(out, '<strong>markdown</strong>')!)).toContain('Edited');
+  });
+
+  it('builds real Jekyll posts named *.markdown as they are', async () => {
+    const fixtures = fileURLToPath(new URL('./fixtures/jekyll-posts/', import.meta.url));
+    const names = readdirSync(fixtures).filter((name) => name.endsWith('.markdown'));
+    const site = writeSite({});
+    mkdirSync(join(site, 'posts'));
+    for (const name of names) copyFileSync(join(fixtures, name), join(site, 'posts', name));
+    const out = join(tempDir(), 'out');
+    const result = await build({ site, out, workers: 2 });
+    expect({ posts: result.posts, filesSkipped: result.filesSkipped }).toEqual({ posts: names.length, filesSkipped: 0 });
+    expect(names.length).toBe(5);
+    const paths = [...tree(out).keys()];
+    for (const name of names) {
+      const title = /^title: ["']?(.*?)["']?$/m.exec(readFileSync(join(fixtures, name), 'utf8'))![1]!.replaceAll("'", '&#39;');
+      const page = paths.find((path) => path.endsWith(`/${name.slice('YYYY-MM-DD-'.length, -'.markdown'.length)}/index.html`));
+      expect({ name, title: page === undefined ? undefined : read(out, page).includes(`${title}</h1>`) }).toEqual({ name, title: true });
+    }
+    // The date's offset is read: 2017-10-19 21:33 +0200 is 19:33 UTC, still the 19th.
+    expect(read(out, 'feed.xml') + read(out, 'atom.xml')).toContain('2017-10-19T19:33:00');
   });
 
   it('the CLI warns about each skipped file on stderr and counts them in the summary', async () => {
