@@ -44,7 +44,8 @@ describe('a child whose parent is SIGKILLed exits by itself within 1 s', () => {
     leftovers.push(pid);
     expect(isAlive(pid)).toBe(true);
     await thread.terminate();
-    expect(await allGone([pid])).toBe(true);
+    // The bound is wide: the OS thread ends a moment after terminate() settles, later still on a loaded machine.
+    expect(await allGone([pid], 5000)).toBe(true);
   });
 
   it("leaves a command's environment as it was given (the guard's sh adds no PWD)", async () => {

@@ -37,6 +37,25 @@ function manifestFiles(outDir: string): string[] {
     .flatMap((line) => (JSON.parse(line) as { files: { file: string }[] }).files.map((f) => f.file));
 }
 
+describe('exportStatic after a run that could not write every path', () => {
+  it('keeps the files the manifest it replaced named as the export\'s own, until a complete run commits', async () => {
+    const out = tempDir();
+    expect((await exportSite(out, pages)).failed).toBe(0);
+    backdate(out);
+    // A run of fewer pages in which one path fails (a user's file in its way): its manifest names only what it wrote.
+    userFile(out, 'docs/extra/index.html');
+    const partial = await exportSite(out, [...pages.slice(0, 20), '/docs/extra']);
+    expect(partial.failed).toBe(1);
+    expect(manifestFiles(out)).not.toContain('docs/page-30/index.html');
+    // The pages it did not write are still the export's: the next full run replaces them without force.
+    const again = await exportSite(out, pages, { rendererOptions: { title: 'again' } });
+    expect(again).toMatchObject({ failed: 0, rendered: pages.length });
+    expect(manifestFiles(out)).toContain('docs/page-30/index.html');
+    // A complete run's commit drops what the incomplete one kept.
+    expect(readdirSync(out).filter((name) => name.endsWith('.owned') || name.endsWith('.owned-since'))).toEqual([]);
+  });
+});
+
 describe('exportStatic: a user file at a page path', () => {
   it('is left byte for byte, its path fails with ERR_EXPORT_WOULD_OVERWRITE naming it, and the other paths go on', async () => {
     const out = tempDir();

@@ -11,7 +11,7 @@ import { inspectOutDir, ownershipOf, type Ownership } from './ownership.js';
 import { AdmittedPaths, isPending, type PathStream, type SourceEnd } from './path-source.js';
 import type { RenderReply } from './render-task.js';
 import { beginRun, endRun } from './run-identity.js';
-import { RunJournal } from './run-journal.js';
+import { ownedLedgerFile, ownedSinceFile, readOwnedSince, RunJournal } from './run-journal.js';
 
 const renderWorkerUrl = new URL('./entry/render-worker.js', import.meta.url);
 
@@ -52,7 +52,13 @@ export class ExportSession {
       endRun(this.#runId);
       throw error;
     }
-    const ownership = check && this.#journal ? ownershipOf(this.#journal.writer.file, this.#journal.dead, startedAtMs) : undefined;
+    const ownership =
+      check && this.#journal
+        ? ownershipOf(this.#journal.writer.file, this.#journal.dead, startedAtMs, {
+            ownedSince: readOwnedSince(ownedSinceFile(config.outDir, config.manifest as string)),
+            ledger: ownedLedgerFile(config.outDir, config.manifest as string),
+          })
+        : undefined;
     this.#pool = startPool(config, this.#runId, this.#journal, ownership);
     this.#pool.on('workerExit', (event) => {
       if (abnormalExits.has(event.reason)) this.#childKilled = true;
@@ -122,7 +128,7 @@ export class ExportSession {
     if (this.#journal) {
       // No path sent in an export that did not finish: no file changed, and what earlier runs left is still true.
       const finished = !thrown && !this.#fatal && !aborted && end.error === undefined;
-      if (finished || run.admitted > 0) commitJournal(this.#journal, run.lateCollisions > 0);
+      if (finished || run.admitted > 0) commitJournal(this.#journal, run.lateCollisions > 0, finished && run.failed === 0);
       else this.#journal.discard();
     }
     if (this.#fatal) throw this.#fatal;
@@ -252,9 +258,9 @@ function setupFailed(config: ResolvedExportOptions, workerId: number | undefined
   });
 }
 
-function commitJournal(journal: RunJournal, unproven: boolean): void {
+function commitJournal(journal: RunJournal, unproven: boolean, complete: boolean): void {
   try {
-    journal.commit({ unproven });
+    journal.commit({ unproven, complete });
   } catch (error) {
     // The journal stays: its run is over, so the next run takes it for one that died and trusts only its records.
     throw new StaticExportError('ERR_EXPORT_MANIFEST', `Could not write the manifest ${journal.writer.file}: ${(error as Error).message}`, {

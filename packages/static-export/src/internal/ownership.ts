@@ -1,8 +1,9 @@
-import { createReadStream, readdirSync, statSync, type Stats } from 'node:fs';
+import { createReadStream, readdirSync, type Stats } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { StaticExportError } from '../errors.js';
 import { parseManifestLine } from '../manifest.js';
 import { FingerprintTable } from './fingerprint.js';
+import { oldestStart } from './run-journal.js';
 
 /**
  * What a render child needs to tell the export's own files from a user's:
@@ -26,6 +27,8 @@ function isDroveName(name: string, manifest: string | undefined): boolean {
     name === manifest ||
     name.endsWith('.drove-tmp') ||
     name.endsWith('.drove-journal') ||
+    name.endsWith('.owned-since') ||
+    name.endsWith('.owned') ||
     /^\.drove-manifest(\.\d+-of-\d+)?\.jsonl$/.test(name)
   );
 }
@@ -61,19 +64,20 @@ export function inspectOutDir(outDir: string, manifest: string | undefined, forc
   );
 }
 
-/** The ownership of a run that checks: its records, and the start of the oldest run that died (or its own start). */
-export function ownershipOf(manifestFile: string, deadJournals: readonly string[], startedAtMs: number): Ownership {
-  let since = startedAtMs;
-  for (const journal of deadJournals) {
-    try {
-      const stats = statSync(journal);
-      // A journal is created as its run starts, then only appended to: its birth time is that run's start.
-      if (stats.birthtimeMs > 0) since = Math.min(since, stats.birthtimeMs);
-    } catch {
-      // Gone since: a run that committed removed it.
-    }
-  }
-  return { records: [manifestFile, ...deadJournals], ownedSinceMs: since - CLOCK_MARGIN_MS };
+/**
+ * The ownership of a run that checks: its records, and the start of the
+ * oldest run that died (or its own start), or the earlier moment an
+ * incomplete run kept for them when it committed (`ownedSince`).
+ */
+export function ownershipOf(
+  manifestFile: string,
+  deadJournals: readonly string[],
+  startedAtMs: number,
+  kept: { ownedSince: number | undefined; ledger: string },
+): Ownership {
+  // A journal is created as its run starts, then only appended to: its birth time is that run's start.
+  const since = Math.min(startedAtMs, oldestStart(deadJournals, kept.ownedSince) ?? startedAtMs);
+  return { records: [manifestFile, kept.ledger, ...deadJournals], ownedSinceMs: since - CLOCK_MARGIN_MS };
 }
 
 /**

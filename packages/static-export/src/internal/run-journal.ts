@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StaticExportError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
@@ -98,11 +98,32 @@ export class RunJournal {
   /**
    * Makes the journal the manifest. With `unproven` (the run cannot vouch for
    * every record: two paths wrote one file), an empty journal is left after
-   * it, so the next run checks every file by content.
+   * it, so the next run checks every file by content. With `complete: false`
+   * (paths failed, so files the dead runs wrote may stay unrecorded), the
+   * moment from which files count as the export's own is kept beside the
+   * manifest ({@link ownedSinceFile}) until a complete run commits.
    */
-  commit({ unproven }: { unproven: boolean }): void {
+  commit({ unproven, complete }: { unproven: boolean; complete: boolean }): void {
     this.writer.close();
     crashPoint('commit-start');
+    const mark = ownedSinceFile(this.#outDir, this.#manifestName);
+    const ledger = ownedLedgerFile(this.#outDir, this.#manifestName);
+    if (complete) {
+      unlinkQuietly(mark);
+      unlinkQuietly(ledger);
+    } else {
+      const since = oldestStart(this.dead, readOwnedSince(mark));
+      if (since !== undefined) writeFileSync(mark, `${Math.floor(since)}\n`);
+      // The manifest about to be replaced and the dead runs' journals still name files the export wrote
+      // that this run did not write again: their names stay the export's (never their hashes: content is not trusted).
+      for (const source of [this.writer.file, ...this.dead]) {
+        try {
+          appendFileSync(ledger, readFileSync(source));
+        } catch {
+          // No such file: nothing to keep.
+        }
+      }
+    }
     // Before the rename: a kill in between leaves the newer, empty journal, which trusts nothing.
     if (unproven) closeSync(openSync(this.#journalFile(this.#generation + 1), 'wx'));
     // Before the rename: the dead runs' journals must not outlive the manifest that supersedes them.
@@ -120,6 +141,48 @@ export class RunJournal {
   #journalFile(generation: number): string {
     return join(this.#outDir, `.${this.#manifestName}.${generation}.${this.#runId}.drove-journal`);
   }
+}
+
+/**
+ * Where a commit that could not vouch for every file the dead runs before it
+ * wrote keeps the moment the oldest of them started (epoch ms): any file
+ * modified since counts as the export's own until a complete run commits.
+ */
+export function ownedSinceFile(outDir: string, manifestName: string): string {
+  return join(outDir, `.${manifestName}.owned-since`);
+}
+
+/**
+ * The names of files earlier exports wrote that the last commit could not
+ * vouch for (manifest lines, read for their names only), kept until a
+ * complete run commits.
+ */
+export function ownedLedgerFile(outDir: string, manifestName: string): string {
+  return join(outDir, `.${manifestName}.owned`);
+}
+
+/** The moment {@link ownedSinceFile} holds, or `undefined`. */
+export function readOwnedSince(file: string): number | undefined {
+  try {
+    const value = Number(readFileSync(file, 'latin1').trim());
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The earliest of `since` and the starts of the runs whose journals these are (a journal is created as its run starts). */
+export function oldestStart(journals: readonly string[], since: number | undefined): number | undefined {
+  let oldest = since;
+  for (const journal of journals) {
+    try {
+      const born = statSync(journal).birthtimeMs;
+      if (born > 0) oldest = oldest === undefined ? born : Math.min(oldest, born);
+    } catch {
+      // Gone since.
+    }
+  }
+  return oldest;
 }
 
 function unlinkQuietly(file: string): void {
