@@ -3,7 +3,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '@drove/test-support';
 import { spawnEndpoint } from '@drove/pool/transport';
@@ -38,13 +37,15 @@ describe('a child whose parent is SIGKILLed exits by itself within 1 s', () => {
     expect(await allGone(tree.children)).toBe(true);
   });
 
-  it('a child spawned from a worker thread dies when that thread ends (the signal follows the spawning thread)', async () => {
-    const thread = new Worker(new URL('./fixtures/spawns-from-thread.mjs', import.meta.url));
-    const [pid] = (await once(thread, 'message')) as [number];
-    leftovers.push(pid);
+  it('a child spawned from a worker thread dies with its parent process', async () => {
+    const parent = spawn(process.execPath, [new URL('./fixtures/thread-spawner-parent.mjs', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+    const pid = Number(line.toString().trim());
+    leftovers.push(pid, parent.pid as number);
     expect(isAlive(pid)).toBe(true);
-    await thread.terminate();
-    // The bound is wide: the OS thread ends a moment after terminate() settles, later still on a loaded machine.
+    const exited = once(parent, 'exit');
+    parent.kill('SIGKILL');
+    await exited;
     expect(await allGone([pid], 5000)).toBe(true);
   });
 
