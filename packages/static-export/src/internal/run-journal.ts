@@ -145,7 +145,7 @@ export class RunJournal {
 
 /**
  * Where a commit that could not vouch for every file the dead runs before it
- * wrote keeps the moment the oldest of them started (epoch ms): any file
+ * wrote keeps the moment the oldest of them started (epoch ms), and every file
  * modified since counts as the export's own until a complete run commits.
  */
 export function ownedSinceFile(outDir: string, manifestName: string): string {
