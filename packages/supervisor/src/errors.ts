@@ -17,6 +17,9 @@ export type SupervisorErrorCode =
   | 'ERR_SUPERVISOR_STOPPED'
   | 'ERR_SUPERVISOR_SOCKET'
   | 'ERR_SUPERVISOR_SPARE'
+  | 'ERR_SUPERVISOR_LOG'
+  | 'ERR_SUPERVISOR_CONTROL'
+  | 'ERR_SUPERVISOR_NOT_RUNNING'
   | 'ABORT_ERR';
 
 /** Options of every {@link SupervisorError}. */

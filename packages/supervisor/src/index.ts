@@ -16,6 +16,8 @@ export type {
   ResolvedReadiness,
   RestartType,
 } from './child-spec.js';
+export { logFileName, resolveLogOptions } from './log-writer.js';
+export type { LogFileStats, LogOptions, ResolvedLogOptions } from './log-writer.js';
 export { AbortError, ChildStartError, GaveUpError, InvalidSpecError, SupervisorError } from './errors.js';
 export type { GaveUpDetails, SupervisorErrorCode, SupervisorErrorOptions } from './errors.js';
 export type {

@@ -5,9 +5,11 @@
  * @module
  */
 import { Server } from 'node:net';
+import { resolve } from 'node:path';
 import { resolveBackoffOptions, type BackoffOptions } from '@drove/pool/backoff';
 import { collectChildSpec, type ChildSpec, type ResolvedChildSpec } from './child-spec.js';
 import { systemClock, type Clock } from '@drove/pool/clock';
+import { collectLogOptions, type LogOptions, type ResolvedLogOptions } from './log-writer.js';
 import { Problems, throwIfInvalid } from './internal/validate.js';
 
 /**
@@ -74,6 +76,21 @@ export interface SupervisorOptions {
   sockets?: Record<string, SharedSocketOptions | Server>;
   /** Working directory of the children (relative `entry` paths resolve against it). @default process.cwd() */
   cwd?: string;
+  /**
+   * Write each child's output lines, timestamped, to `<dir>/<name>.log`,
+   * rotated by size; see {@link LogOptions}. The children's output still goes
+   * where `output` says too (`'ignore'` for the files only).
+   * @default undefined (no log files)
+   */
+  logs?: LogOptions;
+  /**
+   * The supervisor's run folder (created with mode 0700 if missing; relative
+   * to `cwd`): it holds the control socket `control.sock` (mode 0600) that
+   * `connect(runFolder)` and `drove-supervise status|restart|…` talk to while
+   * the supervisor runs, and the log files' default folder (`logs/`).
+   * @default undefined (no control socket)
+   */
+  runFolder?: string;
 }
 
 /** What the supervisor's long-running calls take (`start`, `stop`, `startChild`, `restartChild`, `rollingRestart`). */
@@ -102,6 +119,9 @@ export interface ResolvedSupervisorOptions {
   output: OutputMode;
   sockets: Record<string, Required<SharedSocketOptions> | Server>;
   cwd: string | undefined;
+  logs: ResolvedLogOptions | undefined;
+  /** An absolute path. */
+  runFolder: string | undefined;
 }
 
 const KNOWN = [
@@ -118,6 +138,8 @@ const KNOWN = [
   'output',
   'sockets',
   'cwd',
+  'logs',
+  'runFolder',
 ];
 
 /**
@@ -157,6 +179,15 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
   problems.oneOf('output', output, ['inherit', 'prefix', 'ignore']);
   const cwd = options.cwd;
   if (cwd !== undefined) problems.string('cwd', cwd);
+  let runFolder: string | undefined;
+  if (options.runFolder !== undefined && problems.string('runFolder', options.runFolder)) {
+    if (options.runFolder === '') problems.fail('runFolder', "a folder's path", options.runFolder);
+    else runFolder = resolve(typeof cwd === 'string' ? cwd : process.cwd(), options.runFolder);
+  }
+  const logs =
+    options.logs === undefined
+      ? undefined
+      : collectLogOptions(options.logs, { runFolder, cwd: typeof cwd === 'string' ? cwd : undefined, path: 'logs' }, problems);
 
   const sockets: ResolvedSupervisorOptions['sockets'] = {};
   if (options.sockets !== undefined && problems.object('sockets', options.sockets)) {
@@ -211,5 +242,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     output,
     sockets,
     cwd,
+    logs,
+    runFolder,
   };
 }

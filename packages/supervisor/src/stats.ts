@@ -5,6 +5,7 @@
  */
 import type { TelemetrySample } from '@drove/pool/telemetry';
 import type { ChildKind, RestartType } from './child-spec.js';
+import type { LogFileStats } from './log-writer.js';
 import type { Strategy } from './options.js';
 
 /**
@@ -92,6 +93,10 @@ export interface ChildStats extends ChildInfo {
   lastPong: { at: number; telemetry: TelemetrySample } | undefined;
   /** Its warm spare, while one is alive (`spare: true`). */
   spare: SpareInfo | undefined;
+  /** While it waits out a back-off: when its restart is due, on the supervisor's clock. */
+  restartAt: number | undefined;
+  /** Its log file (the `logs` option): lines written and dropped. */
+  log: LogFileStats | undefined;
 }
 
 /** The supervisor's lifecycle. */

@@ -6,6 +6,7 @@
  * @module
  */
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { EventEmitter } from 'eventemitter3';
 import { resolveChildSpec, type ChildSpec, type RestartType } from './child-spec.js';
 import type { Clock } from '@drove/pool/clock';
@@ -15,6 +16,8 @@ import { resolveSupervisorOptions, type CallOptions, type ResolvedSupervisorOpti
 import { abortable, abortError, invalidSignal } from './internal/abortable.js';
 import type { ChildCounts, ChildInfo, ExitReason, SupervisorState, SupervisorStats } from './stats.js';
 import { ChildRun, type RunExit, type RunHooks } from './internal/child-run.js';
+import { childOutput, type ChildOutput } from './internal/child-output.js';
+import { LogWriter } from './log-writer.js';
 import { ChildSlot } from './internal/child-slot.js';
 import { GroupRestart } from './internal/group-restart.js';
 import { RestartIntensity } from './internal/restart-intensity.js';
@@ -22,6 +25,9 @@ import { SharedSockets } from './internal/shared-sockets.js';
 import { installSignalHandlers } from './internal/signal-handler.js';
 import { WarmSpare } from './internal/warm-spare.js';
 import type { Endpoint } from '@drove/pool/transport';
+
+/** How long a stop waits for the last lines in ended children's pipes before it closes the log files. */
+const LAST_LINES_MS = 1000;
 
 /** How long after a child's start settles its next warm spare is spawned. */
 const SPARE_DELAY_MS = 100;
@@ -60,6 +66,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #intensity: RestartIntensity;
   readonly #sockets: SharedSockets;
   readonly #runs = new Set<ChildRun>();
+  readonly #logs: LogWriter | undefined;
+  /** The stdio of ended runs, until closed: their last lines are for the log files. */
+  readonly #pipes = new Set<Promise<void>>();
   /** Spares being stopped: `stop()` waits for them too. */
   readonly #spareStops = new Set<Promise<void>>();
   #state: SupervisorState = 'idle';
@@ -87,6 +96,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#slots = this.options.children.map((spec) => new ChildSlot(spec));
     this.#intensity = new RestartIntensity(this.options.maxRestarts, this.options.periodMs);
     this.#sockets = new SharedSockets(this.options.sockets, (error) => this.emit('error', { error }));
+    this.#logs = this.options.logs && new LogWriter(this.options.logs, (error) => this.emit('error', { error }));
     this.#groups = new GroupRestart({
       clock: this.#clock,
       slots: () => this.#slots,
@@ -224,7 +234,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       recentRestarts: this.#intensity.recent(now),
       maxRestarts: Number.isFinite(this.options.maxRestarts) ? this.options.maxRestarts : null,
       periodMs: this.options.periodMs,
-      children: this.#slots.map((slot) => slot.stats(now)),
+      children: this.#slots.map((slot) => slot.stats(now, this.#logs?.file(slot.name).stats())),
     };
   }
 
@@ -395,6 +405,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (slot.run) return slot.run.readiness;
     if (this.#closing || !slot.wanted || !this.#slots.includes(slot)) return Promise.resolve(false);
     slot.cancelTimer(this.#clock);
+    slot.restartAt = undefined;
     if (slot.started) {
       slot.restarts += 1;
       this.#restarts += 1;
@@ -409,7 +420,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
     let run: ChildRun;
     try {
-      run = new ChildRun(slot.spec, { clock: this.#clock, output: this.options.output, hooks }, this.#takeSpare(slot));
+      run = new ChildRun(slot.spec, { clock: this.#clock, output: this.#output(slot), hooks }, this.#takeSpare(slot));
     } catch (error) {
       // pool's transport refused the spec synchronously (a thread's invalid execArgv, say).
       this.#onExit(slot, undefined, {
@@ -425,6 +436,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('spawn', { name: slot.name, kind: slot.spec.kind, pid: run.pid, threadId: run.threadId, restarts: slot.restarts });
     if (slot.spec.spare) void run.readiness.then(() => this.#scheduleSpare(slot));
     return run.readiness;
+  }
+
+  /** Where the child's output goes: the master's streams as `output` says, and its log file. */
+  #output(slot: ChildSlot): ChildOutput {
+    return childOutput(slot.name, this.options.output, this.#logs?.file(slot.name));
   }
 
   /**
@@ -458,7 +474,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #refillSpare(slot: ChildSlot): void {
     if (!slot.spec.spare || slot.spare || this.#closing || !slot.wanted || !this.#slots.includes(slot)) return;
     try {
-      const spare: WarmSpare = new WarmSpare(slot.spec, this.options.output, {
+      const spare: WarmSpare = new WarmSpare(slot.spec, this.#output(slot), {
         onGone: () => {
           // A spare that died waiting is replaced after the child's next start, which is a cold one.
           if (slot.spare === spare) slot.spare = undefined;
@@ -498,6 +514,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #onExit(slot: ChildSlot, run: ChildRun | undefined, exit: RunExit): void {
     const now = this.#clock.now();
     if (run) {
+      if (this.#logs) {
+        const closed = run.endpoint.closed;
+        this.#pipes.add(closed);
+        void closed.then(() => this.#pipes.delete(closed));
+      }
       this.#runs.delete(run);
       this.#sockets.forget(run);
     }
@@ -537,7 +558,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.#giveUp(slot, delay === undefined);
       return;
     }
-    if (delay > 0) this.emit('backoff', { name: slot.name, delayMs: delay, consecutiveFailures: slot.backoff.failures });
+    if (delay > 0) {
+      slot.restartAt = now + delay;
+      this.emit('backoff', { name: slot.name, delayMs: delay, consecutiveFailures: slot.backoff.failures });
+    }
     if (this.options.strategy === 'one-for-one') this.#restartOne(slot, delay, exit.reason);
     else this.#groups.restart(slot, this.options.strategy, delay, exit.reason);
   }
@@ -595,6 +619,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       await Promise.all([...this.#runs].map((run) => (this.#killing ? run.kill() : run.stop('shutdown'))));
       // Spares are no children, but they are processes: none outlives the supervisor.
       await Promise.all([...this.#spareStops]);
+      if (this.#logs) {
+        // Every child has ended; its last lines may still be in its pipes. A grandchild that
+        // holds a pipe open must not hold the stop: wait a moment at most (real time, whatever the clock).
+        await Promise.race([Promise.all([...this.#pipes]), delay(LAST_LINES_MS, undefined, { ref: false })]);
+        await this.#logs.close();
+      }
       this.#sockets.close();
       this.#removeSignalHandlers?.();
       this.#state = 'stopped';

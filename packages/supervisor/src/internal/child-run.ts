@@ -9,9 +9,8 @@ import { envelope, isEnvelope, deserializeError, type Envelope, type EnvelopeOf,
 import { readProcStat } from '@drove/pool/telemetry';
 import { spawnEndpoint, type Endpoint, type ExitInfo } from '@drove/pool/transport';
 import { childEnvironment, type ResolvedChildSpec } from '../child-spec.js';
-import type { OutputMode } from '../options.js';
 import type { ExitReason } from '../stats.js';
-import { prefixLines } from './line-prefixer.js';
+import type { ChildOutput } from './child-output.js';
 
 /** The envelopes a child sends about the listening sockets the supervisor lends it. */
 export type SocketRequest = EnvelopeOf<'listen'> | EnvelopeOf<'listening'> | EnvelopeOf<'accepted'>;
@@ -32,7 +31,7 @@ export interface RunHooks {
 
 export interface RunContext {
   clock: Clock;
-  output: OutputMode;
+  output: ChildOutput;
   hooks: RunHooks;
 }
 
@@ -64,7 +63,7 @@ export class ChildRun {
 
   /**
    * Spawns the child, or — given the endpoint of a warm spare that was just
-   * handed the entry — takes that process over (its output is prefixed already).
+   * handed the entry — takes that process over (its output is wired already).
    */
   constructor(spec: ResolvedChildSpec, context: RunContext, spare?: Endpoint) {
     this.spec = spec;
@@ -72,14 +71,10 @@ export class ChildRun {
     this.readiness = new Promise((resolve) => {
       this.#resolveReadiness = resolve;
     });
-    const stdio = context.output === 'prefix' ? 'pipe' : context.output;
     this.fromSpare = spare !== undefined;
-    this.endpoint = spare ?? spawnEndpoint({ ...spec.spawn, env: childEnvironment(spec), stdio });
+    this.endpoint = spare ?? spawnEndpoint({ ...spec.spawn, env: childEnvironment(spec), stdio: context.output.stdio });
     this.spawnedAt = context.clock.now();
-    if (context.output === 'prefix' && !spare) {
-      if (this.endpoint.stdout) prefixLines(this.endpoint.stdout, process.stdout, `${spec.name} | `);
-      if (this.endpoint.stderr) prefixLines(this.endpoint.stderr, process.stderr, `${spec.name} | `);
-    }
+    if (!spare) context.output.attach(this.endpoint);
     this.endpoint.on('message', (message) => this.#onMessage(message));
     this.endpoint.once('exit', (info) => this.#onExit(info));
     if (this.endpoint.alive) this.#watchReadiness();

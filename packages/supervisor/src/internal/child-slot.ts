@@ -1,6 +1,7 @@
 import { Backoff } from '@drove/pool/backoff';
 import type { ResolvedChildSpec } from '../child-spec.js';
 import type { Clock, ClockTimer } from '@drove/pool/clock';
+import type { LogFileStats } from '../log-writer.js';
 import type { ChildInfo, ChildState, ChildStats, LastExit, SpareInfo } from '../stats.js';
 import type { ChildRun } from './child-run.js';
 import type { WarmSpare } from './warm-spare.js';
@@ -23,6 +24,8 @@ export class ChildSlot {
   restartAfterStop = false;
   /** A pending one-for-one restart. */
   timer: ClockTimer | undefined;
+  /** When a restart delayed by the back-off is due (one-for-one or a group's). */
+  restartAt: number | undefined;
   lastExit: LastExit | undefined;
   /** The warm spare waiting for this child's next start (`spare: true`). */
   spare: WarmSpare | undefined;
@@ -41,6 +44,7 @@ export class ChildSlot {
   cancelTimer(clock: Clock): void {
     if (this.timer !== undefined) clock.clearTimeout(this.timer);
     this.timer = undefined;
+    this.restartAt = undefined;
   }
 
   info(): ChildInfo {
@@ -55,7 +59,7 @@ export class ChildSlot {
     };
   }
 
-  stats(now: number): ChildStats {
+  stats(now: number, log: LogFileStats | undefined): ChildStats {
     const run = this.run;
     return {
       ...this.info(),
@@ -65,6 +69,8 @@ export class ChildSlot {
       lastExit: this.lastExit ? { ...this.lastExit } : undefined,
       lastPong: run?.lastPong ? { at: run.lastPong.at, telemetry: { ...run.lastPong.telemetry } } : undefined,
       spare: spareInfo(this.spare),
+      restartAt: this.state === 'restarting' ? this.restartAt : undefined,
+      log,
     };
   }
 }

@@ -9,9 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { childEnvironment, type ResolvedChildSpec } from '../child-spec.js';
 import { SupervisorError } from '../errors.js';
-import type { OutputMode } from '../options.js';
 import type { SpareState } from '../stats.js';
-import { prefixLines } from './line-prefixer.js';
+import type { ChildOutput } from './child-output.js';
 
 // Both sit next to the module this file is bundled into (dist/).
 const spareEntry = new URL('./entry/spare.cjs', import.meta.url);
@@ -32,20 +31,16 @@ export class WarmSpare {
   readonly #hooks: SpareHooks;
   #state: SpareState | 'taken' | 'gone' = 'booting';
 
-  constructor(spec: ResolvedChildSpec, output: OutputMode, hooks: SpareHooks) {
+  constructor(spec: ResolvedChildSpec, output: ChildOutput, hooks: SpareHooks) {
     if (spec.spawn.kind !== 'process') throw new TypeError('A warm spare is for process children');
     this.#spec = spec;
     this.#hooks = hooks;
     this.#env = childEnvironment(spec);
     this.#cwd = spec.spawn.cwd ?? process.cwd();
-    const stdio = output === 'prefix' ? 'pipe' : output;
-    this.endpoint = spawnEndpoint({ ...spec.spawn, entry: spareEntry, env: this.#env, stdio });
+    this.endpoint = spawnEndpoint({ ...spec.spawn, entry: spareEntry, env: this.#env, stdio: output.stdio });
     // A spare alone never keeps the supervisor's process alive.
     this.endpoint.unref();
-    if (output === 'prefix') {
-      if (this.endpoint.stdout) prefixLines(this.endpoint.stdout, process.stdout, `${spec.name} | `);
-      if (this.endpoint.stderr) prefixLines(this.endpoint.stderr, process.stderr, `${spec.name} | `);
-    }
+    output.attach(this.endpoint);
     this.endpoint.on('message', this.#onMessage);
     this.endpoint.once('exit', () => {
       if (this.#state === 'taken') return;

@@ -1,0 +1,362 @@
+/**
+ * Per-child log files: each line a child prints, with a timestamp and its
+ * stream, appended to `<dir>/<name>.log`, rotated by size (`<name>.log.1` …
+ * `<name>.log.<keep>`). Writes are asynchronous and sequential per file, so
+ * the master's event loop never waits on the disk; lines wait in a bounded
+ * buffer, and a line that finds it full is dropped, counted, and a marker
+ * line saying how many were dropped is written once the buffer has room.
+ *
+ * @module
+ */
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { EventEmitter } from 'eventemitter3';
+import { SupervisorError } from './errors.js';
+import { Problems, throwIfInvalid } from './internal/validate.js';
+
+/** Where the supervisor writes its children's output lines (the `logs` option). */
+export interface LogOptions {
+  /**
+   * The folder of the log files, created if missing (mode 0700). Relative to the supervisor's `cwd`.
+   * @default `<runFolder>/logs` when the supervisor has a `runFolder` (required otherwise)
+   */
+  dir?: string;
+  /** A file is rotated before it would pass this size. @default 10485760 (10 MiB) */
+  maxBytes?: number;
+  /** Rotated files kept per child (`web.log.1` is the newest); `0` keeps none. @default 5 */
+  keep?: number;
+  /**
+   * Bytes of lines a child's file may hold in memory while the disk catches up;
+   * a line that does not fit is dropped and counted (`droppedLines`).
+   * @default 1048576 (1 MiB)
+   */
+  maxBufferedBytes?: number;
+}
+
+/** The fully-filled form of {@link LogOptions}. */
+export interface ResolvedLogOptions {
+  dir: string;
+  maxBytes: number;
+  keep: number;
+  maxBufferedBytes: number;
+}
+
+/** A child's log file, as `stats()` and the control socket's `status` report it. */
+export interface LogFileStats {
+  /** The file being written. */
+  path: string;
+  /** Lines accepted (written, or waiting in the buffer). */
+  lines: number;
+  /** Lines dropped: the buffer was full (the child wrote faster than the disk), or a write failed. */
+  droppedLines: number;
+  /** Bytes waiting in the buffer. */
+  bufferedBytes: number;
+  /** Times the file was rotated. */
+  rotations: number;
+}
+
+/** A line as it is written to a log file. */
+export interface LogLine {
+  /** Its number in the file's life, from 1 (markers of dropped lines count too). */
+  seq: number;
+  /** The whole line, timestamp and stream included, without its newline. */
+  text: string;
+}
+
+/** Events of a {@link LogFile}. */
+export interface LogFileEvents {
+  /** A line was accepted (it is written soon after, in this order). */
+  line: (line: LogLine) => void;
+  /** Writing failed (`ERR_SUPERVISOR_LOG`); the lines of that write are counted as dropped. */
+  error: (error: SupervisorError) => void;
+}
+
+const KNOWN = ['dir', 'maxBytes', 'keep', 'maxBufferedBytes'];
+
+/**
+ * Checks the `logs` option and fills in its defaults. `path` names it in messages.
+ *
+ * @throws InvalidSpecError (`ERR_SUPERVISOR_INVALID_SPEC`) listing every problem.
+ */
+export function resolveLogOptions(options: LogOptions, { runFolder, cwd, path = 'logs' }: { runFolder?: string | undefined; cwd?: string | undefined; path?: string } = {}): ResolvedLogOptions {
+  const problems = new Problems();
+  const resolved = collectLogOptions(options, { runFolder, cwd, path }, problems);
+  throwIfInvalid(problems, `\`${path}\` option`);
+  return resolved!;
+}
+
+/** Records the problems of the `logs` option; returns its resolved form when it has none. */
+export function collectLogOptions(
+  options: unknown,
+  { runFolder, cwd, path }: { runFolder: string | undefined; cwd: string | undefined; path: string },
+  problems: Problems,
+): ResolvedLogOptions | undefined {
+  const before = problems.list.length;
+  if (!problems.object(path, options)) return undefined;
+  problems.keys(path, options, KNOWN);
+  const at = (key: string): string => `${path}.${key}`;
+  const dir = options.dir ?? (runFolder === undefined ? undefined : join(runFolder, 'logs'));
+  if (dir === undefined) problems.add(`Expected \`${at('dir')}\` to be a folder's path (or \`runFolder\` to be set), got nothing`);
+  else if (problems.string(at('dir'), dir) && dir === '') problems.fail(at('dir'), "a folder's path", dir);
+  const maxBytes = options.maxBytes ?? 10 * 2 ** 20;
+  problems.count(at('maxBytes'), maxBytes, { min: 1024 });
+  const keep = options.keep ?? 5;
+  problems.count(at('keep'), keep, { min: 0, max: 1000 });
+  const maxBufferedBytes = options.maxBufferedBytes ?? 2 ** 20;
+  problems.count(at('maxBufferedBytes'), maxBufferedBytes, { min: 1 });
+  if (problems.list.length > before) return undefined;
+  return { dir: resolve(cwd ?? process.cwd(), dir as string), maxBytes: maxBytes as number, keep: keep as number, maxBufferedBytes: maxBufferedBytes as number };
+}
+
+/** A child's name as a file name: letters, digits and `._#@+=-` kept, anything else %-encoded. */
+export function logFileName(child: string): string {
+  const safe = child.replace(/[^\w.#@+=-]/gu, (char) => [...Buffer.from(char)].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+  // `.` and `..` would name folders.
+  return `${/^\.+$/.test(safe) ? safe.replaceAll('.', '%2E') : safe}.log`;
+}
+
+interface Queued {
+  text: string;
+  bytes: number;
+}
+
+/**
+ * One child's log file: lines in, written in order by one asynchronous loop,
+ * rotated by size. Made by a {@link LogWriter}.
+ */
+export class LogFile extends EventEmitter<LogFileEvents> {
+  /** The file being written. */
+  readonly path: string;
+  readonly #options: ResolvedLogOptions;
+  readonly #queue: Queued[] = [];
+  #queuedBytes = 0;
+  #seq = 0;
+  #lines = 0;
+  #dropped = 0;
+  /** Drops not yet told by a marker line. */
+  #untold = 0;
+  #rotations = 0;
+  #size: number | undefined;
+  #handle: FileHandle | undefined;
+  #pumping: Promise<void> | undefined;
+  /** Jobs that must run between writes (a read of the tail), in order. */
+  readonly #jobs: Array<() => Promise<void>> = [];
+  #closed = false;
+  /** The failure already reported, so a full disk says so once, not once a line. */
+  #failing: string | undefined;
+
+  constructor(path: string, options: ResolvedLogOptions) {
+    super();
+    this.path = path;
+    this.#options = options;
+  }
+
+  /** Lines accepted so far; the `seq` of the last one. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** A plain snapshot. */
+  stats(): LogFileStats {
+    return { path: this.path, lines: this.#lines, droppedLines: this.#dropped, bufferedBytes: this.#queuedBytes, rotations: this.#rotations };
+  }
+
+  /**
+   * Takes one line of a child's output (`stream` names where it came from).
+   * Never blocks: the line is queued, or dropped and counted when the
+   * buffer is full. Returns whether it was kept.
+   */
+  write(stream: 'stdout' | 'stderr', line: string, at: Date = new Date()): boolean {
+    if (this.#closed) {
+      this.#dropped += 1;
+      return false;
+    }
+    const text = `${at.toISOString()} ${stream === 'stderr' ? 'err' : 'out'} ${line}`;
+    const bytes = Buffer.byteLength(text) + 1;
+    // A line always fits an empty buffer, however long: a slow disk slows the file, it never stops it.
+    if (this.#queuedBytes > 0 && this.#queuedBytes + bytes > this.#options.maxBufferedBytes) {
+      this.#dropped += 1;
+      this.#untold += 1;
+      return false;
+    }
+    this.#tellDrops(at);
+    this.#push(text, bytes);
+    this.#lines += 1;
+    return true;
+  }
+
+  /**
+   * Runs `job` between two writes: nothing is written while it runs, and
+   * every line accepted before the call is on disk when it starts.
+   */
+  exclusive<T>(job: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolveJob, rejectJob) => {
+      this.#jobs.push(() => job().then(resolveJob, rejectJob));
+      this.#pump();
+    });
+  }
+
+  /** Resolves once every line accepted so far is written. */
+  flush(): Promise<void> {
+    return this.exclusive(async () => {});
+  }
+
+  /** Writes what is buffered (and a last marker of drops), then closes the file. Idempotent. */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#tellDrops(new Date());
+      this.#closed = true;
+    }
+    await this.flush();
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close().catch(() => {});
+  }
+
+  #tellDrops(at: Date): void {
+    if (this.#untold === 0) return;
+    const count = this.#untold;
+    this.#untold = 0;
+    // A marker may pass the buffer's bound by its own length: a drop is never silent.
+    this.#push(`${at.toISOString()} log ${count} line${count === 1 ? '' : 's'} dropped: the child wrote faster than the disk took them`);
+  }
+
+  #push(text: string, bytes = Buffer.byteLength(text) + 1): void {
+    this.#queue.push({ text, bytes });
+    this.#queuedBytes += bytes;
+    this.#seq += 1;
+    this.emit('line', { seq: this.#seq, text });
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = (async () => {
+      while (this.#queue.length > 0 || this.#jobs.length > 0) {
+        // Jobs wait for the lines queued before them; lines queued meanwhile wait for the jobs.
+        if (this.#queue.length > 0) await this.#writeBatch();
+        else await this.#jobs.shift()!();
+      }
+    })().finally(() => {
+      this.#pumping = undefined;
+      // Something queued while the loop was ending.
+      if (this.#queue.length > 0 || this.#jobs.length > 0) this.#pump();
+    });
+  }
+
+  /** Writes the lines that fit in the current file (at least one), rotating first when none fit. */
+  async #writeBatch(): Promise<void> {
+    const { maxBytes } = this.#options;
+    let size: number;
+    try {
+      size = await this.#open();
+    } catch (error) {
+      this.#fail(this.#queue.splice(0), 'open', error);
+      return;
+    }
+    if (size > 0 && size + this.#queue[0]!.bytes > maxBytes) {
+      try {
+        await this.#rotate();
+        size = await this.#open();
+      } catch (error) {
+        this.#fail(this.#queue.splice(0), 'rotate', error);
+        return;
+      }
+    }
+    let bytes = 0;
+    let count = 0;
+    while (count < this.#queue.length && (count === 0 || size + bytes + this.#queue[count]!.bytes <= maxBytes)) {
+      bytes += this.#queue[count]!.bytes;
+      count += 1;
+    }
+    const batch = this.#queue.splice(0, count);
+    const text = `${batch.map((line) => line.text).join('\n')}\n`;
+    try {
+      const buffer = Buffer.from(text);
+      await this.#handle!.write(buffer);
+      this.#size = size + buffer.length;
+      this.#failing = undefined;
+    } catch (error) {
+      this.#fail(batch, 'write', error);
+      return;
+    } finally {
+      this.#queuedBytes -= batch.reduce((sum, line) => sum + line.bytes, 0);
+    }
+  }
+
+  async #open(): Promise<number> {
+    if (this.#handle && this.#size !== undefined) return this.#size;
+    await mkdir(this.#options.dir, { recursive: true, mode: 0o700 });
+    this.#handle = await open(this.path, 'a', 0o600);
+    this.#size = (await this.#handle.stat()).size;
+    return this.#size;
+  }
+
+  /** `web.log` becomes `web.log.1`, `.1` becomes `.2` …; the one past `keep` is removed. */
+  async #rotate(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    this.#size = undefined;
+    await handle?.close();
+    const { keep } = this.#options;
+    if (keep === 0) {
+      await rm(this.path, { force: true });
+    } else {
+      await rm(`${this.path}.${keep}`, { force: true });
+      for (let index = keep - 1; index >= 1; index--) {
+        await rename(`${this.path}.${index}`, `${this.path}.${index + 1}`).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+      }
+      await rename(this.path, `${this.path}.1`);
+    }
+    this.#rotations += 1;
+  }
+
+  #fail(lines: Queued[], what: string, error: unknown): void {
+    // Nothing of a failed batch is known to be on disk: count all of it. Markers are not child lines.
+    this.#dropped += lines.filter((line) => !/^\S+ log \d+ lines? dropped: /.test(line.text)).length;
+    this.#queuedBytes -= what === 'write' ? 0 : lines.reduce((sum, line) => sum + line.bytes, 0);
+    const handle = this.#handle;
+    this.#handle = undefined;
+    this.#size = undefined;
+    void handle?.close().catch(() => {});
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+    if (this.#failing === `${what} ${code}`) return;
+    this.#failing = `${what} ${code}`;
+    this.emit('error', new SupervisorError('ERR_SUPERVISOR_LOG', `Could not ${what} the log file ${this.path} (${code}); its lines are counted as dropped`, { cause: error }));
+  }
+}
+
+/** The log files of a supervisor's children, one per child name, opened at its first line. */
+export class LogWriter {
+  readonly options: ResolvedLogOptions;
+  readonly #files = new Map<string, LogFile>();
+  readonly #onError: (error: SupervisorError) => void;
+
+  constructor(options: ResolvedLogOptions, onError: (error: SupervisorError) => void = () => {}) {
+    this.options = options;
+    this.#onError = onError;
+  }
+
+  /** The child's file (made on first use; nothing touches the disk before its first line). */
+  file(child: string): LogFile {
+    let file = this.#files.get(child);
+    if (!file) {
+      file = new LogFile(join(this.options.dir, logFileName(child)), this.options);
+      file.on('error', this.#onError);
+      this.#files.set(child, file);
+    }
+    return file;
+  }
+
+  /** The child's file if it has one. */
+  existing(child: string): LogFile | undefined {
+    return this.#files.get(child);
+  }
+
+  /** Writes every buffered line and closes every file. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#files.values()].map((file) => file.close()));
+  }
+}
