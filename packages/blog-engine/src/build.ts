@@ -15,6 +15,7 @@ import { registerFilters } from './internal/filters.js';
 import { MacroExpander } from './internal/macros.js';
 import { prepareOutputFolder, recordOutputFolder } from './internal/output-folder.js';
 import { renderPhase, startRenderPool, type ProgressEvent, type RenderPool, type SectionCounts } from './internal/render-phase.js';
+import { fileNameDate, holdOf, type Hold, type PublishingRules } from './internal/publishing.js';
 import { planRoutes } from './internal/route-planner.js';
 import { indexSite } from './internal/site-index.js';
 import { loadSite, type LoadedSite, type SkippedFile } from './internal/site-loader.js';
@@ -39,6 +40,17 @@ export interface BuildOptions {
   kind?: 'thread' | 'inline';
   /** Include posts with `draft: true`. @default false */
   drafts?: boolean;
+  /** Publish posts and pages dated after `now` (by `date`, the file name's date, or `publishDate`). @default false */
+  future?: boolean;
+  /** Publish posts and pages whose `expiryDate` has passed. @default false */
+  expired?: boolean;
+  /** Publish posts and pages with `published: false`. @default false */
+  unpublished?: boolean;
+  /**
+   * The instant the build publishes for: a post dated later waits for a later build (a scheduled rebuild publishes
+   * it when its time comes), one whose `expiryDate` is earlier is left out. @default the current time
+   */
+  now?: Date;
   /**
    * Remove the files earlier builds wrote into the output folder and forget them first: everything is rendered
    * and written. Other files in the folder (a `CNAME`, a user's own) stay, unless `force`. @default false
@@ -81,6 +93,8 @@ export interface BuildResult {
   posts: number;
   /** Drafts left out. */
   draftsSkipped: number;
+  /** Posts and pages left out by the publishing rules, by source, with why (`future`, `expired`, `unpublished`) and when. */
+  held: HeldPost[];
   /** Files under `posts/` and `pages/` that were not built (neither Markdown nor `.html` with front matter): `skippedFiles.length`. */
   filesSkipped: number;
   /** Each file not built, with the reason (`posts/photo.jpg`: not a post …), sorted by path. */
@@ -101,6 +115,7 @@ interface ResolvedBuildOptions {
   workers: number;
   kind: 'thread' | 'inline';
   drafts: boolean;
+  publishing: PublishingRules;
   clean: boolean;
   force: boolean;
   database: string | undefined;
@@ -110,16 +125,19 @@ interface ResolvedBuildOptions {
 /** Checks {@link BuildOptions} eagerly. @throws {InvalidOptionError} `ERR_BLOG_INVALID_OPTION` */
 export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
-  checkKeys('', options, ['site', 'out', 'workers', 'kind', 'drafts', 'clean', 'force', 'database', 'signal', 'onProgress', 'onTelemetry', 'telemetryIntervalMs']);
+  checkKeys('', options, [
+    'site', 'out', 'workers', 'kind', 'drafts', 'future', 'expired', 'unpublished', 'now', 'clean', 'force', 'database', 'signal', 'onProgress', 'onTelemetry', 'telemetryIntervalMs',
+  ]);
   const workers = options.workers ?? 'auto';
   if (workers !== 'auto' && (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1)) fail('workers', "an integer >= 1 or 'auto'", workers);
   const kind = options.kind ?? 'thread';
   if (kind !== 'thread' && kind !== 'inline') fail('kind', "one of `thread`, `inline`", kind);
-  for (const key of ['drafts', 'clean', 'force'] as const) if (options[key] !== undefined && typeof options[key] !== 'boolean') fail(key, 'a boolean', options[key]);
+  for (const key of ['drafts', 'future', 'expired', 'unpublished', 'clean', 'force'] as const) if (options[key] !== undefined && typeof options[key] !== 'boolean') fail(key, 'a boolean', options[key]);
   for (const key of ['site', 'out', 'database'] as const) {
     if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) fail(key, 'a non-empty string', options[key]);
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', options.signal);
+  if (options.now !== undefined && !(options.now instanceof Date && !Number.isNaN(options.now.getTime()))) fail('now', 'a valid Date', options.now);
   for (const key of ['onProgress', 'onTelemetry'] as const) if (options[key] !== undefined && typeof options[key] !== 'function') fail(key, 'a function', options[key]);
   const telemetryIntervalMs = options.telemetryIntervalMs ?? 1000;
   if (typeof telemetryIntervalMs !== 'number' || !Number.isInteger(telemetryIntervalMs) || telemetryIntervalMs < 10 || telemetryIntervalMs > MAX_TIMER_MS) {
@@ -133,6 +151,12 @@ export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOp
     workers: workers === 'auto' ? availableParallelism() : workers,
     kind,
     drafts: options.drafts ?? false,
+    publishing: {
+      now: options.now ?? new Date(),
+      future: options.future ?? false,
+      expired: options.expired ?? false,
+      unpublished: options.unpublished ?? false,
+    },
     clean: options.clean ?? false,
     force: options.force ?? false,
     database: options.database,
@@ -189,13 +213,15 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const problems: BlogEngineError[] = [...loaded.problems];
     // Every input of the output in one hash. When it equals the one recorded by the last
     // build that finished (and nothing has touched the outputs since), there is nothing to do.
-    const siteKey = siteFingerprint(config, loaded, outDir, resolved.drafts);
+    // Which posts the publishing rules leave out now: when one comes due (or expires), the key changes.
+    const holds = loaded.docs.map((doc) => (doc.frontMatter ? holdOf(doc.frontMatter.data, fileNameDate(doc.source), resolved.publishing) : undefined));
+    const siteKey = siteFingerprint(config, loaded, outDir, resolved, holds);
     const complete = await db.meta('complete');
     if (problems.length === 0 && complete !== undefined) {
       const last = JSON.parse(complete) as CompleteBuild;
       if (last.key === siteKey) {
         enter(current);
-        return finish(resolved, outDir, started, phasesMs, last.totals, { posts: last.posts, drafts: last.drafts, inputsChanged: loaded.changedInputs, macroCalls: 0, skipped: loaded.skipped });
+        return finish(resolved, outDir, started, phasesMs, last.totals, { posts: last.posts, drafts: last.drafts, held: last.held ?? [], inputsChanged: loaded.changedInputs, macroCalls: 0, skipped: loaded.skipped });
       }
     }
     const liquid = createLiquid(loaded.templates, config.limits);
@@ -227,7 +253,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     checkAbort();
 
     enter('index');
-    const index = indexSite(config, loaded, bodies, resolved.drafts);
+    const index = indexSite(config, loaded, bodies, resolved.drafts, resolved.publishing);
     problems.push(...index.problems);
 
     enter('plan');
@@ -266,11 +292,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
     await db.saveMacros(expander.added, [...expander.used]);
     const totals = Object.fromEntries(sectionNames.map((s) => [s, counts[s].total])) as Record<SectionName, number>;
-    const record: CompleteBuild = { key: siteKey, totals, posts: plan.snapshot.posts.length, drafts: index.drafts };
+    const held = index.held.map(({ file, hold }) => ({ file, ...hold }));
+    const record: CompleteBuild = { key: siteKey, totals, posts: plan.snapshot.posts.length, drafts: index.drafts, held };
     await db.setMeta('complete', JSON.stringify(record));
 
     enter(current);
-    return finish(resolved, outDir, started, phasesMs, counts, { posts: record.posts, drafts: index.drafts, inputsChanged: loaded.changedInputs, macroCalls: expander.calls, skipped: loaded.skipped });
+    return finish(resolved, outDir, started, phasesMs, counts, { posts: record.posts, drafts: index.drafts, held, inputsChanged: loaded.changedInputs, macroCalls: expander.calls, skipped: loaded.skipped });
   } finally {
     await pool?.destroy();
     db.close();
@@ -283,15 +310,24 @@ interface CompleteBuild {
   totals: Record<SectionName, number>;
   posts: number;
   drafts: number;
+  held: HeldPost[];
+}
+
+/** A post or page the publishing rules left out of a build. */
+export interface HeldPost extends Hold {
+  /** Relative to the site folder (`posts/2030-01-01-soon.md`). */
+  file: string;
 }
 
 /** The hash of every input of a build's output. */
-function siteFingerprint(config: ResolvedSiteConfig, loaded: LoadedSite, outDir: string, drafts: boolean): string {
+function siteFingerprint(config: ResolvedSiteConfig, loaded: LoadedSite, outDir: string, resolved: ResolvedBuildOptions, holds: (Hold | undefined)[]): string {
   const macros = Object.entries(config.macros).map(([name, fn]) => `${name}:${fn.toString()}`);
+  const { future, expired, unpublished } = resolved.publishing;
   return hashOf(
     engineVersion,
     outDir,
-    String(drafts),
+    JSON.stringify([resolved.drafts, future, expired, unpublished]),
+    ...holds.flatMap((hold, i) => (hold ? [`held:${loaded.docs[i]!.source}:${hold.reason}`] : [])),
     JSON.stringify(config),
     ...macros,
     ...loaded.docs.map((d) => `${d.source}:${d.fingerprint}`),
@@ -308,7 +344,7 @@ function finish(
   started: number,
   phasesMs: Record<BuildPhase | 'total', number>,
   counts: Record<SectionName, SectionCounts> | Record<SectionName, number>,
-  facts: { posts: number; drafts: number; inputsChanged: number; macroCalls: number; skipped: SkippedFile[] },
+  facts: { posts: number; drafts: number; held: HeldPost[]; inputsChanged: number; macroCalls: number; skipped: SkippedFile[] },
 ): BuildResult {
   phasesMs.total = Math.round(performance.now() - started);
   const sections = Object.fromEntries(
@@ -332,6 +368,7 @@ function finish(
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     posts: facts.posts,
     draftsSkipped: facts.drafts,
+    held: facts.held,
     filesSkipped: facts.skipped.length,
     skippedFiles: [...facts.skipped].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     inputsChanged: facts.inputsChanged,

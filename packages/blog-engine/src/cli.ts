@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { build } from './build.js';
+import { build, type BuildOptions } from './build.js';
 import { configFileNames } from './config.js';
 import { BlogEngineError, BuildError } from './errors.js';
 import { generateSite } from './generate.js';
@@ -27,6 +27,12 @@ const common = `  -h, --help             this text
       --verbose          stacks with errors`;
 
 const workersHelp = '  -w, --workers auto|N   worker threads (default: auto, one a core)';
+const publishingFlags = { drafts: { type: 'boolean' }, future: { type: 'boolean' }, expired: { type: 'boolean' }, unpublished: { type: 'boolean' } } as const;
+
+/** The publishing flags of `build` and `serve` as build options. */
+function publishingOf(values: Record<string, string | boolean | undefined>): Pick<BuildOptions, 'drafts' | 'future' | 'expired' | 'unpublished'> {
+  return { drafts: values.drafts === true, future: values.future === true, expired: values.expired === true, unpublished: values.unpublished === true };
+}
 
 const commands: Record<CommandName, Command> = {
   init: {
@@ -54,7 +60,7 @@ ${common}`,
     },
   },
   build: {
-    synopsis: 'drove-blog build [site] [--out dir] [--workers auto|N] [--inline] [--drafts] [--clean] [--force] [--json]',
+    synopsis: 'drove-blog build [site] [--out dir] [--workers auto|N] [--inline] [--drafts] [--future] [--expired] [--unpublished] [--clean] [--force] [--json]',
     help: `Builds the site (default: the current folder) into its output folder, rendering
 in worker threads and writing only what changed since the last build. Prints
 a summary per section; on a terminal, one progress line with an ETA.
@@ -63,6 +69,9 @@ a summary per section; on a terminal, one progress line with an ETA.
 ${workersHelp}
       --inline           render on the main thread
       --drafts           include posts with draft: true
+      --future           include posts dated in the future (by date or publishDate)
+      --expired          include posts whose expiryDate has passed
+      --unpublished      include posts with published: false
       --clean            forget earlier builds: render every page again
       --force            replace files in the output folder that drove-blog did not write
       --json             print the result as JSON on stdout (no progress)
@@ -71,7 +80,7 @@ ${common}`,
       out: { type: 'string', short: 'o' },
       workers: { type: 'string', short: 'w' },
       inline: { type: 'boolean' },
-      drafts: { type: 'boolean' },
+      ...publishingFlags,
       clean: { type: 'boolean' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -87,7 +96,7 @@ ${common}`,
           ...(typeof values.out === 'string' ? { out: values.out } : {}),
           ...(workers ? { workers } : {}),
           ...(values.inline === true ? { kind: 'inline' as const } : {}),
-          drafts: values.drafts === true,
+          ...publishingOf(values),
           clean: values.clean === true,
           force: values.force === true,
           ...(progress ? { onProgress: progress.update } : {}),
@@ -102,7 +111,7 @@ ${common}`,
     },
   },
   serve: {
-    synopsis: 'drove-blog serve [site] [--port 4000] [--out dir] [--workers auto|N] [--drafts] [--force]',
+    synopsis: 'drove-blog serve [site] [--port 4000] [--out dir] [--workers auto|N] [--drafts] [--future] [--expired] [--unpublished] [--force]',
     help: `Builds the site, serves it on http://127.0.0.1:<port>/, rebuilds when a file
 changes and reloads open pages. Ctrl-C stops it.
 
@@ -110,9 +119,12 @@ changes and reloads open pages. Ctrl-C stops it.
   -o, --out <dir>        the output folder (default: the config's outDir, _site)
 ${workersHelp}
       --drafts           include posts with draft: true
+      --future           include posts dated in the future (by date or publishDate)
+      --expired          include posts whose expiryDate has passed
+      --unpublished      include posts with published: false
       --force            replace files in the output folder that drove-blog did not write
 ${common}`,
-    options: { port: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' }, workers: { type: 'string', short: 'w' }, drafts: { type: 'boolean' }, force: { type: 'boolean' } },
+    options: { port: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' }, workers: { type: 'string', short: 'w' }, ...publishingFlags, force: { type: 'boolean' } },
     async run(values, positionals) {
       atMostOne(positionals, 'a site folder');
       const workers = workersOf(values.workers);
@@ -127,7 +139,7 @@ ${common}`,
           port,
           ...(typeof values.out === 'string' ? { out: values.out } : {}),
           ...(workers ? { workers } : {}),
-          drafts: values.drafts === true,
+          ...publishingOf(values),
           force: values.force === true,
           onBuild: ({ result, error }) => {
             if (result) {

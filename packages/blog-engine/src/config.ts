@@ -12,7 +12,7 @@ import type { LanguageConfig, Macro, PermalinkConfig, ResolvedLanguage, Resolved
 
 const knownKeys = [
   'title', 'baseUrl', 'description', 'author', 'languages', 'paginate', 'permalinks', 'feeds', 'i18n', 'dateStyle',
-  'markdown', 'limits', 'macros', 'outDir', 'cacheDir', 'database',
+  'markdown', 'limits', 'macros', 'outDir', 'cacheDir', 'database', 'redirectsFile',
 ];
 
 const defaultPermalinks: Required<PermalinkConfig> = {
@@ -229,6 +229,7 @@ export function resolveSiteConfig(input: unknown, file?: string): ResolvedSiteCo
     return value;
   };
   const database = raw.database === undefined ? undefined : string('database', raw.database);
+  const redirectsFile = boolean('redirectsFile', raw.redirectsFile, false);
 
   if (problems.length > 0) throw new BuildError(problems);
   return {
@@ -251,6 +252,7 @@ export function resolveSiteConfig(input: unknown, file?: string): ResolvedSiteCo
     outDir: folder('outDir', '_site'),
     cacheDir: folder('cacheDir', '.drove-cache'),
     database,
+    redirectsFile,
   };
 }
 
@@ -293,8 +295,8 @@ export async function loadSiteConfig(siteDir: string, fallback?: Partial<SiteCon
   return resolveSiteConfig(raw, name);
 }
 
-/** JSON.parse with the line of a syntax error. @throws {BlogEngineError} `ERR_BLOG_CONFIG` */
-export function parseJson(text: string, file: string, code: 'ERR_BLOG_CONFIG' | 'ERR_BLOG_DATA' = 'ERR_BLOG_CONFIG'): unknown {
+/** JSON.parse with the line of a syntax error. @throws {BlogEngineError} `ERR_BLOG_CONFIG` (or the `code` given) */
+export function parseJson(text: string, file: string, code: 'ERR_BLOG_CONFIG' | 'ERR_BLOG_DATA' | 'ERR_BLOG_FRONT_MATTER' = 'ERR_BLOG_CONFIG'): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -121,6 +121,11 @@ export interface SiteConfig {
   cacheDir?: string;
   /** A libSQL URL for the build database. @default `file:<cacheDir>/build.db` */
   database?: string;
+  /**
+   * Also write a `_redirects` file (read by Netlify and Cloudflare Pages) with a `301` line for every old URL
+   * (`aliases`, `redirect_from`) besides the redirect pages. @default false
+   */
+  redirectsFile?: boolean;
 }
 
 /** A language, resolved. */
@@ -155,4 +160,5 @@ export interface ResolvedSiteConfig {
   outDir: string;
   cacheDir: string;
   database: string | undefined;
+  redirectsFile: boolean;
 }

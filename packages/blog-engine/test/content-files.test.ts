@@ -1,5 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '@drove/blog-engine';
@@ -76,22 +75,19 @@ describe('content files', () => {
     expect(read(out, fileWith(out, '<strong>markdown</strong>')!)).toContain('Edited');
   });
 
-  it('builds real Jekyll posts named *.markdown as they are', async () => {
-    const fixtures = fileURLToPath(new URL('./fixtures/jekyll-posts/', import.meta.url));
-    const names = readdirSync(fixtures).filter((name) => name.endsWith('.markdown'));
-    const site = writeSite({});
-    mkdirSync(join(site, 'posts'));
-    for (const name of names) copyFileSync(join(fixtures, name), join(site, 'posts', name));
+  it('builds Jekyll-shaped posts named *.markdown as they are: quoted titles, zoned dates, an author key', async () => {
+    // The shape of a Jekyll `_posts` file: date with an offset, a double-quoted title holding an apostrophe, keys the engine does not know.
+    const posts: Record<string, string> = {
+      '2017-10-19-diversity.markdown': '---\ntitle: "Diversity, and the project\'s role in it"\ndate: 2017-10-19 21:33:00 +0200\nauthor: oe\ncategories: [community]\n---\n\nA paragraph with a [link](http://example.org/).\n\n## A heading\n',
+      '2018-11-04-release.markdown': "---\ntitle: 'Release 3.8.5'\ndate: 2018-11-04 12:00:00 -0500\nauthor: parkr\nversion: 3.8.5\ncategories: [release]\n---\n\nFixes:\n\n- one\n- two\n",
+      '2014-06-04-stickers.markdown': '---\ntitle: Stickers for a dollar\ndate: 2014-06-04 10:00:00 -0700\n---\n\nText.\n',
+    };
+    const site = writeSite(Object.fromEntries(Object.entries(posts).map(([name, text]) => [`posts/${name}`, text])));
     const out = join(tempDir(), 'out');
     const result = await build({ site, out, workers: 2 });
-    expect({ posts: result.posts, filesSkipped: result.filesSkipped }).toEqual({ posts: names.length, filesSkipped: 0 });
-    expect(names.length).toBe(5);
-    const paths = [...tree(out).keys()];
-    for (const name of names) {
-      const title = /^title: ["']?(.*?)["']?$/m.exec(readFileSync(join(fixtures, name), 'utf8'))![1]!.replaceAll("'", '&#39;');
-      const page = paths.find((path) => path.endsWith(`/${name.slice('YYYY-MM-DD-'.length, -'.markdown'.length)}/index.html`));
-      expect({ name, title: page === undefined ? undefined : read(out, page).includes(`${title}</h1>`) }).toEqual({ name, title: true });
-    }
+    expect({ posts: result.posts, filesSkipped: result.filesSkipped }).toEqual({ posts: 3, filesSkipped: 0 });
+    expect(read(out, '2017/10/diversity/index.html')).toContain('Diversity, and the project&#39;s role in it</h1>');
+    expect(read(out, '2018/11/release/index.html')).toContain('Release 3.8.5</h1>');
     // The date's offset is read: 2017-10-19 21:33 +0200 is 19:33 UTC, still the 19th.
     expect(read(out, 'feed.xml') + read(out, 'atom.xml')).toContain('2017-10-19T19:33:00');
   });

@@ -25,7 +25,7 @@ describe('problems are reported with file, line and reason, all together, and no
       'posts/fine.md': ok,
       'posts/yaml.md': '---\ntitle: Ok\ndate: 2021-01-01\ntags: [a, b\n---\nBody\n',
       'posts/unclosed.md': '---\ntitle: Never closed\n',
-      'posts/fields.md': '---\ndate: 2021-13-45\ntags: {a: 1}\n---\n',
+      'posts/fields.md': '---\ntitle: [x]\ndate: 2021-13-45\ntags: {a: 1}\n---\n',
       'posts/layout.md': post({ title: 'L', date: '2021-01-02', layout: 'fancy' }),
       'posts/a.md': post({ title: 'A', date: '2021-01-03', permalink: '/same/' }),
       'posts/b.md': post({ title: 'B', date: '2021-01-04', permalink: '/same/' }),
@@ -39,16 +39,16 @@ describe('problems are reported with file, line and reason, all together, and no
       ['ERR_BLOG_TEMPLATE', 'layouts/broken.liquid', 3],
       ['ERR_BLOG_DUPLICATE_PERMALINK', 'posts/a.md', 4],
       ['ERR_BLOG_PATH_ESCAPES', 'posts/escape.md', 4],
-      ['ERR_BLOG_FRONT_MATTER', 'posts/fields.md', 1],
       ['ERR_BLOG_FRONT_MATTER', 'posts/fields.md', 2],
       ['ERR_BLOG_FRONT_MATTER', 'posts/fields.md', 3],
+      ['ERR_BLOG_FRONT_MATTER', 'posts/fields.md', 4],
       ['ERR_BLOG_UNKNOWN_LAYOUT', 'posts/layout.md', 4],
       ['ERR_BLOG_PATH_ESCAPES', 'posts/slug.md', 4],
       ['ERR_BLOG_FRONT_MATTER', 'posts/unclosed.md', 1],
       ['ERR_BLOG_FRONT_MATTER', 'posts/yaml.md', 5],
     ]);
     const byFile = (file: string) => error.problems.filter((p) => p.file === file).map((p) => p.reason).join(' | ');
-    expect(byFile('posts/fields.md')).toMatch(/missing `title`.*`date` is not a valid date: "2021-13-45".*`tags` must be a string or a list/);
+    expect(byFile('posts/fields.md')).toMatch(/`title` must be a string, got \["x"\].*`date` is not a valid date: "2021-13-45".*`tags` must be a string or a list/);
     expect(byFile('posts/layout.md')).toContain('unknown layout `fancy`');
     expect(byFile('posts/a.md')).toContain('permalink /same/ of posts/a.md is already the permalink of posts/b.md');
     expect(byFile('layouts/broken.liquid')).toContain('undefined filter: nosuchfilter');

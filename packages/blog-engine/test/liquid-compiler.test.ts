@@ -284,7 +284,7 @@ describe('the default theme', () => {
     const db = await BuildDatabase.open(pathToFileURL(join(tempDir(), 'build.db')).href);
     try {
       const loaded = await loadSite(site, db);
-      const index = indexSite(config, loaded, new Map(), false);
+      const index = indexSite(config, loaded, new Map(), false, { now: new Date(), future: false, expired: false, unpublished: false });
       const plan = planRoutes(config, loaded, index, '0.0.0');
       expect([...loaded.problems, ...index.problems, ...plan.problems]).toEqual([]);
       const snapshot = { ...plan.snapshot, posts: plan.snapshot.posts.map((post) => ({ ...post, body: index.bodyOf(post.id) })) };

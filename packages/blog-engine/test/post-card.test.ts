@@ -28,6 +28,7 @@ function entry(id: number): PostEntry {
     tags: [],
     categories: [],
     summary: null,
+    redirectTo: null,
     layout: 'post',
     data: {},
     excerptSource: 'Intro.',

@@ -27,9 +27,12 @@ export function parseDate(value: unknown): Date | undefined {
     date = new Date(utc - offsetMinutes * 60_000);
   }
   if (Number.isNaN(date.getTime())) return undefined;
-  // Reject rolled-over dates such as 2021-02-31.
+  // Reject rolled-over dates such as 2021-02-31 and 2020-13-01 (the fields as written, before any zone offset).
   const check = dateOnly.exec(text.slice(0, 10));
-  if (check && date.getUTCDate() !== Number(check[3]) && !/[+-]\d{2}:?\d{2}$/.test(text)) return undefined;
+  if (check) {
+    const written = new Date(Date.UTC(Number(check[1]), Number(check[2]) - 1, Number(check[3])));
+    if (written.getUTCMonth() !== Number(check[2]) - 1 || written.getUTCDate() !== Number(check[3])) return undefined;
+  }
   return date;
 }
 

@@ -1,10 +1,12 @@
+import { parse as parseToml, TomlError } from 'smol-toml';
 import { LineCounter, parseDocument, isMap, isScalar } from 'yaml';
+import { parseJson } from '../config.js';
 import { BlogEngineError } from '../errors.js';
 import { isPlainObject } from './validate.js';
 
 /** A file split into its front matter and its body. */
 export interface FrontMatter {
-  /** The parsed YAML (JSON-safe: the core schema keeps dates as strings). */
+  /** The parsed front matter, JSON-safe (YAML's core schema keeps dates as strings; TOML dates become ISO strings). */
   data: Record<string, unknown>;
   /** The 1-based line of each top-level key, for error messages. */
   keyLines: Record<string, number>;
@@ -16,13 +18,20 @@ export interface FrontMatter {
 
 const opening = /^---[ \t]*\r?\n/;
 const closing = /^(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/m;
+const tomlOpening = /^\+\+\+[ \t]*\r?\n/;
+const tomlClosing = /^\+\+\+[ \t]*(?:\r?\n|$)/m;
 
 /**
- * Splits `---` front matter from a Markdown file and parses it.
+ * Splits front matter from a post or page and parses it: YAML between `---`
+ * lines (Jekyll, Eleventy, Hugo), TOML between `+++` lines (Hugo), or a JSON
+ * object at the very start of the file (Hugo).
  *
- * @throws {BlogEngineError} `ERR_BLOG_FRONT_MATTER` with the file and the line of the YAML error.
+ * @throws {BlogEngineError} `ERR_BLOG_FRONT_MATTER` with the file and the line of the error.
  */
 export function parseFrontMatter(text: string, file: string): FrontMatter {
+  if (text.startsWith('+++')) return parseTomlFrontMatter(text, file);
+  // `{"` (or `{}`), so that a body opening with `{% … %}` or `{{< … >}}` is not taken for JSON.
+  if (/^\{\s*["}]/.test(text)) return parseJsonFrontMatter(text, file);
   const open = opening.exec(text);
   if (!open) return { data: {}, keyLines: {}, bodyLine: 1, bodyOffset: 0 };
   const rest = text.slice(open[0].length);
@@ -54,6 +63,80 @@ export function parseFrontMatter(text: string, file: string): FrontMatter {
     }
   }
   return { data, keyLines, bodyLine, bodyOffset };
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** Makes parsed front matter JSON-safe (dates become ISO strings, as the database stores them) and checks it is a mapping. */
+function plainData(data: unknown, file: string, what: string): Record<string, unknown> {
+  const plain: unknown = JSON.parse(JSON.stringify(data ?? {}));
+  if (!isPlainObject(plain)) throw new BlogEngineError('ERR_BLOG_FRONT_MATTER', `front matter must be ${what}`, { file, line: 1 });
+  return plain;
+}
+
+/** The line of each top-level key (matched by `pattern`) between `start` and `end`, up to the first line `stopAt` matches (a TOML table). */
+function topLevelKeyLines(text: string, start: number, end: number, data: Record<string, unknown>, pattern: RegExp, stopAt?: RegExp): Record<string, number> {
+  const keyLines: Record<string, number> = {};
+  const lines = text.slice(start, end).split('\n');
+  const first = lineAt(text, start);
+  for (const [index, line] of lines.entries()) {
+    if (stopAt?.test(line)) break;
+    const key = pattern.exec(line)?.[1]?.replace(/^"(.*)"$/, '$1');
+    if (key !== undefined && Object.hasOwn(data, key) && keyLines[key] === undefined) keyLines[key] = first + index;
+  }
+  return keyLines;
+}
+
+/** `+++` TOML `+++` front matter. */
+function parseTomlFrontMatter(text: string, file: string): FrontMatter {
+  const open = tomlOpening.exec(text);
+  if (!open) throw new BlogEngineError('ERR_BLOG_FRONT_MATTER', 'TOML front matter must open with a line holding only "+++"', { file, line: 1 });
+  const rest = text.slice(open[0].length);
+  const close = tomlClosing.exec(rest);
+  if (!close) throw new BlogEngineError('ERR_BLOG_FRONT_MATTER', 'front matter opened with "+++" is never closed', { file, line: 1 });
+  const tomlText = rest.slice(0, close.index);
+  let parsed: unknown;
+  try {
+    parsed = parseToml(tomlText);
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    throw new BlogEngineError('ERR_BLOG_FRONT_MATTER', `invalid TOML: ${error.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '')}`, {
+      file,
+      line: error.line + 1,
+      column: error.column,
+    });
+  }
+  const data = plainData(parsed, file, 'a TOML table');
+  const bodyOffset = open[0].length + close.index + close[0].length;
+  const keyLines = topLevelKeyLines(text, open[0].length, open[0].length + close.index, data, /^\s*([A-Za-z0-9_-]+|"[^"]*")\s*=/, /^\s*\[/);
+  return { data, keyLines, bodyLine: lineAt(text, bodyOffset), bodyOffset };
+}
+
+/** A JSON object at the start of the file (Hugo's JSON front matter): it ends at the brace that closes it. */
+function parseJsonFrontMatter(text: string, file: string): FrontMatter {
+  let depth = 0;
+  let inString = false;
+  let end = -1;
+  for (let i = 0; i < text.length && end === -1; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) end = i + 1;
+  }
+  if (end === -1) throw new BlogEngineError('ERR_BLOG_FRONT_MATTER', 'JSON front matter opened with "{" is never closed', { file, line: 1 });
+  const parsed = parseJson(text.slice(0, end), file, 'ERR_BLOG_FRONT_MATTER');
+  const data = plainData(parsed, file, 'a JSON object');
+  const newline = /^[ \t]*\r?\n/.exec(text.slice(end));
+  const bodyOffset = end + (newline ? newline[0].length : 0);
+  const keyLines = topLevelKeyLines(text, 0, end, data, /^\s*"((?:[^"\\]|\\.)*)"\s*:/);
+  return { data, keyLines, bodyLine: lineAt(text, bodyOffset), bodyOffset };
 }
 
 const simpleKey = /^([A-Za-z][A-Za-z0-9_]*):(?: +(.*?))? *$/;

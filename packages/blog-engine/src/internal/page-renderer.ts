@@ -5,6 +5,7 @@ import { atomFeed, rssFeed, sitemap } from './feeds.js';
 import { registerFilters, translate } from './filters.js';
 import { createMarkdown, type MarkdownRenderer } from './markdown.js';
 import { pageUrl } from './permalink.js';
+import { redirectPage, redirectsFile } from './redirects.js';
 import type { ListEntry, PostEntry, Route, Snapshot } from './snapshot.js';
 import { LiquidCompiler } from './liquid-compiler.js';
 import { createLiquid, templateError } from './templates.js';
@@ -105,6 +106,7 @@ export class PageRenderer {
     switch (route.type) {
       case 'post': {
         const post = posts[route.post]!;
+        if (post.redirectTo !== null) return redirectPage(this.#absolute(post.redirectTo), post.lang);
         // A post's page is rendered once: its HTML is kept only when a feed asks for it.
         const content = this.#content(post, false);
         // Assigned onto a new card, not spread from one: spreading would render its lazy excerpt.
@@ -171,6 +173,10 @@ export class PageRenderer {
       }
       case 'asset':
         return readFileSync(route.file);
+      case 'redirect':
+        return redirectPage(this.#absolute(route.to), route.lang);
+      case 'redirects':
+        return redirectsFile(route.redirects);
     }
   }
 
@@ -265,6 +271,11 @@ export class PageRenderer {
       this.#siteViews.set(lang, view);
     }
     return view;
+  }
+
+  /** A site path as an absolute URL (`/a/` → `https://example.com/blog/a/`); an absolute URL as it is. */
+  #absolute(url: string): string {
+    return url.startsWith('/') ? this.#snapshot.site.baseUrl + url.slice(1) : url;
   }
 
   #href(url: string): string {

@@ -18,9 +18,27 @@ export function formatSummary(result: BuildResult): string {
   const phases = (['config', 'load', 'macros', 'index', 'plan', 'render', 'commit'] as const).map((p) => `${p} ${result.phasesMs[p]} ms`).join(' · ');
   lines.push(`phases: ${phases}`);
   lines.push(
-    `${result.posts} posts and pages · ${result.inputsChanged} inputs changed · ${result.draftsSkipped} drafts left out · ${result.filesSkipped} ${result.filesSkipped === 1 ? 'file' : 'files'} skipped · ${result.macroCalls} macro calls · peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+    `${result.posts} posts and pages · ${result.inputsChanged} inputs changed · ${result.draftsSkipped} drafts left out · ${result.held.length} held back · ${result.filesSkipped} ${result.filesSkipped === 1 ? 'file' : 'files'} skipped · ${result.macroCalls} macro calls · peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
   );
+  const held = heldSummary(result.held);
+  if (held) lines.push(held);
   return lines.join('\n');
+}
+
+/** One line on the posts the publishing rules left out, and the flag that builds them; undefined when none was. */
+export function heldSummary(held: BuildResult['held']): string | undefined {
+  if (held.length === 0) return undefined;
+  const future = held.filter((h) => h.reason === 'future');
+  const parts: string[] = [];
+  if (future.length > 0) {
+    const next = future.map((h) => h.at!).sort()[0]!;
+    parts.push(`${future.length} future (the next is due ${next}; --future builds them now)`);
+  }
+  const expired = held.filter((h) => h.reason === 'expired').length;
+  if (expired > 0) parts.push(`${expired} expired (--expired builds them)`);
+  const unpublished = held.filter((h) => h.reason === 'unpublished').length;
+  if (unpublished > 0) parts.push(`${unpublished} with published: false (--unpublished builds them)`);
+  return `held back: ${parts.join(', ')}`;
 }
 
 /** One warning a line for each content file the build skipped (`drove-blog: warning: posts/a.jpg skipped: not a post …`); empty when none was. */

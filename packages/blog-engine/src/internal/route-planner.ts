@@ -105,6 +105,20 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
     add(`${language.prefix}/404.html`, 'core', { type: 'notFound', lang: language.code }, hashOf(globalHash, '404', language.code), `the ${language.code} 404 page`);
   }
 
+  // Old URLs of moved posts: a redirect page at each, and optionally a `_redirects` file for hosts that read one.
+  const redirects: { from: string; to: string }[] = [];
+  for (const { from, to, source, line } of index.redirects) {
+    const post = posts[to]!;
+    const target = post.redirectTo ?? post.url;
+    const where = { file: source, ...(line === undefined ? {} : { line }) };
+    if (add(from, 'core', { type: 'redirect', to: target, lang: post.lang }, hashOf('redirect', from, target, post.lang, index.site.baseUrl), `the redirect from ${from} to ${post.url} (${source})`, where)) {
+      redirects.push({ from, to: target });
+    }
+  }
+  if (config.redirectsFile && redirects.length > 0) {
+    add('/_redirects', 'core', { type: 'redirects', redirects }, hashOf('redirects', JSON.stringify(redirects)), 'the _redirects file', {}, true);
+  }
+
   for (const asset of loaded.assets) {
     add(`/${asset.path}`, 'core', { type: 'asset', file: asset.file }, hashOf('asset', asset.file, asset.fingerprint), asset.path, { file: asset.path }, true);
   }

@@ -7,10 +7,12 @@ import { expandPermalink, unsafeUrlReason } from './permalink.js';
 import type { ListEntry, PostEntry, SiteView, TermRef } from './snapshot.js';
 import { slugify } from './slugify.js';
 import { excerptSource } from './excerpt-source.js';
+import { aliasesOf, aliasKeys, type Alias } from './redirects.js';
+import { expiryDateKeys, fileNameDate, firstKey, holdOf, publishDateKeys, type Hold, type PublishingRules } from './publishing.js';
 import { htmlExcerpt, withoutContentExtension, type LoadedSite, type SourceDoc } from './site-loader.js';
 
 /** The engine's own front-matter keys; the others reach templates as `page.data`. */
-const reservedKeys = new Set(['title', 'date', 'updated', 'tags', 'categories', 'lang', 'slug', 'draft', 'summary', 'permalink', 'layout', 'translationKey']);
+const reservedKeys = new Set(['title', 'date', 'updated', 'tags', 'categories', 'category', 'lang', 'slug', 'draft', 'summary', 'permalink', 'layout', 'translationKey', ...aliasKeys, 'redirect_to']);
 
 /** The site's content, indexed once on the main thread. */
 export interface SiteIndex {
@@ -26,6 +28,10 @@ export interface SiteIndex {
   /** A post's Markdown body after macros (posts' `body` is null: reading every file is left to the posts a build renders). @throws {BlogEngineError} `ERR_BLOG_IO` */
   bodyOf: (id: number) => string;
   drafts: number;
+  /** Old URLs of posts (`aliases`, `redirect_from`) to redirect to them, with where each was written. */
+  redirects: { from: string; to: number; source: string; line: number | undefined }[];
+  /** Posts and pages left out by the publishing rules (future, expired, `published: false`), by source. */
+  held: { file: string; hold: Hold }[];
   problems: BlogEngineError[];
 }
 
@@ -38,6 +44,7 @@ interface Draft {
   entry: Omit<PostEntry, 'id' | 'prev' | 'next' | 'translations'>;
   translationKey: string;
   origin: { source: string; line: number | undefined };
+  aliases: Alias[];
 }
 
 const langSuffix = /\.([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)$/;
@@ -47,6 +54,15 @@ function stringList(value: unknown): string[] | undefined {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.map(String);
   return undefined;
+}
+
+/** A title made of a file name: words split at `-` and `_`, each capitalized. */
+function titleOf(name: string): string {
+  return name
+    .split(/[-_\s]+/)
+    .filter(Boolean)
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ');
 }
 
 function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedSiteConfig, templates: Record<string, string>, problems: BlogEngineError[]): Draft | undefined {
@@ -71,12 +87,14 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
     else lang = data.lang;
   }
 
-  let title = '';
-  if (typeof data.title === 'string' || typeof data.title === 'number') title = String(data.title);
-  else fail('title', data.title === undefined ? 'missing `title`' : `\`title\` must be a string, got ${JSON.stringify(data.title)}`);
-
   const base = name.split('/').pop()!;
   const datePrefix = /^(\d{4}-\d{2}-\d{2})-(.+)$/.exec(base);
+  let title = '';
+  if (typeof data.title === 'string' || typeof data.title === 'number') title = String(data.title);
+  // As Jekyll does: a post or page without a title takes its file name's (`2021-01-05-moving-in.md` → "Moving In").
+  else if (data.title === undefined || data.title === null) title = titleOf(datePrefix ? datePrefix[2]! : base);
+  else fail('title', `\`title\` must be a string, got ${JSON.stringify(data.title)}`);
+
   let date: Date | undefined;
   if (data.date !== undefined) {
     date = parseDate(data.date);
@@ -84,9 +102,17 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
   } else if (datePrefix) date = parseDate(datePrefix[1]);
   else if (doc.kind === 'post') fail('date', 'missing `date` (or a YYYY-MM-DD- prefix in the file name)');
   let updated: Date | undefined;
-  if (data.updated !== undefined) {
-    updated = parseDate(data.updated);
-    if (!updated) fail('updated', `\`updated\` is not a valid date: ${JSON.stringify(data.updated)}`);
+  // Hugo names it `lastmod`, jekyll-last-modified-at `last_modified_at`.
+  const updatedKey = firstKey(data, ['updated', 'lastmod', 'last_modified_at']);
+  if (updatedKey !== undefined) {
+    updated = parseDate(data[updatedKey]);
+    if (!updated) fail(updatedKey, `\`${updatedKey}\` is not a valid date: ${JSON.stringify(data[updatedKey])}`);
+  }
+  for (const key of [firstKey(data, publishDateKeys), firstKey(data, expiryDateKeys)]) {
+    if (key !== undefined && !parseDate(data[key])) fail(key, `\`${key}\` is not a valid date: ${JSON.stringify(data[key])}`);
+  }
+  if (data.published !== undefined && typeof data.published !== 'boolean' && !parseDate(data.published)) {
+    fail('published', `\`published\` must be true or false (or a date), got ${JSON.stringify(data.published)}`);
   }
 
   let slug: string;
@@ -99,12 +125,14 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
   else slug = slugify(datePrefix ? datePrefix[2]! : base) || slugify(title) || 'post';
 
   const terms = (key: 'tags' | 'categories'): string[] => {
-    const list = stringList(data[key]);
+    // Jekyll reads `category: news` as `categories: [news]`.
+    const named = key === 'categories' && data.categories === undefined && data.category !== undefined ? 'category' : key;
+    const list = stringList(data[named]);
     if (!list) {
-      fail(key, `\`${key}\` must be a string or a list of strings, got ${JSON.stringify(data[key])}`);
+      fail(named, `\`${named}\` must be a string or a list of strings, got ${JSON.stringify(data[named])}`);
       return [];
     }
-    for (const term of list) if (!slugify(term)) fail(key, `${key === 'tags' ? 'tag' : 'category'} ${JSON.stringify(term)} has no letters or digits to make a URL of`);
+    for (const term of list) if (!slugify(term)) fail(named, `${key === 'tags' ? 'tag' : 'category'} ${JSON.stringify(term)} has no letters or digits to make a URL of`);
     return list.filter((term) => slugify(term));
   };
   const tags = terms('tags');
@@ -136,6 +164,15 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
     if (why) fail('slug', `the permalink ${JSON.stringify(url)} is refused: ${why}`, 'ERR_BLOG_PATH_ESCAPES');
   }
   if (problems.length > before) return undefined;
+  const aliases = aliasesOf(data, url, (key, reason, escapes) => fail(key, reason, escapes ? 'ERR_BLOG_PATH_ESCAPES' : 'ERR_BLOG_FRONT_MATTER'));
+  // jekyll-redirect-from's `redirect_to`: the page itself sends visitors elsewhere (another site, or a path of this one).
+  let redirectTo: string | null = null;
+  if (data.redirect_to !== undefined) {
+    const target = Array.isArray(data.redirect_to) && data.redirect_to.length === 1 ? data.redirect_to[0] : data.redirect_to;
+    if (typeof target === 'string' && (/^https?:\/\/[^/]/i.test(target) || (target.startsWith('/') && !target.startsWith('//')))) redirectTo = target;
+    else fail('redirect_to', `\`redirect_to\` must be an http(s) URL or a path starting with "/", got ${JSON.stringify(data.redirect_to)}`);
+  }
+  if (problems.length > before) return undefined;
 
   const custom: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) if (!reservedKeys.has(key)) custom[key] = value;
@@ -157,6 +194,7 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
     expanded,
     translationKey,
     origin: { source: file, line: keyLines.permalink ?? keyLines.slug },
+    aliases,
     entry: {
       kind: doc.kind,
       format: doc.format,
@@ -176,6 +214,7 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
       categories: termRefs(categories, config.permalinks.category, 'category'),
       summary: typeof data.summary === 'string' ? data.summary : null,
       layout: layout as string,
+      redirectTo,
       data: custom,
       excerptSource: expanded === undefined ? doc.body!.excerptSource : doc.format === 'html' ? htmlExcerpt(expanded) : excerptSource(expanded),
       body: null,
@@ -197,9 +236,11 @@ export function indexSite(
   loaded: LoadedSite,
   bodies: Map<string, string>,
   includeDrafts: boolean,
+  publishing: PublishingRules,
 ): SiteIndex {
   const problems: BlogEngineError[] = [];
   const drafts: Draft[] = [];
+  const held: SiteIndex['held'] = [];
   let draftCount = 0;
   for (const doc of loaded.docs) {
     if (!doc.frontMatter) continue;
@@ -207,6 +248,11 @@ export function indexSite(
     if (!draft) continue;
     if (doc.frontMatter.data.draft === true && !includeDrafts) {
       draftCount++;
+      continue;
+    }
+    const hold = holdOf(doc.frontMatter.data, fileNameDate(doc.source), publishing);
+    if (hold) {
+      held.push({ file: doc.source, hold });
       continue;
     }
     drafts.push(draft);
@@ -315,10 +361,14 @@ export function indexSite(
     lists,
     tagIndex,
     origins: drafts.map((d) => d.origin),
+    redirects: drafts.flatMap((d, id) =>
+      d.aliases.map(({ from, key }) => ({ from, to: id, source: d.entry.source, line: d.frontMatter.keyLines[key] })),
+    ),
     cardHashes,
     pageHashes,
     bodyOf,
     drafts: draftCount,
+    held,
     problems,
   };
 }

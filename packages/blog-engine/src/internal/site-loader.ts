@@ -3,9 +3,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BlogEngineError } from '../errors.js';
-import { parseJson } from '../config.js';
 import type { BuildDatabase } from './build-db.js';
 import { parseFrontMatter, type FrontMatter } from './front-matter.js';
+import { loadDataFiles } from './data-files.js';
 import { excerptSource } from './excerpt-source.js';
 import { hashOf } from './hash.js';
 import { MacroExpander } from './macros.js';
@@ -109,7 +109,7 @@ export interface LoadedSite {
   assets: AssetFile[];
   /** Files of `static/`, copied to the output root as they are (`path` is `CNAME`, `.well-known/security.txt`). */
   statics: AssetFile[];
-  /** Files under `posts/` and `pages/` that are neither built nor ignored, with the reason. */
+  /** Files under `posts/`, `pages/` and `data/` that are neither built nor ignored, with the reason. */
   skipped: SkippedFile[];
   problems: BlogEngineError[];
   /** Inputs added, changed or removed since the last build. */
@@ -239,15 +239,9 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
     }
   }
 
-  const data: Record<string, unknown> = {};
-  for (const file of await listFiles(join(siteDir, 'data'))) {
-    if (!file.endsWith('.json') || file.includes('/')) continue;
-    try {
-      data[file.slice(0, -'.json'.length)] = parseJson(await readFile(join(siteDir, 'data', file), 'utf8'), `data/${file}`, 'ERR_BLOG_DATA');
-    } catch (error) {
-      problems.push(error as BlogEngineError);
-    }
-  }
+  const dataFiles = await loadDataFiles(join(siteDir, 'data'), await listFiles(join(siteDir, 'data')), 'data', problems);
+  const { data } = dataFiles;
+  skipped.push(...dataFiles.skipped);
 
   const assetsByPath = new Map<string, AssetFile>();
   for (const root of [themeDir, siteDir]) {

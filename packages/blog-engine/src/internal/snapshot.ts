@@ -46,6 +46,8 @@ export interface PostEntry {
   categories: TermRef[];
   summary: string | null;
   layout: string;
+  /** `redirect_to`: the page is a redirect to this URL (absolute, or a path of the site) instead of its layout. */
+  redirectTo: string | null;
   /** Front-matter keys the engine does not interpret. */
   data: Record<string, unknown>;
   /** The Markdown of the excerpt (before `<!-- more -->`, else the first paragraph). */
@@ -101,7 +103,9 @@ export type Route =
   | { type: 'sitemap' }
   | { type: 'tags'; lang: string }
   | { type: 'notFound'; lang: string }
-  | { type: 'asset'; file: string };
+  | { type: 'asset'; file: string }
+  | { type: 'redirect'; to: string; lang: string }
+  | { type: 'redirects'; redirects: { from: string; to: string }[] };
 
 /** Everything a worker needs for a build. */
 export interface Snapshot {
