@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// drove-worker: one host of a remote pool. Takes tasks from a BullMQ queue and
+// runs them in a local @drove/pool of the given worker module. Exit codes: 0
+// stopped by SIGTERM/SIGINT after finishing or returning its tasks, 1 could not
+// start or failed, 2 bad usage.
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { KnownFailure, oneLine, packageVersion, reportFailure, UsageError } from '@drove/pool/cli';
+import { checkConnection, describeConnection } from './connection.js';
+import { RemoteError } from './errors.js';
+import { createRemoteHost, type RemoteHostOptions } from './remote-host.js';
+
+const synopsis = 'usage: drove-worker --queue NAME [--connection redis://…] [--threads N] [options] ./worker.mjs';
+const usage = `${synopsis}
+
+Takes tasks from the BullMQ queue NAME on Redis and runs them in a local pool of
+the worker module (the same defineWorker module a local @drove/pool runs).
+
+  --connection URL        Redis, redis://[user:password@]host:port[/db] or rediss:// for TLS
+                          (default: $REDIS_URL; prefer it: a command line is visible to ps)
+  --queue NAME            the queue callers send to (createRemotePool({ queue }))
+  --threads N             local workers (default: ${availableParallelism()}, the cores)
+  --kind thread|process   where the local workers run (default: thread)
+  --prefix P              BullMQ key prefix, as the callers' (default: bull)
+  --stall-interval-ms MS  a task whose host stops renewing its lock this long goes back
+                          to the queue (default: 30000)
+  --max-stalled N         times a task may be lost by a dying host before it fails (default: 1)
+  --shutdown-timeout-ms MS  on SIGTERM/SIGINT, time running tasks get to finish before they
+                          go back to the queue (default: 30000); a second signal stops at once
+  --connect-timeout-ms MS  how long to wait for Redis at start (default: 10000)
+  --quiet                 no "ready" and "stopped" lines
+  --verbose               stacks with errors
+  -h, --help              this help
+  --version               the version`;
+
+interface CliArgs {
+  options: RemoteHostOptions;
+  quiet: boolean;
+}
+
+function integer(name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} expects an integer >= ${min}, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function parseCliArgs(argv: string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        connection: { type: 'string' },
+        queue: { type: 'string' },
+        threads: { type: 'string' },
+        kind: { type: 'string' },
+        prefix: { type: 'string' },
+        'stall-interval-ms': { type: 'string' },
+        'max-stalled': { type: 'string' },
+        'shutdown-timeout-ms': { type: 'string' },
+        'connect-timeout-ms': { type: 'string' },
+        quiet: { type: 'boolean' },
+        verbose: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the worker module' : `one worker module, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (values.queue === undefined || values.queue === '') throw new UsageError('--queue is required');
+  const connection = values.connection ?? process.env.REDIS_URL;
+  if (connection === undefined || connection === '') throw new UsageError('--connection is required (or set REDIS_URL)');
+  try {
+    checkConnection('--connection', connection);
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace('`--connection`', '--connection'));
+  }
+  if (values.kind !== undefined && values.kind !== 'thread' && values.kind !== 'process') throw new UsageError(`--kind expects thread or process, got ${JSON.stringify(values.kind)}`);
+  const options: RemoteHostOptions = { queue: values.queue, connection, worker: positionals[0] ?? '' };
+  const threads = integer('threads', values.threads, 1);
+  if (threads !== undefined) options.threads = threads;
+  if (values.kind !== undefined) options.kind = values.kind;
+  if (values.prefix !== undefined) options.prefix = values.prefix;
+  const stall = integer('stall-interval-ms', values['stall-interval-ms'], 100);
+  if (stall !== undefined) options.stallIntervalMs = stall;
+  const maxStalled = integer('max-stalled', values['max-stalled'], 0);
+  if (maxStalled !== undefined) options.maxStalledCount = maxStalled;
+  const shutdown = integer('shutdown-timeout-ms', values['shutdown-timeout-ms'], 0);
+  if (shutdown !== undefined) options.shutdownTimeoutMs = shutdown;
+  const connect = integer('connect-timeout-ms', values['connect-timeout-ms'], 1);
+  if (connect !== undefined) options.connectTimeoutMs = connect;
+  return { options, quiet: values.quiet === true };
+}
+
+async function serve({ options, quiet }: CliArgs): Promise<number> {
+  const module = resolve(String(options.worker));
+  if (!existsSync(module)) throw new KnownFailure(`no worker module at ${module}`, 'give the path of a module that exports defineWorker({ handlers })');
+  const where = describeConnection(options.connection);
+  const host = createRemoteHost({ ...options, worker: pathToFileURL(module) });
+  // Redis drops and comes back: ioredis reconnects by itself; say so once per distinct message, never with credentials.
+  let lastError = '';
+  host.on('error', (error) => {
+    const line = oneLine(error);
+    if (line !== lastError) process.stderr.write(`drove-worker: ${line}\n`);
+    lastError = line;
+  });
+  let stopping: NodeJS.Signals | undefined;
+  const stopped = new Promise<void>((done) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(1);
+      stopping = signal;
+      if (!quiet) process.stderr.write(`drove-worker: ${signal}: taking no new tasks; finishing ${host.stats().running} running (again to stop at once)\n`);
+      void host.close().then(done, (error: unknown) => {
+        process.stderr.write(`drove-worker: ${oneLine(error)}\n`);
+        done();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  try {
+    await host.start();
+  } catch (error) {
+    if (error instanceof RemoteError && error.code === 'ERR_REMOTE_CONNECTION') {
+      throw new KnownFailure(`could not reach Redis at ${where}`, 'check --connection (or REDIS_URL) and that Redis runs there', { cause: error });
+    }
+    throw error;
+  }
+  const threads = options.threads ?? availableParallelism();
+  if (!quiet) process.stderr.write(`drove-worker: ready: queue ${options.queue} at ${where}, ${threads} ${options.kind ?? 'thread'}${threads === 1 ? '' : 's'}\n`);
+  await stopped;
+  const stats = host.stats();
+  if (!quiet) process.stderr.write(`drove-worker: stopped: ${stats.completed} completed, ${stats.failed} failed, ${stats.returned} returned to the queue\n`);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${packageVersion(new URL('../package.json', import.meta.url))}\n`);
+    return 0;
+  }
+  const verbose = argv.includes('--verbose');
+  try {
+    return await serve(parseCliArgs(argv));
+  } catch (error) {
+    const { text, exitCode } = reportFailure('drove-worker', error, { usage: synopsis, verbose });
+    process.stderr.write(text);
+    return exitCode;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// Connections and timers of a host that could not start must not keep the process open.
+if (process.exitCode !== 0) process.exit();

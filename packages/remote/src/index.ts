@@ -1,0 +1,10 @@
+export { createRemotePool, RemotePool } from './remote-pool.js';
+export { createRemoteHost, RemoteHost } from './remote-host.js';
+export type { RemoteHostEvents, RemoteHostOptions, RemoteHostStats } from './remote-host.js';
+export { resolveRemotePoolOptions } from './options.js';
+export type { RemotePoolOptions, ResolvedRemotePoolOptions, RetryBackoff } from './options.js';
+export type { RemoteMapOptions, RemotePoolEvents, RemotePoolStats, RemoteRunOptions, Settled } from './types.js';
+export { describeConnection } from './connection.js';
+export type { Connection, RedisConnectionOptions } from './connection.js';
+export { InvalidRemoteOptionError, RemoteError } from './errors.js';
+export type { RemoteErrorCode, RemoteErrorOptions } from './errors.js';
