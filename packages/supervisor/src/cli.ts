@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // drove-supervise: runs the fleet a config file describes until SIGTERM or
 // SIGINT (SIGHUP rolls a restart), prefixing each child's output lines with
-// its name. Exit codes: 0 stopped, 1 gave up or could not start, 2 bad usage or config.
+// its name; and `status|restart|stop|start|reload|logs|shutdown` for a running
+// one, through the control socket in its run folder.
+// Exit codes: 0 stopped or done, 1 gave up, could not start or a command failed, 2 bad usage or config.
 import { isAbsolute, dirname, resolve } from 'node:path';
 import { InvalidSpecError, SupervisorError } from './errors.js';
 import { Supervisor } from './supervisor.js';
-import { help, parseCliArgs, synopsis, type CliArgs } from './internal/cli-args.js';
+import { controlSynopsis, help, isControlCommandLine, parseCliArgs, synopsis, type CliArgs } from './internal/cli-args.js';
+import { runControl } from './internal/control-cli.js';
 import { explainStartFailure, loadConfig } from './internal/cli-failures.js';
-import { packageVersion, reportFailure } from './internal/cli-output.js';
+import { packageVersion, reportCliFailure } from './internal/cli-output.js';
 import { reportEvents } from './internal/cli-reporter.js';
 
 const PROGRAM = 'drove-supervise';
@@ -21,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseCliArgs(argv);
   } catch (error) {
-    return fail(error, false);
+    return fail(error, false, 1, isControlCommandLine(argv) ? controlSynopsis : synopsis);
   }
   if (args.action === 'help') {
     process.stdout.write(`${help}\n`);
@@ -30,6 +33,13 @@ async function main(argv: string[]): Promise<number> {
   if (args.action === 'version') {
     process.stdout.write(`${packageVersion(new URL('../package.json', import.meta.url))}\n`);
     return 0;
+  }
+  if (args.action === 'control') {
+    try {
+      return await runControl(args, (text) => process.stdout.write(text));
+    } catch (error) {
+      return fail(error, args.verbose, 1, controlSynopsis);
+    }
   }
   const { verbose } = args;
   const path = isAbsolute(args.config) ? args.config : resolve(process.cwd(), args.config);
@@ -49,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     await supervisor.start();
     reporter.announceSockets();
+    const { runFolder } = supervisor.options;
+    if (runFolder !== undefined) log(`control socket in ${runFolder}: drove-supervise status --run-folder ${runFolder}`);
     await supervisor.onStopped();
     log('stopped');
     return 0;
@@ -61,8 +73,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function fail(error: unknown, verbose: boolean, otherExitCode = 1): number {
-  const { text, exitCode } = reportFailure(PROGRAM, error, { usage: synopsis, verbose, otherExitCode });
+function fail(error: unknown, verbose: boolean, otherExitCode = 1, usage = synopsis): number {
+  const { text, exitCode } = reportCliFailure(PROGRAM, error, { usage, verbose, otherExitCode });
   process.stderr.write(text);
   return exitCode;
 }

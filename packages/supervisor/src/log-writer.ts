@@ -12,6 +12,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { SupervisorError } from './errors.js';
+import { readTail } from './internal/read-tail.js';
 import { Problems, throwIfInvalid } from './internal/validate.js';
 
 /** Where the supervisor writes its children's output lines (the `logs` option). */
@@ -118,6 +119,13 @@ export function logFileName(child: string): string {
 interface Queued {
   text: string;
   bytes: number;
+  seq: number;
+}
+
+interface Job {
+  /** The last line that must be on disk (or failed) before the job runs. */
+  after: number;
+  run: () => Promise<void>;
 }
 
 /**
@@ -131,6 +139,8 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   readonly #queue: Queued[] = [];
   #queuedBytes = 0;
   #seq = 0;
+  /** The last line written or failed. */
+  #doneSeq = 0;
   #lines = 0;
   #dropped = 0;
   /** Drops not yet told by a marker line. */
@@ -140,7 +150,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   #handle: FileHandle | undefined;
   #pumping: Promise<void> | undefined;
   /** Jobs that must run between writes (a read of the tail), in order. */
-  readonly #jobs: Array<() => Promise<void>> = [];
+  readonly #jobs: Job[] = [];
   #closed = false;
   /** The failure already reported, so a full disk says so once, not once a line. */
   #failing: string | undefined;
@@ -191,8 +201,23 @@ export class LogFile extends EventEmitter<LogFileEvents> {
    */
   exclusive<T>(job: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolveJob, rejectJob) => {
-      this.#jobs.push(() => job().then(resolveJob, rejectJob));
+      this.#jobs.push({ after: this.#seq, run: () => job().then(resolveJob, rejectJob) });
       this.#pump();
+    });
+  }
+
+  /**
+   * The last `count` lines of the file and its rotated files, as written, and
+   * the `seq` of the last of them: a follower takes the `line` events after it.
+   */
+  tail(count: number): Promise<{ lines: string[]; seq: number }> {
+    return this.exclusive(async () => {
+      const lines: string[] = [];
+      for (let index = 0; index <= this.#options.keep && lines.length < count; index++) {
+        const path = index === 0 ? this.path : `${this.path}.${index}`;
+        lines.unshift(...(await readTail(path, count - lines.length)));
+      }
+      return { lines, seq: this.#doneSeq };
     });
   }
 
@@ -222,7 +247,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   }
 
   #push(text: string, bytes = Buffer.byteLength(text) + 1): void {
-    this.#queue.push({ text, bytes });
+    this.#queue.push({ text, bytes, seq: this.#seq + 1 });
     this.#queuedBytes += bytes;
     this.#seq += 1;
     this.emit('line', { seq: this.#seq, text });
@@ -233,9 +258,15 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     if (this.#pumping) return;
     this.#pumping = (async () => {
       while (this.#queue.length > 0 || this.#jobs.length > 0) {
-        // Jobs wait for the lines queued before them; lines queued meanwhile wait for the jobs.
-        if (this.#queue.length > 0) await this.#writeBatch();
-        else await this.#jobs.shift()!();
+        // A job waits for the lines accepted before it, not for those accepted after it:
+        // a flood delays a tail by one batch at most.
+        const job = this.#jobs[0];
+        if (job && (this.#doneSeq >= job.after || this.#queue.length === 0)) {
+          this.#jobs.shift();
+          await job.run();
+        } else {
+          await this.#writeBatch();
+        }
       }
     })().finally(() => {
       this.#pumping = undefined;
@@ -275,6 +306,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
       const buffer = Buffer.from(text);
       await this.#handle!.write(buffer);
       this.#size = size + buffer.length;
+      this.#doneSeq = batch.at(-1)!.seq;
       this.#failing = undefined;
     } catch (error) {
       this.#fail(batch, 'write', error);
@@ -314,6 +346,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   }
 
   #fail(lines: Queued[], what: string, error: unknown): void {
+    if (lines.length > 0) this.#doneSeq = lines.at(-1)!.seq;
     // Nothing of a failed batch is known to be on disk: count all of it. Markers are not child lines.
     this.#dropped += lines.filter((line) => !/^\S+ log \d+ lines? dropped: /.test(line.text)).length;
     this.#queuedBytes -= what === 'write' ? 0 : lines.reduce((sum, line) => sum + line.bytes, 0);

@@ -18,6 +18,7 @@ import type { ChildCounts, ChildInfo, ExitReason, SupervisorState, SupervisorSta
 import { ChildRun, type RunExit, type RunHooks } from './internal/child-run.js';
 import { childOutput, type ChildOutput } from './internal/child-output.js';
 import { LogWriter } from './log-writer.js';
+import { ControlServer } from './internal/control-server.js';
 import { ChildSlot } from './internal/child-slot.js';
 import { GroupRestart } from './internal/group-restart.js';
 import { RestartIntensity } from './internal/restart-intensity.js';
@@ -67,6 +68,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #sockets: SharedSockets;
   readonly #runs = new Set<ChildRun>();
   readonly #logs: LogWriter | undefined;
+  /** The control socket in `runFolder`, while the supervisor runs. */
+  #control: ControlServer | undefined;
   /** The stdio of ended runs, until closed: their last lines are for the log files. */
   readonly #pipes = new Set<Promise<void>>();
   /** Spares being stopped: `stop()` waits for them too. */
@@ -159,6 +162,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#starting = (async () => {
       try {
         await this.#sockets.open();
+        if (this.options.runFolder !== undefined && !this.#closing) {
+          const control = new ControlServer(this.options.runFolder, this, this.#logs);
+          await control.listen();
+          // A stop that began meanwhile may have passed the point where it closes the socket.
+          if (this.#closing) await control.close();
+          else this.#control = control;
+        }
       } catch (error) {
         this.#failure = error as Error;
         await this.#beginStop('stop');
@@ -628,6 +638,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.#sockets.close();
       this.#removeSignalHandlers?.();
       this.#state = 'stopped';
+      // Last: `status` answers while the children stop, a followed log gets their last lines,
+      // and `shutdown` is answered once the supervisor has stopped.
+      await this.#control?.close();
       this.#settleStopped(this.#failure);
     })();
     return this.#stopping;

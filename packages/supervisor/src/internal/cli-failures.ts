@@ -7,24 +7,19 @@ import { pathToFileURL } from 'node:url';
 import type { ResolvedChildSpec } from '../child-spec.js';
 import type { SupervisorOptions } from '../options.js';
 import { SupervisorError } from '../errors.js';
-import { KnownFailure, oneLine } from './cli-output.js';
-
-/** The config's exit code: the CLI could not be given a fleet. */
-const BAD_CONFIG = 2;
+import { ConfigFailure, KnownFailure, oneLine } from './cli-output.js';
 
 /**
  * Imports the config module and returns its default export (called when it is a function).
  *
- * @throws KnownFailure (exit 2) for a missing file, a folder, a module that throws or has no usable default export.
+ * @throws ConfigFailure (exit 2) for a missing file, a folder, a module that throws or has no usable default export.
  */
 export async function loadConfig(path: string): Promise<SupervisorOptions> {
   if (!existsSync(path)) {
-    throw new KnownFailure(`no config file at ${path}`, 'pass the path of a module that default-exports the supervisor options (drove-supervise --help)', {
-      exitCode: BAD_CONFIG,
-    });
+    throw new ConfigFailure(`no config file at ${path}`, 'pass the path of a module that default-exports the supervisor options (drove-supervise --help)');
   }
   if (statSync(path).isDirectory()) {
-    throw new KnownFailure(`${path} is a folder`, 'pass the config module in it, e.g. drove-supervise ./fleet.config.mjs', { exitCode: BAD_CONFIG });
+    throw new ConfigFailure(`${path} is a folder`, 'pass the config module in it, e.g. drove-supervise ./fleet.config.mjs');
   }
   let config: unknown;
   try {
@@ -32,17 +27,16 @@ export async function loadConfig(path: string): Promise<SupervisorOptions> {
     config = module.default;
     if (typeof config === 'function') config = await (config as () => unknown)();
   } catch (error) {
-    throw new KnownFailure(
+    throw new ConfigFailure(
       `could not load the config ${path}: ${error instanceof Error ? `${error.name}: ` : ''}${oneLine(error)}`,
       `fix the module (\`node --check ${path}\` finds a syntax error; --verbose shows the stack)`,
-      { cause: error, exitCode: BAD_CONFIG },
+      { cause: error },
     );
   }
   if (typeof config !== 'object' || config === null) {
-    throw new KnownFailure(
+    throw new ConfigFailure(
       `the config ${path} default-exports ${config === undefined ? 'nothing' : `a ${typeof config}`}`,
       'end it with `export default { children: [ ... ] }` (or a function returning the options)',
-      { exitCode: BAD_CONFIG },
     );
   }
   return config as SupervisorOptions;

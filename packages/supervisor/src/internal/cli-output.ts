@@ -1,68 +1,35 @@
-// The command-line convention `drove-supervise` shares with `drove-export`
-// and `drove-blog` (each package writes its own few lines: they do not
-// depend on each other):
+// `drove-supervise` follows the command-line convention every Drove CLI
+// shares, from `@drove/pool/cli` (UsageError, KnownFailure, reportFailure…):
 //
 // - `--help`/`-h` prints the help on stdout and exits 0; `--version` the package's version;
 // - a usage error is one line naming the problem, then the usage, exit 2;
 // - a known failure is one line naming the problem and the fix;
 // - any other error is one line too; `--verbose` adds the stack (and the cause's).
-import { readFileSync } from 'node:fs';
+//
+// Ours on top: a config that cannot be used exits 2 (a fleet that could not start, 1), and
+// the few formatters of the supervisor's own lines.
 import type { AddressInfo } from 'node:net';
+import { KnownFailure, reportFailure, type FailureReport } from '@drove/pool/cli';
 
-/** A command line the CLI cannot act on: printed as one line and the usage, exit 2. */
-export class UsageError extends Error {
-  override name = 'UsageError' as const;
-}
+export { KnownFailure, oneLine, packageVersion, UsageError } from '@drove/pool/cli';
 
-/** A failure the CLI knows how to explain: one line naming the problem and the fix. */
-export class KnownFailure extends Error {
-  override name = 'KnownFailure' as const;
-  /** What the user can do about it. */
-  readonly fix: string;
-  /** 2 for a config that cannot be used, 1 for a fleet that could not start. */
-  readonly exitCode: number;
-  constructor(problem: string, fix: string, { cause, exitCode = 1 }: { cause?: unknown; exitCode?: number } = {}) {
-    super(problem, cause === undefined ? undefined : { cause });
-    this.fix = fix;
-    this.exitCode = exitCode;
-  }
-}
-
-/** The `version` of the package.json beside a built `dist/` file (`new URL('../package.json', import.meta.url)`). */
-export function packageVersion(packageJson: URL): string {
-  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
-}
-
-/** How an error is shown: the text for stderr (newline-terminated) and the exit code. */
-export interface FailureReport {
-  text: string;
-  exitCode: number;
-}
+/** A config that cannot be used (missing, not loading, no options): a known failure that exits 2. */
+export class ConfigFailure extends KnownFailure {}
 
 /**
- * Formats an error by the convention: a {@link UsageError} as one line and
- * `usage`, exit 2; a {@link KnownFailure} as `problem; fix`, its exit code;
- * anything else as its message in one line, exit `otherExitCode`. Stacks only when `verbose`.
+ * Formats an error by the convention (pool's `reportFailure`), with the
+ * supervisor's exit codes: 2 for a {@link ConfigFailure}, `otherExitCode`
+ * for an error that is neither a usage error nor a known failure.
  */
-export function reportFailure(
+export function reportCliFailure(
   program: string,
   error: unknown,
   { usage, verbose, otherExitCode = 1 }: { usage: string; verbose: boolean; otherExitCode?: number },
 ): FailureReport {
-  if (error instanceof UsageError) return { text: `${program}: ${error.message}\n${usage}\n`, exitCode: 2 };
-  if (error instanceof KnownFailure) {
-    return { text: `${program}: ${error.message}; ${error.fix}\n${verbose ? stacksOf(error.cause) : ''}`, exitCode: error.exitCode };
-  }
-  const line = `${program}: ${oneLine(error)}${verbose ? '' : ' (--verbose shows the stack)'}`;
-  return { text: `${line}\n${verbose ? stacksOf(error) : ''}`, exitCode: otherExitCode };
-}
-
-/** An error's message and its cause's message on one line. */
-export function oneLine(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  let text = error.message;
-  if (error.cause instanceof Error && !text.includes(error.cause.message)) text += `: ${error.cause.message}`;
-  return text.replace(/\s*\n\s*/g, ' ');
+  const report = reportFailure(program, error, { usage, verbose });
+  if (error instanceof ConfigFailure) return { ...report, exitCode: 2 };
+  if (report.exitCode === 1 && !(error instanceof KnownFailure)) return { ...report, exitCode: otherExitCode };
+  return report;
 }
 
 /** The stacks of an error and its causes, indented, newline-terminated ('' for none). */
