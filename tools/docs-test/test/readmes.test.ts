@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startExampleServices, type ExampleServices } from './example-services.js';
 import { entryPrograms, readBlocks, shellCommands, showsOutput, type Block } from './readme-blocks.js';
 
 const run = promisify(execFile);
@@ -39,8 +40,10 @@ const bins = new Set(publishable.flatMap(({ json }) => (typeof json.bin === 'obj
 
 let work = '';
 let project = '';
+let services: ExampleServices | undefined;
 
 beforeAll(async () => {
+  services = await startExampleServices();
   work = mkdtempSync(join(tmpdir(), 'drove-docs-'));
   project = join(work, 'project');
   mkdirSync(project);
@@ -57,7 +60,8 @@ beforeAll(async () => {
   await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...files], { cwd: project, maxBuffer: 64 * 2 ** 20 });
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await services?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -75,7 +79,7 @@ function runProgram(command: string, args: string[], cwd: string, { serveAfterMs
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
-      env: { ...process.env, PATH: `${join(project, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...process.env, ...services?.env, PATH: `${join(project, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
