@@ -6,6 +6,7 @@
  * @module
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
@@ -115,6 +116,15 @@ export interface ChildSpecBase {
    * @default false
    */
   processGroup?: boolean;
+  /**
+   * Run this many copies of the child (PM2's `instances`, gunicorn's
+   * `workers`), named `<name>#0`, `<name>#1` …, each with `DROVE_INSTANCE`
+   * (and PM2's `NODE_APP_INSTANCE`) set to its number; they share the
+   * supervisor's sockets like any children. `'max'` is the machine's
+   * available parallelism. `supervisor.scale(name, n)` resizes the group at
+   * run time. @default one child named `name`, no group
+   */
+  instances?: number | 'max';
 }
 
 /** A Node module run as a forked process or a worker thread: the same spec, one switch. */
@@ -186,6 +196,12 @@ export interface ResolvedChildSpec {
   spare: boolean;
   /** What the spare imports while it waits, as `node:` names and `file:` URLs. */
   preload: string[];
+  /** The number of copies asked for (`instances`, `'max'` resolved); undefined for a single child. */
+  instances: number | undefined;
+  /** For a copy of an `instances` spec: the spec's own name, the copies' group. */
+  group: string | undefined;
+  /** For a copy of an `instances` spec: its number, from 0. */
+  instance: number | undefined;
 }
 
 /** Fleet-wide defaults a child spec falls back on. */
@@ -213,6 +229,7 @@ const BASE_KEYS = [
   'env',
   'cwd',
   'processGroup',
+  'instances',
 ] as const;
 const NODE_KEYS = [...BASE_KEYS, 'entry', 'args', 'execArgv', 'resourceLimits', 'spare', 'preload'];
 const COMMAND_KEYS = [...BASE_KEYS, 'argv'];
@@ -347,6 +364,14 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
   if (processGroup === true && spawn && spawn.kind !== 'thread') spawn.processGroup = true;
 
   const { spare, preload } = resolveSpare(raw, kind, cwd, at, problems);
+  let instances: number | undefined;
+  if (raw.instances !== undefined) {
+    if (raw.instances === 'max') instances = availableParallelism();
+    else if (problems.count(at('instances'), raw.instances, { min: 1 })) instances = raw.instances as number;
+    if (typeof raw.name === 'string' && raw.name.includes('#')) {
+      problems.add(`Expected \`${at('name')}\` to have no \`#\` with \`instances\` (its copies are named \`${raw.name}#0\` …), got \`${JSON.stringify(raw.name)}\``);
+    }
+  }
 
   if (!spawn || !backoff || !readiness || problems.list.length > 0) return undefined;
   return {
@@ -366,6 +391,9 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
     spawn,
     spare,
     preload,
+    instances,
+    group: undefined,
+    instance: undefined,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The client of a running supervisor's control socket: what
- * `drove-supervise status|restart|stop|start|reload|logs|shutdown` use, for
+ * `drove-supervise status|restart|stop|start|reload|logs|scale|shutdown` use, for
  * scripts of your own.
  *
  * @module
@@ -194,6 +194,14 @@ export class ControlClient {
       signal?.removeEventListener('abort', onAbort);
       own.close();
     }
+  }
+
+  /**
+   * Resizes a group of `instances` (`supervisor.scale()`): starts copies, or
+   * stops the newest first; resolves with the group's children once done.
+   */
+  scale(name: string, count: number | 'max'): Promise<ControlResults['scale']> {
+    return this.#call('scale', { name, count });
   }
 
   /** Stops the supervisor gracefully (every child, then itself); resolves once it has stopped. */

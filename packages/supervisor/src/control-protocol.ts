@@ -27,6 +27,10 @@ export const CONTROL_SOCKET = 'control.sock';
  */
 export interface ChildStatus {
   name: string;
+  /** For a copy of an `instances` spec: the group (the spec's name). */
+  group: string | null;
+  /** For a copy of an `instances` spec: its number in the group. */
+  instance: number | null;
   kind: ChildKind;
   state: ChildState;
   /** The child's pid while it runs (a thread's is the supervisor's). */
@@ -76,6 +80,7 @@ export interface ControlRequests {
   start: { name: string };
   reload: Record<string, never>;
   logs: { name: string; lines: number; follow: boolean };
+  scale: { name: string; count: number | 'max' };
   shutdown: Record<string, never>;
 }
 
@@ -87,6 +92,7 @@ export interface ControlResults {
   start: ChildSummary;
   reload: { children: number };
   logs: { file: string; lines: string[] };
+  scale: { group: string; children: ChildSummary[] };
   shutdown: { pid: number };
 }
 
@@ -94,7 +100,7 @@ export interface ControlResults {
 export type ControlCommand = keyof ControlRequests;
 
 /** The commands, for checks. */
-export const CONTROL_COMMANDS: readonly ControlCommand[] = ['status', 'restart', 'stop', 'start', 'reload', 'logs', 'shutdown'];
+export const CONTROL_COMMANDS: readonly ControlCommand[] = ['status', 'restart', 'stop', 'start', 'reload', 'logs', 'scale', 'shutdown'];
 
 /** An error as it crosses the socket. */
 export interface ControlErrorBody {

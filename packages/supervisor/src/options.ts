@@ -8,6 +8,7 @@ import { Server } from 'node:net';
 import { resolve } from 'node:path';
 import { resolveBackoffOptions, type BackoffOptions } from '@drove/pool/backoff';
 import { collectChildSpec, type ChildSpec, type ResolvedChildSpec } from './child-spec.js';
+import { expandInstances } from './instances.js';
 import { systemClock, type Clock } from '@drove/pool/clock';
 import { collectLogOptions, type LogOptions, type ResolvedLogOptions } from './log-writer.js';
 import { Problems, throwIfInvalid } from './internal/validate.js';
@@ -224,7 +225,13 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
         if (seen.has(name)) problems.add(`Expected \`children[${index}].name\` to be unique, got \`${JSON.stringify(name)}\` a second time`);
         seen.add(name);
       }
-      if (resolved && problems.list.length === before) children.push(resolved);
+      if (resolved && problems.list.length === before) {
+        for (const copy of expandInstances(resolved)) {
+          if (copy !== resolved && seen.has(copy.name)) problems.add(`Expected \`children[${index}]\`'s copy \`${copy.name}\` to have a name of its own, got it a second time`);
+          seen.add(copy.name);
+          children.push(copy);
+        }
+      }
     });
   }
   throwIfInvalid(problems, 'supervisor spec');

@@ -91,6 +91,9 @@ export interface ChildStats extends ChildInfo {
   lastExit: LastExit | undefined;
   /** The last heartbeat answer of the running child: when (on the supervisor's clock) and what it reported. */
   lastPong: { at: number; telemetry: TelemetrySample } | undefined;
+  /** For a copy of an `instances` spec: the group (the spec's name) and its number in it. */
+  group: string | undefined;
+  instance: number | undefined;
   /** Its warm spare, while one is alive (`spare: true`). */
   spare: SpareInfo | undefined;
   /** While it waits out a back-off: when its restart is due, on the supervisor's clock. */

@@ -6,11 +6,12 @@
  * @module
  */
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EventEmitter } from 'eventemitter3';
-import { resolveChildSpec, type ChildSpec, type RestartType } from './child-spec.js';
+import { resolveChildSpec, type ChildSpec, type ResolvedChildSpec, type RestartType } from './child-spec.js';
 import type { Clock } from '@drove/pool/clock';
-import { ChildStartError, GaveUpError, SupervisorError } from './errors.js';
+import { ChildStartError, GaveUpError, InvalidSpecError, SupervisorError } from './errors.js';
 import type { RestartCause, SupervisorEvents } from './events.js';
 import { resolveSupervisorOptions, type CallOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from './options.js';
 import { abortable, abortError, invalidSignal } from './internal/abortable.js';
@@ -18,6 +19,7 @@ import type { ChildCounts, ChildInfo, ExitReason, SupervisorState, SupervisorSta
 import { ChildRun, type RunExit, type RunHooks } from './internal/child-run.js';
 import { childOutput, type ChildOutput } from './internal/child-output.js';
 import { LogWriter } from './log-writer.js';
+import { scaleGroup } from './internal/scale-group.js';
 import { ControlServer } from './internal/control-server.js';
 import { ChildSlot } from './internal/child-slot.js';
 import { GroupRestart } from './internal/group-restart.js';
@@ -68,6 +70,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #sockets: SharedSockets;
   readonly #runs = new Set<ChildRun>();
   readonly #logs: LogWriter | undefined;
+  /** Each `instances` group's spec (its first copy), to make more copies of. */
+  readonly #templates = new Map<string, ResolvedChildSpec>();
+  /** The scale() in progress: scales run one after the other. */
+  #scaling: Promise<unknown> = Promise.resolve();
   /** The control socket in `runFolder`, while the supervisor runs. */
   #control: ControlServer | undefined;
   /** The stdio of ended runs, until closed: their last lines are for the log files. */
@@ -97,6 +103,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.options = resolveSupervisorOptions(options);
     this.#clock = this.options.clock;
     this.#slots = this.options.children.map((spec) => new ChildSlot(spec));
+    for (const spec of this.options.children) if (spec.group !== undefined && !this.#templates.has(spec.group)) this.#templates.set(spec.group, spec);
     this.#intensity = new RestartIntensity(this.options.maxRestarts, this.options.periodMs);
     this.#sockets = new SharedSockets(this.options.sockets, (error) => this.emit('error', { error }));
     this.#logs = this.options.logs && new LogWriter(this.options.logs, (error) => this.emit('error', { error }));
@@ -275,6 +282,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       stableAfterMs: o.stableAfterMs,
       cwd: o.cwd,
     });
+    if (resolved.instances !== undefined) {
+      throw new InvalidSpecError([`Expected \`spec.instances\` to be unset in startChild() (one child a call), got ${resolved.instances}; give the spec to the constructor, then scale() it`], 'child spec');
+    }
     if (this.#find(resolved.name)) {
       throw new SupervisorError('ERR_SUPERVISOR_DUPLICATE_CHILD', `A child named \`${resolved.name}\` is already supervised`);
     }
@@ -345,6 +355,58 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       throw new SupervisorError('ERR_SUPERVISOR_CHILD_RUNNING', `Child \`${name}\` is ${slot.state}; terminate it first`);
     }
     this.#remove(slot);
+  }
+
+  /**
+   * Resizes a group of `instances` (PM2's `pm2 scale web 4`): starts copies
+   * (the lowest free numbers, each at the end of the start order, each ready
+   * before the next starts) or stops the newest (the highest numbers first)
+   * and removes their specs. `'max'` is the machine's available parallelism.
+   * Resolves with the group's children once done; scales run one after the
+   * other. An abort of `signal` ends the scale before its next child.
+   *
+   * @throws SupervisorError `ERR_SUPERVISOR_UNKNOWN_CHILD` for a name that is no group of instances,
+   *   `ERR_SUPERVISOR_STOPPED`; InvalidSpecError `ERR_SUPERVISOR_INVALID_SPEC` for a count that is no integer >= 0;
+   *   ChildStartError `ERR_SUPERVISOR_START_FAILED` when a new copy did not become ready (it stays supervised); AbortError `ABORT_ERR`.
+   */
+  scale(group: string, count: number | 'max', { signal }: CallOptions = {}): Promise<ChildInfo[]> {
+    const invalid = invalidSignal(signal);
+    if (invalid) return Promise.reject(invalid);
+    const wanted = count === 'max' ? availableParallelism() : count;
+    if (typeof wanted !== 'number' || !Number.isSafeInteger(wanted) || wanted < 0) {
+      return Promise.reject(new InvalidSpecError([`Expected \`count\` to be an integer >= 0 or \`'max'\`, got \`${String(count)}\` (${typeof count})`], 'scale'));
+    }
+    const template = this.#templates.get(group);
+    if (!template) {
+      const known = [...this.#templates.keys()].map((name) => `\`${name}\``).join(', ') || 'none';
+      return Promise.reject(new SupervisorError('ERR_SUPERVISOR_UNKNOWN_CHILD', `No group of instances named \`${group}\` (groups: ${known})`));
+    }
+    if (this.#closing) return Promise.reject(this.#stoppedError('scale'));
+    if (signal?.aborted) return Promise.reject(abortError('scale', signal));
+    const scaling = this.#scaling.catch(() => {}).then(() => this.#scale(group, template, wanted, signal));
+    this.#scaling = scaling;
+    return scaling;
+  }
+
+  async #scale(group: string, template: ResolvedChildSpec, count: number, signal: AbortSignal | undefined): Promise<ChildInfo[]> {
+    const members = (): ChildSlot[] => this.#slots.filter((slot) => slot.spec.group === group);
+    await scaleGroup(template, count, {
+      members,
+      check: () => {
+        if (this.#closing) throw this.#stoppedError('scale');
+        if (signal?.aborted) throw abortError('scale', signal);
+      },
+      retire: async (slot) => {
+        await this.#terminate(slot);
+        this.#remove(slot);
+      },
+      add: async (spec) => {
+        const slot = new ChildSlot(spec);
+        this.#slots.push(slot);
+        if (this.#state !== 'idle') await this.#startAndReport(slot, 'manual');
+      },
+    });
+    return members().map((slot) => slot.info());
   }
 
   /**

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -65,10 +66,10 @@ describe('drove-supervise commands for a running supervisor', () => {
     expect(status.stderr).toBe('');
     const [head, columns, alpha, ticker] = lines(status.stdout);
     expect(head).toMatch(new RegExp(`^supervisor pid \\d+, running, 2 children, 0 restarts \\(${runFolder}\\)$`));
-    expect(columns!.split(/\s+/)).toEqual(['name', 'state', 'pid', 'uptime', 'restarts', 'back-off', 'cpu', 'rss', 'dropped']);
-    expect(alpha).toMatch(/^alpha +running +\d+ +\d+(ms|s) +0 +- +\d+\.\d% +\d+\.\d MiB +0$/);
-    expect(ticker).toMatch(/^ticker +running +\d+ /);
-    const alphaPid = Number(alpha!.split(/\s+/)[2]);
+    expect(columns!.split(/\s+/)).toEqual(['name', 'instance', 'state', 'pid', 'uptime', 'restarts', 'back-off', 'cpu', 'rss', 'dropped']);
+    expect(alpha).toMatch(/^alpha +- +running +\d+ +\d+(ms|s) +0 +- +\d+\.\d% +\d+\.\d MiB +0$/);
+    expect(ticker).toMatch(/^ticker +- +running +\d+ /);
+    const alphaPid = Number(alpha!.split(/\s+/)[3]);
 
     const json = await command(['status', '--json'], { DROVE_RUN_FOLDER: runFolder });
     expect(json.code).toBe(0);
@@ -83,7 +84,7 @@ describe('drove-supervise commands for a running supervisor', () => {
     expect((await command(['stop', 'alpha', '-r', runFolder])).stdout).toBe('alpha stopped\n');
     const again = await command(['stop', 'alpha', '-r', runFolder]);
     expect(again.code).toBe(0);
-    expect(lines((await command(['status', '-r', runFolder])).stdout)[2]).toMatch(/^alpha +stopped +- +- +1 +- +- +- +0$/);
+    expect(lines((await command(['status', '-r', runFolder])).stdout)[2]).toMatch(/^alpha +- +stopped +- +- +1 +- +- +- +0$/);
 
     const started = await command(['start', 'alpha', '-r', runFolder]);
     expect(started.stdout).toMatch(/^alpha running \(pid \d+\)\n$/);
@@ -113,13 +114,35 @@ describe('drove-supervise commands for a running supervisor', () => {
 
     const pids = lines((await command(['status', '-r', runFolder])).stdout)
       .slice(2)
-      .map((line) => Number(line.split(/\s+/)[2]));
+      .map((line) => Number(line.split(/\s+/)[3]));
     const shutdown = await command(['shutdown', '-r', runFolder]);
     expect(shutdown.code).toBe(0);
     expect(shutdown.stdout).toMatch(/^supervisor \d+ stopped\n$/);
     expect(await master.exited).toBe(0);
     expect(master.stderr()).toContain('supervisor | stopped');
     expect(pids.filter(pidExists)).toEqual([]);
+  });
+
+  it('scales a group of instances: scale web 3, then max, and status numbers the copies', async () => {
+    const runFolder = join(makeTempDir('drove-cli-run-'), 'run');
+    const master = run([config], { DROVE_TEST_FLEET: 'instances', DROVE_TEST_RUN_FOLDER: runFolder });
+    expect(await waitFor(() => master.stderr().includes('control socket in'))).toBe(true);
+    const up = await command(['scale', 'web', '3', '-r', runFolder]);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toBe('web: 3 instances (web#0 running, web#1 running, web#2 running)\n');
+    const rows = lines((await command(['status', '-r', runFolder])).stdout).slice(2);
+    expect(rows.map((row) => row.split(/\s+/).slice(0, 3))).toEqual([
+      ['web#0', '0', 'running'],
+      ['web#1', '1', 'running'],
+      ['web#2', '2', 'running'],
+    ]);
+    const max = await command(['scale', 'web', 'max', '-r', runFolder]);
+    expect(max.stdout).toMatch(new RegExp(`^web: ${availableParallelism()} instances? \\(`));
+    const usage = await command(['scale', 'web', '-r', runFolder]);
+    expect(usage.code).toBe(2);
+    expect(lines(usage.stderr)[0]).toBe("drove-supervise: `scale` takes a group's name and a count (`scale web 4`, `scale web max`), got `web`");
+    master.child.kill('SIGTERM');
+    expect(await master.exited).toBe(0);
   });
 
   it('names a run folder where no supervisor runs, and the fix, in one line, exit 1', async () => {
@@ -154,7 +177,7 @@ describe('drove-supervise commands for a running supervisor', () => {
   it('lists the commands in --help', async () => {
     const help = await command(['--help']);
     expect(help.code).toBe(0);
-    for (const word of ['status', 'restart <name>', 'stop <name>', 'start <name>', 'reload', 'logs <name>', 'shutdown', '-r, --run-folder <dir>', '-f, --follow', '-n, --lines <N>', '--json']) {
+    for (const word of ['status', 'scale <name> <N>', 'restart <name>', 'stop <name>', 'start <name>', 'reload', 'logs <name>', 'shutdown', '-r, --run-folder <dir>', '-f, --follow', '-n, --lines <N>', '--json']) {
       expect(help.stdout).toContain(word);
     }
   });

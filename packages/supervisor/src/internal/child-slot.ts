@@ -68,6 +68,8 @@ export class ChildSlot {
       uptimeMs: this.state === 'running' && run?.readyAt !== undefined ? now - run.readyAt : undefined,
       lastExit: this.lastExit ? { ...this.lastExit } : undefined,
       lastPong: run?.lastPong ? { at: run.lastPong.at, telemetry: { ...run.lastPong.telemetry } } : undefined,
+      group: this.spec.group,
+      instance: this.spec.instance,
       spare: spareInfo(this.spare),
       restartAt: this.state === 'restarting' ? this.restartAt : undefined,
       log,

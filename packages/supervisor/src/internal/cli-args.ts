@@ -7,8 +7,10 @@ import { UsageError } from './cli-output.js';
 export interface ControlArgs {
   action: 'control';
   command: ControlCommand;
-  /** The child, for restart, stop, start and logs. */
+  /** The child, for restart, stop, start and logs; the group, for scale. */
   name: string | undefined;
+  /** For scale. */
+  count: number | 'max' | undefined;
   runFolder: string;
   lines: number;
   follow: boolean;
@@ -20,8 +22,8 @@ export interface ControlArgs {
 export type CliArgs = { action: 'help' } | { action: 'version' } | { action: 'run'; config: string; verbose: boolean } | ControlArgs;
 
 /** The commands that take a child's name. */
-const NAMED: ReadonlySet<string> = new Set(['restart', 'stop', 'start', 'logs']);
-const COMMANDS: ReadonlySet<string> = new Set(['status', 'restart', 'stop', 'start', 'reload', 'logs', 'shutdown']);
+const NAMED: ReadonlySet<string> = new Set(['restart', 'stop', 'start', 'logs', 'scale']);
+const COMMANDS: ReadonlySet<string> = new Set(['status', 'restart', 'stop', 'start', 'reload', 'logs', 'scale', 'shutdown']);
 
 /** Whether a command line is one of the commands for a running supervisor (for the usage a usage error shows). */
 export function isControlCommandLine(argv: readonly string[]): boolean {
@@ -31,7 +33,7 @@ export function isControlCommandLine(argv: readonly string[]): boolean {
 
 /** The usage line of the commands for a running supervisor. */
 export const controlSynopsis =
-  'Usage: drove-supervise status|restart <name>|stop <name>|start <name>|reload|logs <name> [-f] [--lines N]|shutdown --run-folder <dir>   (drove-supervise --help for more)';
+  'Usage: drove-supervise status|restart <name>|stop <name>|start <name>|reload|logs <name> [-f] [--lines N]|scale <name> <N>|shutdown --run-folder <dir>   (drove-supervise --help for more)';
 
 /** The usage line printed after a usage error. */
 export const synopsis = 'Usage: drove-supervise [--verbose] <fleet.config.mjs>   (drove-supervise --help for more)';
@@ -56,6 +58,8 @@ Commands, for the supervisor running with that runFolder (its control socket):
   start <name>      start a stopped child
   reload            restart every child, one at a time, each ready before the next
   logs <name>       the last lines of its log file (the config needs \`logs\`)
+  scale <name> <N>  run N copies of a spec with \`instances\` (or max): start
+                    copies, or stop the newest first
   shutdown          stop every child, then the supervisor
 
 Options:
@@ -114,8 +118,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     else if (arg === '--json') json = true;
     else if (arg === '-r' || arg === '--run-folder') runFolder = value();
     else if (arg.startsWith('--run-folder=')) runFolder = arg.slice('--run-folder='.length);
-    else if (arg === '-n' || arg === '--lines') lines = count(arg, value());
-    else if (arg.startsWith('--lines=')) lines = count('--lines', arg.slice('--lines='.length));
+    else if (arg === '-n' || arg === '--lines') lines = countOf(arg, value());
+    else if (arg.startsWith('--lines=')) lines = countOf('--lines', arg.slice('--lines='.length));
     else if (arg.startsWith('-')) throw new UsageError(`unknown option \`${arg}\``);
     else words.push(arg);
   }
@@ -141,6 +145,12 @@ function controlArgs(
   { runFolder, lines, follow, json, verbose }: { runFolder: string | undefined; lines: number | undefined; follow: boolean; json: boolean; verbose: boolean },
 ): ControlArgs {
   const named = NAMED.has(command);
+  let count: number | 'max' | undefined;
+  if (command === 'scale') {
+    if (rest.length !== 2) throw new UsageError(`\`scale\` takes a group's name and a count (\`scale web 4\`, \`scale web max\`), got ${rest.length === 0 ? 'nothing' : rest.map((word) => `\`${word}\``).join(' ')}`);
+    const text = rest.pop()!;
+    count = text === 'max' ? 'max' : countOf('scale', text);
+  }
   if (named && rest.length === 0) throw new UsageError(`\`${command}\` needs the name of a child`);
   if (rest.length > (named ? 1 : 0)) throw new UsageError(`\`${command}\` takes ${named ? 'one name' : 'no argument'}, got ${rest.map((word) => `\`${word}\``).join(' ')}`);
   if (command !== 'logs' && (follow || lines !== undefined)) throw new UsageError(`\`${follow ? '--follow' : '--lines'}\` is for \`logs\``);
@@ -148,13 +158,13 @@ function controlArgs(
   if (runFolder === undefined || runFolder === '') {
     throw new UsageError(`\`${command}\` needs the supervisor's run folder: --run-folder <dir> (or DROVE_RUN_FOLDER), the runFolder of its config`);
   }
-  return { action: 'control', command, name: rest[0], runFolder, lines: lines ?? 15, follow, json, verbose };
+  return { action: 'control', command, name: rest[0], count, runFolder, lines: lines ?? 15, follow, json, verbose };
 }
 
-function count(option: string, text: string): number {
+function countOf(option: string, text: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value > 100_000) {
-    throw new UsageError(`\`${option}\` takes a whole number from 0 to 100000, got \`${text}\``);
+    throw new UsageError(`\`${option}\` takes a whole number from 0 to 100000${option === 'scale' ? " or `max`" : ''}, got \`${text}\``);
   }
   return value;
 }

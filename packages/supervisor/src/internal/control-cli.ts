@@ -37,6 +37,11 @@ export async function runControl(args: ControlArgs, out: (text: string) => void)
       }
       case 'logs':
         return await logs(client, args, out);
+      case 'scale': {
+        const { group, children } = await client.scale(args.name!, args.count!);
+        out(`${group}: ${children.length} instance${children.length === 1 ? '' : 's'}${children.length === 0 ? '' : ` (${children.map((child) => `${child.name} ${child.state}`).join(', ')})`}\n`);
+        return 0;
+      }
       case 'shutdown':
         await client.shutdown();
         out(`supervisor ${client.pid} stopped\n`);
@@ -92,7 +97,7 @@ function explain(error: unknown, args: ControlArgs): unknown {
   }
 }
 
-const COLUMNS = ['name', 'state', 'pid', 'uptime', 'restarts', 'back-off', 'cpu', 'rss', 'dropped'] as const;
+const COLUMNS = ['name', 'instance', 'state', 'pid', 'uptime', 'restarts', 'back-off', 'cpu', 'rss', 'dropped'] as const;
 
 /** The status as a table, one child a row, as `pm2 status` has it. */
 export function formatStatus(status: FleetStatus): string {
@@ -101,7 +106,7 @@ export function formatStatus(status: FleetStatus): string {
   const widths = COLUMNS.map((_, column) => Math.max(...table.map((cells) => cells[column]!.length)));
   const lines = table.map((cells) =>
     cells
-      .map((cell, column) => (column === 0 || column === 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .map((cell, column) => (column === 0 || column === 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
       .join('  ')
       .trimEnd(),
   );
@@ -112,6 +117,7 @@ export function formatStatus(status: FleetStatus): string {
 function row(child: ChildStatus): string[] {
   return [
     child.name,
+    child.instance === null ? '-' : String(child.instance),
     child.state,
     child.pid === null ? '-' : String(child.pid),
     child.uptimeMs === null ? '-' : formatUptime(child.uptimeMs),

@@ -1,7 +1,7 @@
 // The control socket: a Unix socket in the supervisor's run folder, mode
 // 0600 in a folder of mode 0700, so only the user the supervisor runs as
 // can connect. It answers `status`, `restart`, `stop`, `start`, `reload`,
-// `logs` (with follow) and `shutdown` from `connect()` and `drove-supervise`.
+// `logs` (with follow), `scale` and `shutdown` from `connect()` and `drove-supervise`.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -192,6 +192,12 @@ export class ControlServer {
       }
       case 'logs':
         return this.#logsOf(childName(request), request, socket, id);
+      case 'scale': {
+        const group = childName(request);
+        const count = request.count === 'max' ? 'max' : typeof request.count === 'number' ? request.count : Number.NaN;
+        const children = await supervisor.scale(group, count);
+        return { group, children: children.map((child) => ({ name: child.name, state: child.state, pid: child.pid ?? null })) };
+      }
       default:
         return this.#change(command, childName(request));
     }
@@ -246,6 +252,8 @@ export class ControlServer {
       const after = isProcess ? second.get(child.pid!) : undefined;
       return {
         name: child.name,
+        group: child.group ?? null,
+        instance: child.instance ?? null,
         kind: child.kind,
         state: child.state,
         pid: child.pid ?? null,
