@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { findExecutable } from './find-executable.js';
+import { freePort } from './free-port.js';
 import { makeTempDir } from './make-temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -32,32 +34,7 @@ export interface NginxOptions {
 
 /** Debian's nginx (package nginx-light), or the one `NGINX_PATH` names; throws naming the package when there is none. */
 export function findNginx(): string {
-  const candidates = process.env.NGINX_PATH
-    ? [process.env.NGINX_PATH]
-    : ['/usr/sbin/nginx', ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'nginx'))];
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // the next one
-    }
-  }
-  throw new Error(
-    `No nginx binary (looked at ${candidates.join(', ')}): install Debian's nginx-light (\`sudo apt-get install -y nginx-light\`; ` +
-      'the root `npm test` does it when it runs as root or with passwordless sudo), or set NGINX_PATH',
-  );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
+  return findExecutable({ name: 'nginx', path: '/usr/sbin/nginx', env: 'NGINX_PATH', debianPackage: 'nginx-light' });
 }
 
 function accepts(port: number): Promise<boolean> {

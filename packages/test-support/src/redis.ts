@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { findExecutable } from './find-executable.js';
+import { freePort } from './free-port.js';
 import { makeTempDir } from './make-temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -22,32 +24,7 @@ export interface Redis {
 
 /** Debian's redis-server (package redis-server), or the one `REDIS_SERVER_PATH` names; throws naming the package when there is none. */
 export function findRedisServer(): string {
-  const candidates = process.env.REDIS_SERVER_PATH
-    ? [process.env.REDIS_SERVER_PATH]
-    : ['/usr/bin/redis-server', ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'redis-server'))];
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // the next one
-    }
-  }
-  throw new Error(
-    `No redis-server binary (looked at ${candidates.join(', ')}): install Debian's redis-server (\`sudo apt-get install -y redis-server\`; ` +
-      'the root `npm test` does it when it runs as root or with passwordless sudo), or set REDIS_SERVER_PATH',
-  );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
+  return findExecutable({ name: 'redis-server', path: '/usr/bin/redis-server', env: 'REDIS_SERVER_PATH', debianPackage: 'redis-server' });
 }
 
 /** Sends PING and resolves whether the answer was +PONG (not merely that something accepts). */
