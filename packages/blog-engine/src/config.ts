@@ -12,7 +12,7 @@ import type { LanguageConfig, Macro, PermalinkConfig, ResolvedLanguage, Resolved
 
 const knownKeys = [
   'title', 'baseUrl', 'description', 'author', 'languages', 'paginate', 'permalinks', 'feeds', 'i18n', 'dateStyle',
-  'markdown', 'limits', 'macros', 'outDir', 'cacheDir', 'database', 'redirectsFile',
+  'markdown', 'limits', 'macros', 'outDir', 'cacheDir', 'database', 'redirectsFile', 'contentLiquid',
 ];
 
 const defaultPermalinks: Required<PermalinkConfig> = {
@@ -230,6 +230,7 @@ export function resolveSiteConfig(input: unknown, file?: string): ResolvedSiteCo
   };
   const database = raw.database === undefined ? undefined : string('database', raw.database);
   const redirectsFile = boolean('redirectsFile', raw.redirectsFile, false);
+  const contentLiquid = boolean('contentLiquid', raw.contentLiquid, true);
 
   if (problems.length > 0) throw new BuildError(problems);
   return {
@@ -253,6 +254,7 @@ export function resolveSiteConfig(input: unknown, file?: string): ResolvedSiteCo
     cacheDir: folder('cacheDir', '.drove-cache'),
     database,
     redirectsFile,
+    contentLiquid,
   };
 }
 

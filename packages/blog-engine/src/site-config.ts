@@ -126,6 +126,11 @@ export interface SiteConfig {
    * (`aliases`, `redirect_from`) besides the redirect pages. @default false
    */
   redirectsFile?: boolean;
+  /**
+   * Render the Liquid in posts' and pages' bodies (`{{ site.baseurl }}`, `{% post_url %}`, `{% highlight %}`…) before
+   * Markdown, as Jekyll and Eleventy do; a post opts out with `render_with_liquid: false`. @default true
+   */
+  contentLiquid?: boolean;
 }
 
 /** A language, resolved. */
@@ -161,4 +166,5 @@ export interface ResolvedSiteConfig {
   cacheDir: string;
   database: string | undefined;
   redirectsFile: boolean;
+  contentLiquid: boolean;
 }

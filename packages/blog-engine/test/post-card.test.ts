@@ -29,6 +29,8 @@ function entry(id: number): PostEntry {
     categories: [],
     summary: null,
     redirectTo: null,
+    liquid: false,
+    bodyLine: 1,
     layout: 'post',
     data: {},
     excerptSource: 'Intro.',

@@ -29,6 +29,13 @@ function registerLanguages(): void {
   hljs.registerAliases(['html', 'svg'], { languageName: 'xml' });
 }
 
+/** Code highlighted by highlight.js as HTML, or undefined when the language is not one of the registered. */
+export function highlightHtml(code: string, lang: string): string | undefined {
+  registerLanguages();
+  if (!lang || !hljs.getLanguage(lang)) return undefined;
+  return hljs.highlight(code, { language: lang, ignoreIllegals: true }).value;
+}
+
 /** Options of {@link createMarkdown}. */
 export interface MarkdownOptions {
   html: boolean;

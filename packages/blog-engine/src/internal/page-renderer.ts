@@ -7,6 +7,7 @@ import { createMarkdown, type MarkdownRenderer } from './markdown.js';
 import { pageUrl } from './permalink.js';
 import { redirectPage, redirectsFile } from './redirects.js';
 import type { ListEntry, PostEntry, Route, Snapshot } from './snapshot.js';
+import { ContentLiquid } from './content-liquid.js';
 import { LiquidCompiler } from './liquid-compiler.js';
 import { createLiquid, templateError } from './templates.js';
 import { BlogEngineError } from '../errors.js';
@@ -84,6 +85,7 @@ export class PageRenderer {
   readonly #siteViews = new Map<string, Record<string, unknown>>();
   readonly #layouts = new Map<string, (scope: Record<string, unknown>) => string>();
   readonly #compiler: LiquidCompiler | undefined;
+  #contentLiquid: ContentLiquid | undefined;
 
   /** `compile: false` renders through liquidjs alone: the reference the compiled renders are tested against. */
   constructor(snapshot: Snapshot, { compile = true }: { compile?: boolean } = {}) {
@@ -191,6 +193,12 @@ export class PageRenderer {
     return render(scope);
   }
 
+  /** The Liquid engine of posts' bodies, made for the first body that has Liquid. */
+  #bodyLiquid(): ContentLiquid {
+    this.#contentLiquid ??= new ContentLiquid({ snapshot: this.#snapshot, markdown: () => this.#md(), siteOf: (lang) => this.#site(lang) });
+    return this.#contentLiquid;
+  }
+
   #md(): MarkdownRenderer {
     this.#markdown ??= createMarkdown(this.#snapshot.site.markdown);
     return this.#markdown;
@@ -201,7 +209,8 @@ export class PageRenderer {
     let html = this.#html.get(post.id);
     if (html === undefined) {
       if (post.body === null) throw new Error(`internal: the body of ${post.source} was not shipped to the worker`);
-      html = post.format === 'html' ? post.body : this.#md().render(post.body);
+      const body = post.liquid ? this.#bodyLiquid().render(post, post.body) : post.body;
+      html = post.format === 'html' ? body : this.#md().render(body);
       if (keep) this.#html.set(post.id, html);
     }
     return html;
@@ -220,8 +229,11 @@ export class PageRenderer {
   /** A new card object. */
   #cardOf(post: PostEntry): PostCard {
     // A front-matter summary is Markdown, as Hugo treats it: `**bold**` and backticks render, never show raw.
-    const renderExcerpt = () =>
-      post.summary === null && post.format === 'html' ? post.excerptSource : this.#md().render(post.summary ?? post.excerptSource);
+    const renderExcerpt = () => {
+      if (post.summary !== null) return this.#md().render(post.summary);
+      const source = post.liquid ? this.#bodyLiquid().excerpt(post, post.excerptSource) : post.excerptSource;
+      return post.format === 'html' ? source : this.#md().render(source);
+    };
     return new PostCard(post, this.#href(post.url), renderExcerpt);
   }
 
@@ -283,6 +295,7 @@ export class PageRenderer {
   }
 
   #problem(error: unknown, route: Route, path: string): BlogEngineError {
+    if (error instanceof BlogEngineError) return error;
     if (route.type === 'asset') {
       return new BlogEngineError('ERR_BLOG_IO', `could not read asset ${route.file}: ${(error as Error).message}`, { cause: error });
     }

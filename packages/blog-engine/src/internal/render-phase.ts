@@ -154,7 +154,9 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
         rendered += outcomes.length;
         onProgress?.({ phase: 'render', section, done: done[section], total: totals[section], phaseDone: rendered, phaseTotal: toRender.length });
       });
-      if (problems.length > 0) throw new BuildError(problems);
+      // A post's body that fails fails its page and every feed that holds it: say so once.
+      const distinct = new Map(problems.map((p) => [`${p.code}|${p.file}|${p.line}|${p.reason}`, p]));
+      if (problems.length > 0) throw new BuildError([...distinct.values()]);
     }
     crashPoint('after-render');
     // A path with no row may hold a file the engine never wrote (a user's, or an `--out` aimed at their folder).

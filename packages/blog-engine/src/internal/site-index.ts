@@ -12,7 +12,7 @@ import { expiryDateKeys, fileNameDate, firstKey, holdOf, publishDateKeys, type H
 import { htmlExcerpt, withoutContentExtension, type LoadedSite, type SourceDoc } from './site-loader.js';
 
 /** The engine's own front-matter keys; the others reach templates as `page.data`. */
-const reservedKeys = new Set(['title', 'date', 'updated', 'tags', 'categories', 'category', 'lang', 'slug', 'draft', 'summary', 'permalink', 'layout', 'translationKey', ...aliasKeys, 'redirect_to']);
+const reservedKeys = new Set(['title', 'date', 'updated', 'tags', 'categories', 'category', 'lang', 'slug', 'draft', 'summary', 'permalink', 'layout', 'translationKey', ...aliasKeys, 'redirect_to', 'render_with_liquid']);
 
 /** The site's content, indexed once on the main thread. */
 export interface SiteIndex {
@@ -139,6 +139,9 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
   const categories = terms('categories');
 
   if (data.draft !== undefined && typeof data.draft !== 'boolean') fail('draft', `\`draft\` must be true or false, got ${JSON.stringify(data.draft)}`);
+  if (data.render_with_liquid !== undefined && typeof data.render_with_liquid !== 'boolean') {
+    fail('render_with_liquid', `\`render_with_liquid\` must be true or false, got ${JSON.stringify(data.render_with_liquid)}`);
+  }
   if (data.summary !== undefined && typeof data.summary !== 'string') fail('summary', `\`summary\` must be a string, got ${JSON.stringify(data.summary)}`);
 
   const layout = data.layout === undefined ? (doc.kind === 'post' ? 'post' : 'page') : data.layout;
@@ -215,6 +218,8 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
       summary: typeof data.summary === 'string' ? data.summary : null,
       layout: layout as string,
       redirectTo,
+      liquid: config.contentLiquid && data.render_with_liquid !== false && doc.body!.liquid !== 'none',
+      bodyLine: frontMatter.bodyLine,
       data: custom,
       excerptSource: expanded === undefined ? doc.body!.excerptSource : doc.format === 'html' ? htmlExcerpt(expanded) : excerptSource(expanded),
       body: null,
@@ -342,8 +347,14 @@ export function indexSite(
   }
 
   const cardHashes = posts.map((post) =>
-    hashOf(JSON.stringify([post.format, post.title, post.url, post.lang, post.date, post.updated, post.dateDisplay, post.tags, post.categories, post.summary, post.excerptSource, post.data])),
+    hashOf(JSON.stringify([post.format, post.title, post.url, post.lang, post.date, post.updated, post.dateDisplay, post.tags, post.categories, post.summary, post.excerptSource, post.data, post.liquid])),
   );
+  // A body whose Liquid reads other posts (`post_url`, `link`, `site.posts`) changes with any of them.
+  const readsSite = drafts.map((draft, id) => posts[id]!.liquid && draft.doc.body!.liquid === 'site');
+  if (readsSite.includes(true)) {
+    const siteHash = hashOf(...posts.map((post, id) => `${post.source}|${cardHashes[id]}`));
+    for (const [id, reads] of readsSite.entries()) if (reads) cardHashes[id] = hashOf(cardHashes[id]!, siteHash);
+  }
   // A body that macros left alone is the file's own text: its fingerprint stands for it, no second hash needed.
   const pageHashes = posts.map((post, id) => {
     const draft = drafts[id]!;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { BlogEngineError } from '../errors.js';
 import type { BuildDatabase } from './build-db.js';
 import { parseFrontMatter, type FrontMatter } from './front-matter.js';
+import { liquidReadsSite, mentionsLiquid } from './content-liquid.js';
 import { loadDataFiles } from './data-files.js';
 import { excerptSource } from './excerpt-source.js';
 import { hashOf } from './hash.js';
@@ -26,8 +27,16 @@ export interface SourceDoc {
   fingerprint: string;
   /** Undefined when the front matter is broken (the problem is listed). */
   frontMatter: FrontMatter | undefined;
-  /** The body's excerpt Markdown (before macros) and whether it calls macros; undefined when the front matter is broken. */
-  body: { excerptSource: string; mentionsMacros: boolean } | undefined;
+  /** The body's excerpt Markdown (before macros), whether it calls macros, and its Liquid; undefined when the front matter is broken. */
+  body: BodyFacts | undefined;
+}
+
+/** What the loader learns of a body once, kept in the database with the file's stat data. */
+export interface BodyFacts {
+  excerptSource: string;
+  mentionsMacros: boolean;
+  /** `none`: no Liquid; `local`: Liquid that reads the post and the site's settings; `site`: Liquid that reads other posts (`post_url`, `link`, `site.posts`). */
+  liquid: 'none' | 'local' | 'site';
 }
 
 /**
@@ -42,6 +51,8 @@ interface InputFacts {
   readAtMs: number;
   excerptSource: string;
   mentionsMacros: boolean;
+  /** Absent in the facts of an engine before Liquid in content: such a file is read again. */
+  liquid?: BodyFacts['liquid'];
 }
 
 /**
@@ -191,7 +202,7 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
       throw new BlogEngineError('ERR_BLOG_IO', `could not read ${source}: ${(error as Error).message}`, { file: source, cause: error });
     }
     const known = hit?.facts ? (JSON.parse(hit.facts) as InputFacts) : undefined;
-    if (hit && known && known.stat === stat && !racy(ctimeNs, known.readAtMs)) {
+    if (hit && known && known.liquid !== undefined && known.stat === stat && !racy(ctimeNs, known.readAtMs)) {
       const fingerprint = hit.fingerprint;
       let text: string | undefined;
       return {
@@ -200,7 +211,7 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
         format,
         fingerprint,
         frontMatter: JSON.parse(hit.parsed) as FrontMatter,
-        body: { excerptSource: known.excerptSource, mentionsMacros: known.mentionsMacros },
+        body: { excerptSource: known.excerptSource, mentionsMacros: known.mentionsMacros, liquid: known.liquid },
         text: () => (text ??= readUnchanged(file, source, fingerprint)),
       };
     }
@@ -218,7 +229,14 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
     if (format === 'html' && frontMatter?.bodyOffset === 0) return { source, kind, format, text: () => text, fingerprint, frontMatter, body: undefined };
     if (!hit || hit.fingerprint !== fingerprint) changed++;
     const bodyText = frontMatter && text.slice(frontMatter.bodyOffset);
-    const body = bodyText !== undefined ? { excerptSource: format === 'html' ? htmlExcerpt(bodyText) : excerptSource(bodyText), mentionsMacros: MacroExpander.mentions(text) } : undefined;
+    const body: BodyFacts | undefined =
+      bodyText !== undefined
+        ? {
+            excerptSource: format === 'html' ? htmlExcerpt(bodyText) : excerptSource(bodyText),
+            mentionsMacros: MacroExpander.mentions(text),
+            liquid: !mentionsLiquid(bodyText) ? 'none' : liquidReadsSite(bodyText) ? 'site' : 'local',
+          }
+        : undefined;
     if (frontMatter && body) {
       const facts: InputFacts = { stat, readAtMs, ...body };
       saved.push({ path: source, fingerprint, parsed: JSON.stringify(frontMatter), facts: JSON.stringify(facts) });
@@ -231,7 +249,8 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
   for (const [root, label] of [[themeDir, '@drove/blog-engine/theme/'], [siteDir, '']] as const) {
     for (const folder of ['layouts', 'includes']) {
       for (const file of await listFiles(join(root, folder))) {
-        if (!file.endsWith('.liquid')) continue;
+        // `.html` includes are Jekyll's (`{% include note.html %}` in a post's body).
+        if (!file.endsWith('.liquid') && !(folder === 'includes' && file.endsWith('.html'))) continue;
         const key = `${folder}/${file}`;
         templates[key] = await readFile(join(root, key), 'utf8');
         templateFiles[key] = `${label}${key}`;

@@ -52,6 +52,10 @@ export interface PostEntry {
   data: Record<string, unknown>;
   /** The Markdown of the excerpt (before `<!-- more -->`, else the first paragraph). */
   excerptSource: string;
+  /** Whether the body's Liquid is rendered before Markdown (it holds Liquid, the site's `contentLiquid` is on, no `render_with_liquid: false`). */
+  liquid: boolean;
+  /** The line of the file where the body starts, for errors in its Liquid. */
+  bodyLine: number;
   /** The Markdown body after macros; null when no page rendered in this build needs it. */
   body: string | null;
   /** Older and newer post in the same language. */

@@ -8,7 +8,7 @@ import type { CompilableTag, LiquidCompiler } from './liquid-compiler.js';
  * theme's), checks their syntax, and ships the map to each worker, so the set
  * of templates a build renders with is exactly the set its render keys hash.
  */
-class TemplateMap implements FS {
+export class TemplateMap implements FS {
   readonly sep = '/';
   readonly #templates: Record<string, string>;
   constructor(templates: Record<string, string>) {
@@ -185,6 +185,8 @@ export function templateError(error: unknown, templateFiles: Record<string, stri
 export function checkTemplates(liquid: Liquid, templates: Record<string, string>, templateFiles: Record<string, string>): BlogEngineError[] {
   const problems: BlogEngineError[] = [];
   for (const [key, text] of Object.entries(templates)) {
+    // Jekyll's `.html` includes are read by the content engine's rules (`include.param`): their errors show when a body renders them.
+    if (!key.endsWith('.liquid')) continue;
     try {
       liquid.parse(text, key);
     } catch (error) {
