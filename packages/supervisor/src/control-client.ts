@@ -101,7 +101,16 @@ export async function connect(runFolder: string, { signal }: ConnectOptions = {}
  * A connection to a running supervisor's control socket (made by
  * {@link connect}). Each method is one command; a command the supervisor
  * refuses rejects with its error's `code` (`ERR_SUPERVISOR_UNKNOWN_CHILD`,
- * `ERR_SUPERVISOR_CHILD_RUNNING`, `ERR_SUPERVISOR_START_FAILED` …).
+ * `ERR_SUPERVISOR_CHILD_RUNNING`, `ERR_SUPERVISOR_START_FAILED` …), and every
+ * call after the supervisor stopped with `ERR_SUPERVISOR_NOT_RUNNING`.
+ *
+ * @example
+ * ```ts
+ * import { connect } from '@drove/supervisor';
+ * const client = await connect('./run');
+ * for await (const line of client.followLogs('web', { lines: 20, signal: AbortSignal.timeout(60_000) })) console.log(line);
+ * client.close();
+ * ```
  */
 export class ControlClient {
   /** The run folder, absolute. */

@@ -78,6 +78,13 @@ const KNOWN = ['dir', 'maxBytes', 'keep', 'maxBufferedBytes'];
  * Checks the `logs` option and fills in its defaults. `path` names it in messages.
  *
  * @throws InvalidSpecError (`ERR_SUPERVISOR_INVALID_SPEC`) listing every problem.
+ *
+ * @example
+ * ```ts
+ * import { resolveLogOptions } from '@drove/supervisor';
+ * resolveLogOptions({}, { runFolder: '/run/app' });
+ * // { dir: '/run/app/logs', maxBytes: 10485760, keep: 5, maxBufferedBytes: 1048576 }
+ * ```
  */
 export function resolveLogOptions(options: LogOptions, { runFolder, cwd, path = 'logs' }: { runFolder?: string | undefined; cwd?: string | undefined; path?: string } = {}): ResolvedLogOptions {
   const problems = new Problems();
@@ -109,7 +116,17 @@ export function collectLogOptions(
   return { dir: resolve(cwd ?? process.cwd(), dir as string), maxBytes: maxBytes as number, keep: keep as number, maxBufferedBytes: maxBufferedBytes as number };
 }
 
-/** A child's name as a file name: letters, digits and `._#@+=-` kept, anything else %-encoded. */
+/**
+ * A child's log file name: its name with letters, digits and `._#@+=-`
+ * kept, anything else %-encoded, and `.log`.
+ *
+ * @example
+ * ```ts
+ * import { logFileName } from '@drove/supervisor';
+ * logFileName('web#0'); // 'web#0.log'
+ * logFileName('a/b');   // 'a%2Fb.log'
+ * ```
+ */
 export function logFileName(child: string): string {
   const safe = child.replace(/[^\w.#@+=-]/gu, (char) => [...Buffer.from(char)].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
   // `.` and `..` would name folders.

@@ -142,3 +142,19 @@ describe('instances', () => {
     }
   });
 });
+
+describe('scale, aborted', () => {
+  it('ends before its next copy: the copy being started finishes, none after it starts', async () => {
+    const supervisor = supervise({ sockets: { http: { port: 0 } }, children: [web(1)] });
+    await supervisor.start();
+    const abort = new AbortController();
+    supervisor.once('ready', () => abort.abort());
+    const error = await rejection(supervisor.scale('web', 4, { signal: abort.signal }));
+    expect(error).toMatchObject({ code: 'ABORT_ERR' });
+    // web#1 was starting when the abort came: it finished; web#2 and web#3 never started.
+    expect(supervisor.whichChildren().map((child) => [child.name, child.state])).toEqual([
+      ['web#0', 'running'],
+      ['web#1', 'running'],
+    ]);
+  });
+});
