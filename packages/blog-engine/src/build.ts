@@ -17,7 +17,7 @@ import { prepareOutputFolder, recordOutputFolder } from './internal/output-folde
 import { renderPhase, startRenderPool, type ProgressEvent, type RenderPool, type SectionCounts } from './internal/render-phase.js';
 import { fileNameDate, holdOf, type Hold, type PublishingRules } from './internal/publishing.js';
 import { planRoutes } from './internal/route-planner.js';
-import { indexSite } from './internal/site-index.js';
+import { indexSite, type SiteWarning } from './internal/site-index.js';
 import { loadSite, type LoadedSite, type SkippedFile } from './internal/site-loader.js';
 import { hashOf } from './internal/hash.js';
 import { sectionNames, type SectionName } from './internal/snapshot.js';
@@ -27,6 +27,7 @@ import { checkKeys, fail } from './internal/validate.js';
 export type { ProgressEvent, SectionCounts } from './internal/render-phase.js';
 export type { SectionName } from './internal/snapshot.js';
 export type { SkippedFile } from './internal/site-loader.js';
+export type { SiteWarning } from './internal/site-index.js';
 
 /** Options of {@link build}. */
 export interface BuildOptions {
@@ -95,6 +96,8 @@ export interface BuildResult {
   draftsSkipped: number;
   /** Posts and pages left out by the publishing rules, by source, with why (`future`, `expired`, `unpublished`) and when. */
   held: HeldPost[];
+  /** What the build did differently from what a file asked (`{ file, line, reason }`: a layout it does not have), sorted by file. */
+  warnings: SiteWarning[];
   /** Files under `posts/` and `pages/` that were not built (neither Markdown nor `.html` with front matter): `skippedFiles.length`. */
   filesSkipped: number;
   /** Each file not built, with the reason (`posts/photo.jpg`: not a post …), sorted by path. */
@@ -209,7 +212,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     checkAbort();
 
     enter('load');
-    const loaded = await loadSite(resolved.site, db);
+    const loaded = await loadSite(resolved.site, db, { folders: config.folders, outDir, cacheDir: config.cacheDir });
     const problems: BlogEngineError[] = [...loaded.problems];
     // Every input of the output in one hash. When it equals the one recorded by the last
     // build that finished (and nothing has touched the outputs since), there is nothing to do.
@@ -221,7 +224,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       const last = JSON.parse(complete) as CompleteBuild;
       if (last.key === siteKey) {
         enter(current);
-        return finish(resolved, outDir, started, phasesMs, last.totals, { posts: last.posts, drafts: last.drafts, held: last.held ?? [], inputsChanged: loaded.changedInputs, macroCalls: 0, skipped: loaded.skipped });
+        return finish(resolved, outDir, started, phasesMs, last.totals, { posts: last.posts, drafts: last.drafts, held: last.held ?? [], warnings: last.warnings ?? [], inputsChanged: loaded.changedInputs, macroCalls: 0, skipped: loaded.skipped });
       }
     }
     const liquid = createLiquid(loaded.templates, config.limits);
@@ -293,11 +296,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     await db.saveMacros(expander.added, [...expander.used]);
     const totals = Object.fromEntries(sectionNames.map((s) => [s, counts[s].total])) as Record<SectionName, number>;
     const held = index.held.map(({ file, hold }) => ({ file, ...hold }));
-    const record: CompleteBuild = { key: siteKey, totals, posts: plan.snapshot.posts.length, drafts: index.drafts, held };
+    const record: CompleteBuild = { key: siteKey, totals, posts: plan.snapshot.posts.length, drafts: index.drafts, held, warnings: index.warnings };
     await db.setMeta('complete', JSON.stringify(record));
 
     enter(current);
-    return finish(resolved, outDir, started, phasesMs, counts, { posts: record.posts, drafts: index.drafts, held, inputsChanged: loaded.changedInputs, macroCalls: expander.calls, skipped: loaded.skipped });
+    return finish(resolved, outDir, started, phasesMs, counts, { posts: record.posts, drafts: index.drafts, held, warnings: index.warnings, inputsChanged: loaded.changedInputs, macroCalls: expander.calls, skipped: loaded.skipped });
   } finally {
     await pool?.destroy();
     db.close();
@@ -311,6 +314,7 @@ interface CompleteBuild {
   posts: number;
   drafts: number;
   held: HeldPost[];
+  warnings: SiteWarning[];
 }
 
 /** A post or page the publishing rules left out of a build. */
@@ -335,6 +339,7 @@ function siteFingerprint(config: ResolvedSiteConfig, loaded: LoadedSite, outDir:
     JSON.stringify(loaded.data),
     ...loaded.assets.map((a) => `${a.path}:${a.file}:${a.fingerprint}`),
     ...loaded.statics.map((a) => `static:${a.path}:${a.fingerprint}`),
+    ...loaded.resources.map((a) => `resource:${a.source}:${a.fingerprint}`),
   );
 }
 
@@ -344,7 +349,7 @@ function finish(
   started: number,
   phasesMs: Record<BuildPhase | 'total', number>,
   counts: Record<SectionName, SectionCounts> | Record<SectionName, number>,
-  facts: { posts: number; drafts: number; held: HeldPost[]; inputsChanged: number; macroCalls: number; skipped: SkippedFile[] },
+  facts: { posts: number; drafts: number; held: HeldPost[]; warnings: SiteWarning[]; inputsChanged: number; macroCalls: number; skipped: SkippedFile[] },
 ): BuildResult {
   phasesMs.total = Math.round(performance.now() - started);
   const sections = Object.fromEntries(
@@ -369,6 +374,7 @@ function finish(
     posts: facts.posts,
     draftsSkipped: facts.drafts,
     held: facts.held,
+    warnings: [...facts.warnings].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     filesSkipped: facts.skipped.length,
     skippedFiles: [...facts.skipped].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     inputsChanged: facts.inputsChanged,

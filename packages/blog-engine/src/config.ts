@@ -8,11 +8,13 @@ import { BlogEngineError, BuildError } from './errors.js';
 import { builtinStrings } from './internal/i18n-strings.js';
 import { isPlainObject } from './internal/validate.js';
 import { permalinkProblem } from './internal/permalink.js';
+import type { FolderLayout } from './internal/content-sources.js';
+import { hugoShortcodes } from './internal/hugo-shortcodes.js';
 import type { LanguageConfig, Macro, PermalinkConfig, ResolvedLanguage, ResolvedSiteConfig, SiteConfig } from './site-config.js';
 
 const knownKeys = [
   'title', 'baseUrl', 'description', 'author', 'languages', 'paginate', 'permalinks', 'feeds', 'i18n', 'dateStyle',
-  'markdown', 'limits', 'macros', 'outDir', 'cacheDir', 'database', 'redirectsFile', 'contentLiquid',
+  'markdown', 'limits', 'macros', 'outDir', 'cacheDir', 'database', 'redirectsFile', 'contentLiquid', 'folders',
 ];
 
 const defaultPermalinks: Required<PermalinkConfig> = {
@@ -24,9 +26,16 @@ const defaultPermalinks: Required<PermalinkConfig> = {
   month: '/:year/:month/',
 };
 
+/** Where each folder layout puts posts and pages by default: Jekyll's `date` style, Hugo's section and path. */
+const layoutPermalinks: Record<FolderLayout, Partial<PermalinkConfig>> = {
+  drove: {},
+  jekyll: { post: '/:categories/:year/:month/:day/:slug.html', page: '/:slug.html' },
+  hugo: { post: '/:section/:path/' },
+};
+
 const permalinkTokens: Record<keyof PermalinkConfig, readonly string[]> = {
-  post: ['year', 'month', 'day', 'slug'],
-  page: ['slug'],
+  post: ['year', 'month', 'day', 'slug', 'title', 'categories', 'section', 'path'],
+  page: ['slug', 'title', 'section'],
   tag: ['tag'],
   category: ['category'],
   year: ['year'],
@@ -143,8 +152,11 @@ export function resolveSiteConfig(input: unknown, file?: string): ResolvedSiteCo
     archive: count('paginate.archive', paginateRaw.archive, 20),
   };
 
+  const folders = raw.folders ?? 'drove';
+  if (folders !== 'drove' && folders !== 'jekyll' && folders !== 'hugo') problem(`\`folders\` must be one of drove, jekyll, hugo, got ${JSON.stringify(folders)}`);
+  const layout: FolderLayout = folders === 'jekyll' || folders === 'hugo' ? folders : 'drove';
   const permalinkRaw = section('permalinks', Object.keys(defaultPermalinks));
-  const permalinks = { ...defaultPermalinks };
+  const permalinks = { ...defaultPermalinks, ...layoutPermalinks[layout] };
   for (const key of Object.keys(defaultPermalinks) as (keyof PermalinkConfig)[]) {
     const value = permalinkRaw[key];
     if (value === undefined) continue;
@@ -208,7 +220,8 @@ export function resolveSiteConfig(input: unknown, file?: string): ResolvedSiteCo
     memoryLimit: count('limits.memoryLimit', limitsRaw.memoryLimit, 100_000_000),
   };
 
-  const macros: Record<string, Macro> = {};
+  // A Hugo site's built-in shortcodes come with it; the site's own macros replace them.
+  const macros: Record<string, Macro> = layout === 'hugo' ? { ...hugoShortcodes } : {};
   if (raw.macros !== undefined) {
     if (!isPlainObject(raw.macros)) problem('`macros` must be an object of functions');
     else
@@ -255,6 +268,7 @@ export function resolveSiteConfig(input: unknown, file?: string): ResolvedSiteCo
     database,
     redirectsFile,
     contentLiquid,
+    folders: layout,
   };
 }
 

@@ -37,9 +37,14 @@ export interface LanguageConfig {
 
 /** Permalink patterns. Tokens: `:year`, `:month`, `:day`, `:slug` (posts and pages), `:tag`, `:category`. */
 export interface PermalinkConfig {
-  /** @default '/:year/:month/:slug/' */
+  /**
+   * Tokens: `:year`, `:month`, `:day`, `:slug` (Jekyll's `:title` too), `:categories` (the post's categories as
+   * folders, none when it has none), `:section` (its folder: `posts`, Hugo's section), `:path` (its path in the
+   * section with the slug last: `2019/04/13/starry-sky`).
+   * @default '/:year/:month/:slug/' (with `folders: 'jekyll'`: '/:categories/:year/:month/:day/:slug.html'; `'hugo'`: '/:section/:path/')
+   */
   post?: string;
-  /** @default '/:slug/' */
+  /** Tokens: `:slug` (the path of the page: `docs/install`), `:title`, `:section`. @default '/:slug/' (with `folders: 'jekyll'`: '/:slug.html') */
   page?: string;
   /** @default '/tags/:tag/' */
   tag?: string;
@@ -131,6 +136,13 @@ export interface SiteConfig {
    * Markdown, as Jekyll and Eleventy do; a post opts out with `render_with_liquid: false`. @default true
    */
   contentLiquid?: boolean;
+  /**
+   * Where posts, pages, data, includes and files to copy are: `drove` (`posts/`, `pages/`, `data/`, `includes/`,
+   * `static/`), `jekyll` (`_posts/`, `_drafts/`, pages anywhere else, `_data/`, `_includes/`, other files copied as
+   * they are) or `hugo` (`content/`, with `posts`/`post`/`blog` sections and page bundles, `data/`, `static/`).
+   * @default 'drove'
+   */
+  folders?: 'drove' | 'jekyll' | 'hugo';
 }
 
 /** A language, resolved. */
@@ -167,4 +179,5 @@ export interface ResolvedSiteConfig {
   database: string | undefined;
   redirectsFile: boolean;
   contentLiquid: boolean;
+  folders: 'drove' | 'jekyll' | 'hugo';
 }

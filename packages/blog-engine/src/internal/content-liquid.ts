@@ -19,6 +19,30 @@ export function liquidReadsSite(text: string): boolean {
   return /\{%-?\s*(?:post_url|link)\s|site\.(?:posts|pages|tags|categories)\b/.test(text);
 }
 
+/** The tags a body's Liquid may use: liquidjs's and Jekyll's that the engine adds. */
+const knownTags = new Set([...Object.keys(new Liquid().tags), 'else', 'elsif', 'when', 'highlight', 'link', 'post_url', 'include_cached']);
+
+/**
+ * The tags a body uses that the engine does not have (a Jekyll plugin's, such
+ * as `github_edit_link`), each with the line (1-based, in the body) of its
+ * first use; tags inside `{% raw %}` are not counted. They render as nothing.
+ */
+export function unknownLiquidTags(body: string): { name: string; line: number }[] {
+  const outsideRaw = body.replace(/\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\}/g, (raw) => raw.replace(/[^\n]/g, ' '));
+  const found = new Map<string, number>();
+  for (const match of outsideRaw.matchAll(/\{%-?\s*([A-Za-z_][\w-]*)/g)) {
+    const name = match[1]!;
+    if (knownTags.has(name) || (name.startsWith('end') && knownTags.has(name.slice(3))) || found.has(name)) continue;
+    found.set(name, outsideRaw.slice(0, match.index).split('\n').length);
+  }
+  return [...found].map(([name, line]) => ({ name, line }));
+}
+
+/** A tag the engine does not have: it renders as nothing (the build warns about it). */
+class MissingTag extends Tag {
+  *render(): Generator<unknown, void, unknown> {}
+}
+
 /** Hugo-style calls left in a body (inside code, or with no macro of that name) are shown as written, never read as Liquid. */
 function protectShortcodes(text: string): string {
   return text.replace(/\{\{<[\s\S]*?>\}\}|\{\{%[\s\S]*?%\}\}/g, (call) => `{% raw %}${call}{% endraw %}`);
@@ -173,6 +197,7 @@ export class ContentLiquid {
     try {
       let templates = part === 'body' ? this.#parsed.get(post.id) : undefined;
       if (!templates) {
+        for (const { name } of unknownLiquidTags(text)) if (!Object.hasOwn(this.#liquid.tags, name)) this.#liquid.registerTag(name, MissingTag);
         templates = this.#liquid.parse(protectShortcodes(text));
         if (part === 'body') this.#parsed.set(post.id, templates);
       }

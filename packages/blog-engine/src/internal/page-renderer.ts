@@ -109,6 +109,8 @@ export class PageRenderer {
       case 'post': {
         const post = posts[route.post]!;
         if (post.redirectTo !== null) return redirectPage(this.#absolute(post.redirectTo), post.lang);
+        // A Jekyll text file with front matter (`robots.txt`) is its body, Liquid rendered, with no layout.
+        if (post.format === 'text' || post.layout === '') return this.#content(post, false);
         // A post's page is rendered once: its HTML is kept only when a feed asks for it.
         const content = this.#content(post, false);
         // Assigned onto a new card, not spread from one: spreading would render its lazy excerpt.
@@ -210,7 +212,7 @@ export class PageRenderer {
     if (html === undefined) {
       if (post.body === null) throw new Error(`internal: the body of ${post.source} was not shipped to the worker`);
       const body = post.liquid ? this.#bodyLiquid().render(post, post.body) : post.body;
-      html = post.format === 'html' ? body : this.#md().render(body);
+      html = post.format === 'markdown' ? this.#md().render(body) : body;
       if (keep) this.#html.set(post.id, html);
     }
     return html;
@@ -232,7 +234,7 @@ export class PageRenderer {
     const renderExcerpt = () => {
       if (post.summary !== null) return this.#md().render(post.summary);
       const source = post.liquid ? this.#bodyLiquid().excerpt(post, post.excerptSource) : post.excerptSource;
-      return post.format === 'html' ? source : this.#md().render(source);
+      return post.format === 'markdown' ? this.#md().render(source) : source;
     };
     return new PostCard(post, this.#href(post.url), renderExcerpt);
   }

@@ -42,8 +42,11 @@ export function heldSummary(held: BuildResult['held']): string | undefined {
 }
 
 /** One warning a line for each content file the build skipped (`drove-blog: warning: posts/a.jpg skipped: not a post …`); empty when none was. */
-export function formatSkipped(result: Pick<BuildResult, 'skippedFiles'>): string {
-  return result.skippedFiles.map(({ file, reason }) => `drove-blog: warning: ${file} skipped: ${reason}\n`).join('');
+export function formatSkipped(result: Pick<BuildResult, 'skippedFiles' | 'warnings'>): string {
+  return (
+    result.skippedFiles.map(({ file, reason }) => `drove-blog: warning: ${file} skipped: ${reason}\n`).join('') +
+    result.warnings.map(({ file, line, reason }) => `drove-blog: warning: ${file}${line === undefined ? '' : `:${line}`}: ${reason}\n`).join('')
+  );
 }
 
 /** Every problem, one per line: `posts/a.md:3: ERR_BLOG_FRONT_MATTER invalid YAML: …`, then `build failed: 2 problems`. */

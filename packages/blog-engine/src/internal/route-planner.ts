@@ -69,7 +69,7 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
     const translations = post.translations.map((id) => `${posts[id]!.lang}|${posts[id]!.url}|${posts[id]!.title}`);
     const key = hashOf(globalHash, 'post', pageHashes[post.id]!, ...neighbours, ...translations);
     const where = { file: origin.source, ...(origin.line === undefined ? {} : { line: origin.line }) };
-    if (add(post.url, 'single', { type: 'post', post: post.id }, key, post.source, where)) {
+    if (add(post.url, 'single', { type: 'post', post: post.id }, key, post.source, where, post.format === 'text') && post.format !== 'text') {
       sitemap.push({ url: post.url, lastmod: post.updated ?? (post.date || null) });
     }
   }
@@ -102,7 +102,10 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
         sitemap.push({ url, lastmod: null });
       }
     }
-    add(`${language.prefix}/404.html`, 'core', { type: 'notFound', lang: language.code }, hashOf(globalHash, '404', language.code), `the ${language.code} 404 page`);
+    // A site's own 404 page (Jekyll's `404.md`) is the one served.
+    if (!owners.has(`${language.prefix.slice(1)}${language.prefix ? '/' : ''}404.html`)) {
+      add(`${language.prefix}/404.html`, 'core', { type: 'notFound', lang: language.code }, hashOf(globalHash, '404', language.code), `the ${language.code} 404 page`);
+    }
   }
 
   // Old URLs of moved posts: a redirect page at each, and optionally a `_redirects` file for hosts that read one.
@@ -123,10 +126,22 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
     add(`/${asset.path}`, 'core', { type: 'asset', file: asset.file }, hashOf('asset', asset.file, asset.fingerprint), asset.path, { file: asset.path }, true);
   }
   add('/sitemap.xml', 'core', { type: 'sitemap' }, hashOf(globalHash, 'sitemap', JSON.stringify(sitemap)), 'the sitemap');
+  // A page bundle's files go next to its page (`content/posts/trip/photo.jpg` → `/posts/trip/photo.jpg`).
+  const bundlePages = new Map<string, string>();
+  const urlOf = new Map(posts.map((post) => [post.source, post.url]));
+  for (const doc of loaded.docs) {
+    const url = doc.bundle === undefined ? undefined : urlOf.get(doc.source);
+    if (url !== undefined) bundlePages.set(doc.bundle!, url.endsWith('/') ? url : url.slice(0, url.lastIndexOf('/') + 1));
+  }
+  for (const resource of loaded.resources) {
+    const base = bundlePages.get(resource.bundle);
+    // A bundle whose page is not published (a draft, a future post) publishes none of its files either.
+    if (base === undefined) continue;
+    add(base + resource.path, 'core', { type: 'asset', file: resource.file }, hashOf('asset', resource.file, resource.fingerprint), resource.source, { file: resource.source }, true);
+  }
   // Last, so that a static file in the way of anything the build makes is the one reported.
   for (const file of loaded.statics) {
-    const source = `static/${file.path}`;
-    add(`/${file.path}`, 'core', { type: 'asset', file: file.file }, hashOf('asset', file.file, file.fingerprint), source, { file: source }, true);
+    add(`/${file.path}`, 'core', { type: 'asset', file: file.file }, hashOf('asset', file.file, file.fingerprint), file.source, { file: file.source }, true);
   }
 
   const snapshot: Snapshot = {

@@ -9,10 +9,20 @@ import { slugify } from './slugify.js';
 import { excerptSource } from './excerpt-source.js';
 import { aliasesOf, aliasKeys, type Alias } from './redirects.js';
 import { expiryDateKeys, fileNameDate, firstKey, holdOf, publishDateKeys, type Hold, type PublishingRules } from './publishing.js';
-import { htmlExcerpt, withoutContentExtension, type LoadedSite, type SourceDoc } from './site-loader.js';
+import { htmlExcerpt, type LoadedSite, type SourceDoc } from './site-loader.js';
 
 /** The engine's own front-matter keys; the others reach templates as `page.data`. */
+/** The default theme's layouts of lists and site pages: a Jekyll or Hugo post naming one (`layout: home`) gets its own kind's. */
+const listLayouts = new Set(['home', 'tag', 'category', 'archive', 'tags', '404', 'base']);
+
 const reservedKeys = new Set(['title', 'date', 'updated', 'tags', 'categories', 'category', 'lang', 'slug', 'draft', 'summary', 'permalink', 'layout', 'translationKey', ...aliasKeys, 'redirect_to', 'render_with_liquid']);
+
+/** Something a build did differently from what a file asked. */
+export interface SiteWarning {
+  file: string;
+  line?: number;
+  reason: string;
+}
 
 /** The site's content, indexed once on the main thread. */
 export interface SiteIndex {
@@ -30,6 +40,8 @@ export interface SiteIndex {
   drafts: number;
   /** Old URLs of posts (`aliases`, `redirect_from`) to redirect to them, with where each was written. */
   redirects: { from: string; to: number; source: string; line: number | undefined }[];
+  /** What the build did differently from what a post asked, and why (a layout it does not have). */
+  warnings: SiteWarning[];
   /** Posts and pages left out by the publishing rules (future, expired, `published: false`), by source. */
   held: { file: string; hold: Hold }[];
   problems: BlogEngineError[];
@@ -65,7 +77,14 @@ function titleOf(name: string): string {
     .join(' ');
 }
 
-function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedSiteConfig, templates: Record<string, string>, problems: BlogEngineError[]): Draft | undefined {
+function readDoc(
+  doc: SourceDoc,
+  expanded: string | undefined,
+  config: ResolvedSiteConfig,
+  templates: Record<string, string>,
+  problems: BlogEngineError[],
+  warnings: SiteWarning[],
+): Draft | undefined {
   const frontMatter = doc.frontMatter!;
   const { data, keyLines } = frontMatter;
   const file = doc.source;
@@ -74,7 +93,7 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
     problems.push(new BlogEngineError(code, reason, { file, line: keyLines[key] ?? 1 }));
 
   const languages = config.languages.map((l) => l.code);
-  let name = withoutContentExtension(file.slice(file.indexOf('/') + 1));
+  let name = doc.name;
   let lang: string = config.defaultLanguage;
   const suffix = langSuffix.exec(name);
   if (suffix && languages.includes(suffix[1]!)) {
@@ -100,6 +119,8 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
     date = parseDate(data.date);
     if (!date) fail('date', `\`date\` is not a valid date: ${JSON.stringify(data.date)} (expected YYYY-MM-DD, optionally with a time)`);
   } else if (datePrefix) date = parseDate(datePrefix[1]);
+  // As Jekyll dates a draft in `_drafts/`: by when its file was last changed.
+  else if (doc.draftFolder) date = parseDate(doc.modified);
   else if (doc.kind === 'post') fail('date', 'missing `date` (or a YYYY-MM-DD- prefix in the file name)');
   let updated: Date | undefined;
   // Hugo names it `lastmod`, jekyll-last-modified-at `last_modified_at`.
@@ -144,11 +165,28 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
   }
   if (data.summary !== undefined && typeof data.summary !== 'string') fail('summary', `\`summary\` must be a string, got ${JSON.stringify(data.summary)}`);
 
-  const layout = data.layout === undefined ? (doc.kind === 'post' ? 'post' : 'page') : data.layout;
-  if (typeof layout !== 'string' || layout === '') fail('layout', `\`layout\` must be a string, got ${JSON.stringify(layout)}`);
+  const standard = doc.kind === 'post' ? 'post' : 'page';
+  // `layout: null` (or `none`), as in Jekyll, and a text file by default: the body alone, with no layout around it.
+  const bare = data.layout === null || data.layout === 'none' || (doc.format === 'text' && data.layout === undefined);
+  let layout = bare ? '' : data.layout === undefined ? standard : data.layout;
+  // A Jekyll or Hugo site names its theme's layouts (`default`, `single`, `home`…): without one of that name here, the
+  // post or page is rendered with the default theme's, and the build says so.
+  if (!bare && config.folders !== 'drove' && typeof layout === 'string' && layout !== standard && (listLayouts.has(layout) || !Object.hasOwn(templates, `layouts/${layout}.liquid`))) {
+    warnings.push({ file, line: keyLines.layout ?? 1, reason: `layout \`${layout}\` is ${listLayouts.has(layout) ? "one of the engine's list layouts" : 'not in layouts/'}: rendered with \`${standard}\`` });
+    layout = standard;
+  }
+  if (bare) layout = '';
+  else if (typeof layout !== 'string' || layout === '') fail('layout', `\`layout\` must be a string, got ${JSON.stringify(layout)}`);
   else if (!Object.hasOwn(templates, `layouts/${layout}.liquid`)) {
     const known = Object.keys(templates).filter((k) => k.startsWith('layouts/')).map((k) => k.slice('layouts/'.length, -'.liquid'.length));
     fail('layout', `unknown layout \`${layout}\` (no layouts/${layout}.liquid; known: ${known.join(', ')})`, 'ERR_BLOG_UNKNOWN_LAYOUT');
+  }
+
+  const liquid = config.contentLiquid && data.render_with_liquid !== false && doc.body!.liquid !== 'none';
+  if (liquid) {
+    for (const { name: tag, line } of doc.body!.unknownTags) {
+      warnings.push({ file, line: frontMatter.bodyLine + line - 1, reason: `Liquid tag \`${tag}\` is not one this engine has (a Jekyll plugin's?): it renders as nothing` });
+    }
   }
 
   // A broken date or slug would only make a second, confusing permalink problem.
@@ -156,13 +194,31 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
   const prefix = config.languages.find((l) => l.code === lang)?.prefix ?? '';
   const iso = date?.toISOString() ?? '';
   const [year = '', month = '', day = ''] = iso.slice(0, 10).split('-');
+  const tokens = () => {
+    const folder = doc.kind === 'post' && name.includes('/') ? name.slice(0, name.lastIndexOf('/')).split('/').map(slugify).filter(Boolean).join('/') : '';
+    return {
+      year,
+      month,
+      day,
+      slug,
+      title: slug,
+      section: doc.section,
+      categories: categories.map(slugify).join('/'),
+      path: folder ? `${folder}/${slug}` : slug,
+    };
+  };
   let url: string;
-  if (data.permalink !== undefined) {
-    url = typeof data.permalink === 'string' ? data.permalink : '';
+  // Hugo's `url:` sets the whole URL, as `permalink:` does; Jekyll and Hugo take one without a leading `/` from the root.
+  const permalinkKey = data.permalink === undefined && config.folders === 'hugo' && data.url !== undefined ? 'url' : 'permalink';
+  const permalink = data[permalinkKey];
+  if (permalink !== undefined) {
+    url = typeof permalink === 'string' ? (config.folders !== 'drove' && !permalink.startsWith('/') ? `/${permalink}` : permalink) : '';
+    if (/:[a-z]+/.test(url) && config.folders === 'jekyll') url = expandPermalink(url, tokens());
     const why = unsafeUrlReason(url);
-    if (why) fail('permalink', `\`permalink\` ${JSON.stringify(data.permalink)} is refused: ${why}`, 'ERR_BLOG_PATH_ESCAPES');
+    if (why) fail(permalinkKey, `\`${permalinkKey}\` ${JSON.stringify(permalink)} is refused: ${why}`, 'ERR_BLOG_PATH_ESCAPES');
   } else {
-    url = prefix + expandPermalink(doc.kind === 'post' ? config.permalinks.post : config.permalinks.page, { year, month, day, slug });
+    // A text file (`robots.txt`) is written at its own path, as Jekyll writes it.
+    url = doc.format === 'text' ? `/${doc.source}` : prefix + expandPermalink(doc.kind === 'post' ? config.permalinks.post : config.permalinks.page, tokens()).replace(/\/{2,}/g, '/');
     const why = unsafeUrlReason(url);
     if (why) fail('slug', `the permalink ${JSON.stringify(url)} is refused: ${why}`, 'ERR_BLOG_PATH_ESCAPES');
   }
@@ -218,10 +274,10 @@ function readDoc(doc: SourceDoc, expanded: string | undefined, config: ResolvedS
       summary: typeof data.summary === 'string' ? data.summary : null,
       layout: layout as string,
       redirectTo,
-      liquid: config.contentLiquid && data.render_with_liquid !== false && doc.body!.liquid !== 'none',
+      liquid,
       bodyLine: frontMatter.bodyLine,
       data: custom,
-      excerptSource: expanded === undefined ? doc.body!.excerptSource : doc.format === 'html' ? htmlExcerpt(expanded) : excerptSource(expanded),
+      excerptSource: expanded === undefined ? doc.body!.excerptSource : doc.format === 'html' ? htmlExcerpt(expanded) : doc.format === 'text' ? '' : excerptSource(expanded),
       body: null,
     },
   };
@@ -246,12 +302,13 @@ export function indexSite(
   const problems: BlogEngineError[] = [];
   const drafts: Draft[] = [];
   const held: SiteIndex['held'] = [];
+  const warnings: SiteWarning[] = [];
   let draftCount = 0;
   for (const doc of loaded.docs) {
     if (!doc.frontMatter) continue;
-    const draft = readDoc(doc, bodies.get(doc.source), config, loaded.templates, problems);
+    const draft = readDoc(doc, bodies.get(doc.source), config, loaded.templates, problems, warnings);
     if (!draft) continue;
-    if (doc.frontMatter.data.draft === true && !includeDrafts) {
+    if ((doc.frontMatter.data.draft === true || doc.draftFolder) && !includeDrafts) {
       draftCount++;
       continue;
     }
@@ -380,6 +437,7 @@ export function indexSite(
     bodyOf,
     drafts: draftCount,
     held,
+    warnings,
     problems,
   };
 }

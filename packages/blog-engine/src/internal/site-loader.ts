@@ -1,11 +1,12 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BlogEngineError } from '../errors.js';
 import type { BuildDatabase } from './build-db.js';
 import { parseFrontMatter, type FrontMatter } from './front-matter.js';
-import { liquidReadsSite, mentionsLiquid } from './content-liquid.js';
+import { liquidReadsSite, mentionsLiquid, unknownLiquidTags } from './content-liquid.js';
+import { contentFormatOf, sortSiteFiles, type ContentFile, type ContentFormat, type FolderLayout } from './content-sources.js';
 import { loadDataFiles } from './data-files.js';
 import { excerptSource } from './excerpt-source.js';
 import { hashOf } from './hash.js';
@@ -19,6 +20,13 @@ export interface SourceDoc {
   /** Relative to the site folder, with `/`. */
   source: string;
   kind: 'post' | 'page';
+  /** The path its slug and language suffix come from, the section it is in, whether it is a Jekyll draft, and its bundle's folder (see {@link ContentFile}). */
+  name: string;
+  section: string;
+  draftFolder: boolean;
+  bundle: string | undefined;
+  /** When the file was last modified (ISO): the date of a Jekyll draft that has none. */
+  modified: string;
   /** How the body is written: Markdown (`.md`, `.markdown`, `.mdown`, `.mkd`) or HTML (`.html` with front matter). */
   format: ContentFormat;
   /** The file's text. A file unchanged since the last build is read only when this is first called. @throws {BlogEngineError} `ERR_BLOG_IO` */
@@ -37,6 +45,8 @@ export interface BodyFacts {
   mentionsMacros: boolean;
   /** `none`: no Liquid; `local`: Liquid that reads the post and the site's settings; `site`: Liquid that reads other posts (`post_url`, `link`, `site.posts`). */
   liquid: 'none' | 'local' | 'site';
+  /** Liquid tags the engine does not have (a Jekyll plugin's), with the line in the body of their first use. */
+  unknownTags: { name: string; line: number }[];
 }
 
 /**
@@ -53,6 +63,7 @@ interface InputFacts {
   mentionsMacros: boolean;
   /** Absent in the facts of an engine before Liquid in content: such a file is read again. */
   liquid?: BodyFacts['liquid'];
+  unknownTags?: BodyFacts['unknownTags'];
 }
 
 /**
@@ -67,24 +78,7 @@ function racy(ctimeNs: bigint, readAtMs: number): boolean {
   return Number(ctimeNs / 1_000_000n) >= readAtMs - windowMs;
 }
 
-/** How a post's or page's body is written. */
-export type ContentFormat = 'markdown' | 'html';
-
-/** The extensions read as Markdown, as Jekyll reads them. */
-export const markdownExtensions = ['.md', '.markdown', '.mdown', '.mkd'] as const;
-
-/** The format a content file's name gives it, or undefined when it is not a post or page. */
-export function contentFormatOf(file: string): ContentFormat | undefined {
-  const dot = file.lastIndexOf('.');
-  const extension = dot === -1 ? '' : file.slice(dot).toLowerCase();
-  if ((markdownExtensions as readonly string[]).includes(extension)) return 'markdown';
-  return extension === '.html' ? 'html' : undefined;
-}
-
-/** The file's name without its content extension (`posts/2020/a.de.markdown` → `posts/2020/a.de`). */
-export function withoutContentExtension(file: string): string {
-  return contentFormatOf(file) === undefined ? file : file.slice(0, file.lastIndexOf('.'));
-}
+export { contentFormatOf, markdownExtensions, withoutContentExtension, type ContentFormat } from './content-sources.js';
 
 /** Files operating systems leave in folders: never content, never worth a warning. */
 const systemFiles = new Set(['Thumbs.db', 'desktop.ini', '.DS_Store']);
@@ -118,8 +112,10 @@ export interface LoadedSite {
   templateFiles: Record<string, string>;
   data: Record<string, unknown>;
   assets: AssetFile[];
-  /** Files of `static/`, copied to the output root as they are (`path` is `CNAME`, `.well-known/security.txt`). */
-  statics: AssetFile[];
+  /** Files copied to the output root as they are (`path` is `CNAME`, `.well-known/security.txt`): `static/`, or a Jekyll site's plain files. */
+  statics: (AssetFile & { source: string })[];
+  /** Files of page bundles (Hugo's `content/posts/my-post/photo.jpg`), copied next to their post's page. */
+  resources: (AssetFile & { bundle: string; source: string })[];
   /** Files under `posts/`, `pages/` and `data/` that are neither built nor ignored, with the reason. */
   skipped: SkippedFile[];
   problems: BlogEngineError[];
@@ -135,6 +131,55 @@ async function listFiles(dir: string, hidden = false): Promise<string[]> {
     .filter((entry) => entry.isFile() && (hidden || !entry.name.startsWith('.')) && !systemFiles.has(entry.name))
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
     .sort();
+}
+
+/** Folders never read as a site's content, wherever they are: tooling, caches and version control. */
+const toolFolders = new Set(['node_modules', '.git', '.hg', '.svn', '.jekyll-cache', '.sass-cache', '.bundle', 'vendor']);
+
+/**
+ * The site's files a layout reads, relative with `/`: the drove layout's
+ * folders, Hugo's `content/`, `static/` and `data/`, or a Jekyll site's whole
+ * tree (hidden files and tool folders left out, and `skip`: the output and cache
+ * folders). Hidden files are kept under `static/`, where `.well-known/` lives.
+ */
+async function siteFiles(siteDir: string, layout: FolderLayout, skip: (string | undefined)[]): Promise<string[]> {
+  const roots = layout === 'drove' ? ['posts', 'pages', 'static'] : layout === 'hugo' ? ['content', 'static'] : [''];
+  const skipped = new Set(skip.filter((dir): dir is string => dir !== undefined));
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(join(siteDir, dir), { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
+      const hidden = entry.name.startsWith('.') && !path.startsWith('static/');
+      if (hidden || systemFiles.has(entry.name) || skipped.has(path)) continue;
+      if (entry.isDirectory()) {
+        if (!toolFolders.has(entry.name)) await walk(path);
+      } else if (entry.isFile()) files.push(path);
+    }
+  };
+  for (const root of roots) await walk(root);
+  return files.sort();
+}
+
+/** Whether a file opens with front matter (`---`, or Hugo's `+++`). */
+function hasFrontMatter(file: string): boolean {
+  const head = Buffer.alloc(4);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const read = readSync(fd, head, 0, 4, 0);
+    return /^(?:---|\+\+\+)\s/.test(head.subarray(0, read).toString('latin1'));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Reads a file the database vouches for; a hash that no longer matches means it changed during the build. */
@@ -155,23 +200,20 @@ function readUnchanged(file: string, source: string, fingerprint: string): strin
  * data is unchanged is not even read), layouts and includes over the default
  * theme's, data files, and the assets to copy.
  */
-export async function loadSite(siteDir: string, db: BuildDatabase): Promise<LoadedSite> {
+export async function loadSite(siteDir: string, db: BuildDatabase, options: { folders: FolderLayout; outDir: string; cacheDir: string } = { folders: 'drove', outDir: '_site', cacheDir: '.drove-cache' }): Promise<LoadedSite> {
   const problems: BlogEngineError[] = [];
   const cached = await db.inputs();
   const saved: { path: string; fingerprint: string; parsed: string; facts: string }[] = [];
   let changed = 0;
   const seen = new Set<string>();
 
-  const skipped: SkippedFile[] = [];
-  const docFiles: { source: string; kind: 'post' | 'page'; format: ContentFormat }[] = [];
-  for (const [folder, kind] of [['posts', 'post'], ['pages', 'page']] as const) {
-    for (const file of await listFiles(join(siteDir, folder))) {
-      const source = `${folder}/${file}`;
-      const format = contentFormatOf(file);
-      if (format) docFiles.push({ source, kind, format });
-      else skipped.push({ file: source, reason: `not a ${kind}: only ${markdownExtensions.join(', ')} and .html files with front matter are built (files to copy as they are go in static/ or assets/)` });
-    }
-  }
+  const inside = (dir: string) => {
+    const path = relative(siteDir, resolve(siteDir, dir)).split(sep).join('/');
+    return path === '' || path.startsWith('..') ? undefined : path;
+  };
+  const folders = sortSiteFiles(options.folders, await siteFiles(siteDir, options.folders, [inside(options.outDir), inside(options.cacheDir)]), (file) => hasFrontMatter(join(siteDir, file)), inside(options.outDir));
+  const skipped: SkippedFile[] = [...folders.skipped];
+  const docFiles = folders.posts;
   // Synchronous reads: for ten thousand small files one sync call each beats four
   // thread-pool round trips each (open, stat, read, close) by a wide margin.
   // A file whose stat data is what it was when an earlier build read it (and
@@ -180,14 +222,17 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
   const withoutFrontMatter = (source: string) =>
     skipped.push({ file: source, reason: 'an .html file without front matter: add front matter (---) to build it as a page, or put it in static/ to copy it as it is' });
   const docs: SourceDoc[] = [];
-  for (const { source, kind, format } of docFiles) {
-    const doc = readDoc(source, kind, format);
+  for (const content of docFiles) {
+    const format = content.format ?? contentFormatOf(content.source)!;
+    const doc = readDoc(content, format);
     // An HTML file is a page only when it has front matter (as in Jekyll); the front matter tells where the body starts.
-    if (format === 'html' && doc.frontMatter?.bodyOffset === 0) withoutFrontMatter(source);
+    if (format === 'html' && doc.frontMatter?.bodyOffset === 0) withoutFrontMatter(content.source);
     else docs.push(doc);
   }
 
-  function readDoc(source: string, kind: 'post' | 'page', format: ContentFormat): SourceDoc {
+  function readDoc(content: ContentFile, format: ContentFormat): SourceDoc {
+    const { source, kind } = content;
+    const where = { name: content.name, section: content.section, draftFolder: content.draft, bundle: content.bundle, modified: '' };
     const file = join(siteDir, source);
     seen.add(source);
     const hit = cached.get(source);
@@ -198,20 +243,22 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
       const st = statSync(file, { bigint: true });
       stat = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
       ctimeNs = st.ctimeNs;
+      where.modified = new Date(Number(st.mtimeNs / 1_000_000n)).toISOString();
     } catch (error) {
       throw new BlogEngineError('ERR_BLOG_IO', `could not read ${source}: ${(error as Error).message}`, { file: source, cause: error });
     }
     const known = hit?.facts ? (JSON.parse(hit.facts) as InputFacts) : undefined;
-    if (hit && known && known.liquid !== undefined && known.stat === stat && !racy(ctimeNs, known.readAtMs)) {
+    if (hit && known && known.liquid !== undefined && known.unknownTags !== undefined && known.stat === stat && !racy(ctimeNs, known.readAtMs)) {
       const fingerprint = hit.fingerprint;
       let text: string | undefined;
       return {
         source,
         kind,
+        ...where,
         format,
         fingerprint,
         frontMatter: JSON.parse(hit.parsed) as FrontMatter,
-        body: { excerptSource: known.excerptSource, mentionsMacros: known.mentionsMacros, liquid: known.liquid },
+        body: { excerptSource: known.excerptSource, mentionsMacros: known.mentionsMacros, liquid: known.liquid, unknownTags: known.unknownTags },
         text: () => (text ??= readUnchanged(file, source, fingerprint)),
       };
     }
@@ -226,44 +273,47 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
         problems.push(error as BlogEngineError);
       }
     }
-    if (format === 'html' && frontMatter?.bodyOffset === 0) return { source, kind, format, text: () => text, fingerprint, frontMatter, body: undefined };
+    if (format === 'html' && frontMatter?.bodyOffset === 0) return { source, kind, ...where, format, text: () => text, fingerprint, frontMatter, body: undefined };
     if (!hit || hit.fingerprint !== fingerprint) changed++;
     const bodyText = frontMatter && text.slice(frontMatter.bodyOffset);
     const body: BodyFacts | undefined =
       bodyText !== undefined
         ? {
-            excerptSource: format === 'html' ? htmlExcerpt(bodyText) : excerptSource(bodyText),
+            excerptSource: format === 'html' ? htmlExcerpt(bodyText) : format === 'text' ? '' : excerptSource(bodyText),
             mentionsMacros: MacroExpander.mentions(text),
             liquid: !mentionsLiquid(bodyText) ? 'none' : liquidReadsSite(bodyText) ? 'site' : 'local',
+            unknownTags: mentionsLiquid(bodyText) ? unknownLiquidTags(bodyText) : [],
           }
         : undefined;
     if (frontMatter && body) {
       const facts: InputFacts = { stat, readAtMs, ...body };
       saved.push({ path: source, fingerprint, parsed: JSON.stringify(frontMatter), facts: JSON.stringify(facts) });
     }
-    return { source, kind, format, text: () => text, fingerprint, frontMatter, body };
+    return { source, kind, ...where, format, text: () => text, fingerprint, frontMatter, body };
   }
 
   const templates: Record<string, string> = {};
   const templateFiles: Record<string, string> = {};
   for (const [root, label] of [[themeDir, '@drove/blog-engine/theme/'], [siteDir, '']] as const) {
     for (const folder of ['layouts', 'includes']) {
-      for (const file of await listFiles(join(root, folder))) {
+      // A Jekyll site's includes are in `_includes/`; they are read under `includes/` all the same.
+      const onDisk = folder === 'includes' && root === siteDir ? folders.includes : folder;
+      for (const file of await listFiles(join(root, onDisk))) {
         // `.html` includes are Jekyll's (`{% include note.html %}` in a post's body).
         if (!file.endsWith('.liquid') && !(folder === 'includes' && file.endsWith('.html'))) continue;
         const key = `${folder}/${file}`;
-        templates[key] = await readFile(join(root, key), 'utf8');
-        templateFiles[key] = `${label}${key}`;
+        templates[key] = await readFile(join(root, onDisk, file), 'utf8');
+        templateFiles[key] = `${label}${onDisk}/${file}`;
       }
     }
   }
 
-  const dataFiles = await loadDataFiles(join(siteDir, 'data'), await listFiles(join(siteDir, 'data')), 'data', problems);
+  const dataFiles = await loadDataFiles(join(siteDir, folders.data), await listFiles(join(siteDir, folders.data)), folders.data, problems);
   const { data } = dataFiles;
   skipped.push(...dataFiles.skipped);
 
   const assetsByPath = new Map<string, AssetFile>();
-  for (const root of [themeDir, siteDir]) {
+  for (const root of options.folders === 'jekyll' ? [themeDir] : [themeDir, siteDir]) {
     for (const file of await listFiles(join(root, 'assets'))) {
       const absolute = join(root, 'assets', file);
       const { size, mtimeMs } = await stat(absolute);
@@ -271,11 +321,19 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
     }
   }
 
-  const statics: AssetFile[] = [];
-  for (const file of await listFiles(join(siteDir, 'static'), true)) {
-    const absolute = join(siteDir, 'static', file);
+  const statics: LoadedSite['statics'] = [];
+  for (const { file, path } of folders.statics) {
+    const absolute = join(siteDir, file);
     const { size, mtimeMs } = await stat(absolute);
-    statics.push({ path: file, file: absolute, fingerprint: `${size}:${mtimeMs}` });
+    // A Jekyll site's `assets/` are its own over the default theme's, as `assets/` are in this engine's layout.
+    if (options.folders === 'jekyll' && path.startsWith('assets/')) assetsByPath.set(path, { path, file: absolute, fingerprint: `${size}:${mtimeMs}` });
+    else statics.push({ path, file: absolute, source: file, fingerprint: `${size}:${mtimeMs}` });
+  }
+  const resources: LoadedSite['resources'] = [];
+  for (const { file, bundle, path } of folders.resources) {
+    const absolute = join(siteDir, file);
+    const { size, mtimeMs } = await stat(absolute);
+    resources.push({ path, bundle, file: absolute, source: file, fingerprint: `${size}:${mtimeMs}` });
   }
 
   const removed = [...cached.keys()].filter((path) => !seen.has(path));
@@ -287,6 +345,7 @@ export async function loadSite(siteDir: string, db: BuildDatabase): Promise<Load
     data,
     assets: [...assetsByPath.values()],
     statics,
+    resources,
     skipped,
     problems,
     changedInputs: changed + removed.length,

@@ -29,7 +29,7 @@ export interface PostEntry {
   /** The source file relative to the site folder. */
   source: string;
   /** `html`: the body (and excerpt) is HTML, written out as it is; `markdown`: it is rendered. */
-  format: 'markdown' | 'html';
+  format: 'markdown' | 'html' | 'text';
   lang: string;
   title: string;
   slug: string;
@@ -45,6 +45,7 @@ export interface PostEntry {
   tags: TermRef[];
   categories: TermRef[];
   summary: string | null;
+  /** The layout's name; empty for none (`layout: null`). */
   layout: string;
   /** `redirect_to`: the page is a redirect to this URL (absolute, or a path of the site) instead of its layout. */
   redirectTo: string | null;
