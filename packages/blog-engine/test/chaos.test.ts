@@ -40,7 +40,7 @@ class Dice {
   }
 }
 
-/** A site the schedule edits: posts in English and German, later French too. */
+/** A site the schedule edits: posts in English and German, later French too; Liquid in bodies, old URLs, a nested data file, a page bundle. */
 class ChaosSite {
   readonly dir = tempDir('drove-blog-chaos-');
   readonly #posts = new Map<number, { title: string; tags: string[]; body: string; translated: boolean }>();
@@ -49,6 +49,11 @@ class ChaosSite {
 
   constructor(dice: Dice) {
     for (let i = 0; i < 36; i++) this.#add(dice);
+    mkdirSync(join(this.dir, 'data/people'), { recursive: true });
+    writeFileSync(join(this.dir, 'data/people/jane.yml'), 'name: Jane\n');
+    mkdirSync(join(this.dir, 'pages/about'), { recursive: true });
+    writeFileSync(join(this.dir, 'pages/about/index.md'), post({ title: 'About', aliases: '[/old-about/]' }, 'By {{ site.data.people.jane.name }}. ![Me](me.png)\n'));
+    writeFileSync(join(this.dir, 'pages/about/me.png'), 'png');
     this.#writeConfig();
   }
 
@@ -57,7 +62,7 @@ class ChaosSite {
     this.#posts.set(id, {
       title: `Post ${id}`,
       tags: [...new Set([`t${dice.int(0, 6)}`, `t${dice.int(0, 9)}`])],
-      body: `First of ${id}.\n\nMore of ${id}, with \`code\` and *emphasis*.\n`,
+      body: `First of ${id}, by {{ site.data.people.jane.name }}.\n\nMore of ${id}, with \`code\` and *emphasis*; [about]({% link pages/about/index.md %}).\n`,
       translated: dice.chance(0.25),
     });
     this.#writePost(id);
@@ -71,7 +76,8 @@ class ChaosSite {
   #writePost(id: number): void {
     const p = this.#posts.get(id)!;
     mkdirSync(join(this.dir, 'posts'), { recursive: true });
-    writeFileSync(join(this.dir, `posts/p${id}.md`), post({ title: p.title, date: this.#date(id), tags: `[${p.tags.join(', ')}]`, categories: `c${id % 3}` }, p.body));
+    const aliases = id % 2 === 0 ? { aliases: `[/old/p${id}/]` } : {};
+    writeFileSync(join(this.dir, `posts/p${id}.md`), post({ title: p.title, date: this.#date(id), tags: `[${p.tags.join(', ')}]`, categories: `c${id % 3}`, ...aliases }, p.body));
     for (const lang of this.#languages.slice(1)) {
       const file = join(this.dir, `posts/p${id}.${lang}.md`);
       if (p.translated) writeFileSync(file, post({ title: `${p.title} (${lang})`, date: this.#date(id) }, `Erst ${id} ${lang}.\n`));
@@ -106,6 +112,11 @@ class ChaosSite {
       done.push(`remove p${id}`);
     }
     for (let n = dice.int(0, 2); n > 0; n--) done.push(`add p${this.#add(dice)}`);
+    // The data file every body reads: every post page changes.
+    if (dice.chance(0.2)) {
+      writeFileSync(join(this.dir, 'data/people/jane.yml'), `name: Jane ${dice.int(0, 999)}\n`);
+      done.push('edit data/people/jane.yml');
+    }
     if (this.#languages.length === 2 && dice.chance(0.3)) {
       this.#languages = [...this.#languages, 'fr'];
       this.#writeConfig();

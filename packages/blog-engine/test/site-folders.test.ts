@@ -163,3 +163,28 @@ describe('a Hugo site read as it is (folders: hugo)', () => {
     await expect(build({ site })).rejects.toMatchObject({ problems: [expect.objectContaining({ code: 'ERR_BLOG_CONFIG', reason: expect.stringContaining('`folders` must be one of drove, jekyll, hugo') })] });
   });
 });
+
+describe('a post in a folder of its own (Eleventy, Hugo bundles) in this engine\'s folders', () => {
+  it('builds posts/<name>/index.md as the post <name>, with its images next to it, translations included', async () => {
+    const site = writeSite({
+      'site.config.json': JSON.stringify({ title: 'E', baseUrl: 'https://example.com/', languages: ['en', 'de'] }),
+      'posts/2021-04-01-trip/index.md': '---\ntitle: A trip\n---\n![The view](view.jpg)\n',
+      'posts/2021-04-01-trip/index.de.md': '---\ntitle: Eine Reise\n---\n![Die Aussicht](view.jpg)\n',
+      'posts/2021-04-01-trip/view.jpg': 'jpeg',
+      'posts/2021-05-01-plain.md': '---\ntitle: Plain\n---\nx\n',
+      'pages/docs/index.md': '---\ntitle: Docs\n---\nIndex.\n',
+      'pages/docs/install.md': '---\ntitle: Install\n---\nSteps.\n',
+    });
+    const out = join(tempDir(), 'out');
+    const result = await build({ site, out, workers: 1 });
+    expect(result.posts).toBe(5);
+    expect(read(out, '2021/04/trip/index.html')).toContain('<img src="view.jpg" alt="The view">');
+    expect(read(out, '2021/04/trip/view.jpg')).toBe('jpeg');
+    expect(read(out, 'de/2021/04/trip/index.html')).toContain('Eine Reise');
+    expect(read(out, 'de/2021/04/trip/view.jpg')).toBe('jpeg');
+    // A folder with other pages in it is not one page's: each is a page of its own.
+    expect(read(out, 'docs/install/index.html')).toContain('Steps.');
+    expect(read(out, 'docs/index/index.html')).toContain('Index.');
+    expect(result.filesSkipped).toBe(0);
+  });
+});

@@ -87,15 +87,46 @@ export function sortSiteFiles(layout: FolderLayout, files: string[], hasFrontMat
   }
 }
 
+/** A bundle's own post or page: `index.md`, or a translation such as `index.de.md` (the suffix captured). */
+const indexName = /^index(\.[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)?\.(?:md|markdown|mdown|mkd|html)$/;
+
+/**
+ * The folders of `files` that hold an `index` post or page (`posts/trip/index.md`): bundles, as Hugo names them.
+ * With `onlyIndex`, a folder that holds other posts or pages too is not one (`pages/docs/index.md` beside `pages/docs/install.md`).
+ */
+function bundleFinder(files: string[], onlyIndex = false): (file: string) => string | undefined {
+  const bundles = new Set(files.filter((file) => /\/index(?:\.[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)?\.(?:md|markdown|mdown|mkd|html)$/.test(file)).map((file) => file.slice(0, file.lastIndexOf('/'))));
+  if (onlyIndex) {
+    for (const file of files) {
+      if (!contentFormatOf(file) || indexName.test(file.slice(file.lastIndexOf('/') + 1))) continue;
+      for (let at = file.lastIndexOf('/'); at > 0; at = file.lastIndexOf('/', at - 1)) bundles.delete(file.slice(0, at));
+    }
+  }
+  return (file) => {
+    for (let at = file.lastIndexOf('/'); at > 0; at = file.lastIndexOf('/', at - 1)) {
+      if (bundles.has(file.slice(0, at))) return file.slice(0, at);
+    }
+    return undefined;
+  };
+}
+
 function droveFolders(files: string[]): SiteFolders {
   const folders: SiteFolders = { posts: [], data: 'data', includes: 'includes', statics: [], resources: [], skipped: [] };
+  // A post in a folder of its own (`posts/trip/index.md`, as Eleventy and Hugo sites keep them) is the post `trip`, its folder's other files its own.
+  const bundleOf = bundleFinder(files.filter((file) => file.startsWith('posts/') || file.startsWith('pages/')), true);
   for (const file of files) {
     const top = file.slice(0, file.indexOf('/') + 1);
     if (top === 'static/') folders.statics.push({ file, path: file.slice('static/'.length) });
     if (top !== 'posts/' && top !== 'pages/') continue;
     const kind = top === 'posts/' ? 'post' : 'page';
-    if (contentFormatOf(file)) folders.posts.push({ source: file, kind, name: withoutContentExtension(file.slice(top.length)), section: top.slice(0, -1), draft: false, bundle: undefined });
-    else folders.skipped.push({ file, reason: `not a ${kind}: only ${markdownExtensions.join(', ')} and .html files with front matter are built (files to copy as they are go in static/ or assets/)` });
+    const bundle = bundleOf(file);
+    const index = bundle === undefined ? undefined : indexName.exec(file.slice(bundle.length + 1));
+    if (bundle !== undefined && !index) folders.resources.push({ file, bundle, path: file.slice(bundle.length + 1) });
+    else if (contentFormatOf(file)) {
+      // `index.de.md` is the bundle's German translation: the language suffix moves onto the bundle's name.
+      const name = index ? `${bundle!.slice(top.length)}${index[1] ?? ''}` : withoutContentExtension(file.slice(top.length));
+      folders.posts.push({ source: file, kind, name, section: top.slice(0, -1), draft: false, bundle });
+    } else folders.skipped.push({ file, reason: `not a ${kind}: only ${markdownExtensions.join(', ')} and .html files with front matter are built (files to copy as they are go in static/ or assets/)` });
   }
   return folders;
 }
@@ -136,13 +167,7 @@ function jekyllFolders(files: string[], hasFrontMatter: (file: string) => boolea
 function hugoFolders(files: string[]): SiteFolders {
   const folders: SiteFolders = { posts: [], data: 'data', includes: 'includes', statics: [], resources: [], skipped: [] };
   const content = files.filter((file) => file.startsWith('content/')).map((file) => file.slice('content/'.length));
-  const bundles = new Set(content.filter((file) => /(?:^|\/)index\.(?:md|markdown|mdown|mkd|html)$/.test(file)).map((file) => file.slice(0, file.lastIndexOf('/'))));
-  const bundleOf = (file: string): string | undefined => {
-    for (let at = file.lastIndexOf('/'); at > 0; at = file.lastIndexOf('/', at - 1)) {
-      if (bundles.has(file.slice(0, at))) return file.slice(0, at);
-    }
-    return undefined;
-  };
+  const bundleOf = bundleFinder(content);
   for (const file of files) if (file.startsWith('static/')) folders.statics.push({ file, path: file.slice('static/'.length) });
   for (const file of content) {
     const source = `content/${file}`;
@@ -152,11 +177,11 @@ function hugoFolders(files: string[]): SiteFolders {
     const format = contentFormatOf(file);
     if (/(?:^|\/)_index\.\w+$/.test(file)) {
       folders.skipped.push({ file: source, reason: 'a Hugo section page (_index): the engine makes its own list pages' });
-    } else if (bundle !== undefined && !/(?:^|\/)index\.\w+$/.test(file.slice(bundle.length + 1))) {
+    } else if (bundle !== undefined && !indexName.test(file.slice(bundle.length + 1))) {
       folders.resources.push({ file: source, bundle: `content/${bundle}`, path: file.slice(bundle.length + 1) });
     } else if (format) {
       const inSection = isPost ? file.slice(section.length + 1) : file;
-      const name = withoutContentExtension(inSection).replace(/(?:^|\/)index$/, '') || section;
+      const name = withoutContentExtension(inSection).replace(/(?:^|\/)index(?=$|\.[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$)/, '') || section;
       folders.posts.push({ source, kind: isPost ? 'post' : 'page', name, section, draft: false, bundle: bundle === undefined ? undefined : `content/${bundle}` });
     } else {
       // As Hugo publishes them: a file in content/ outside any bundle is copied at its path there.

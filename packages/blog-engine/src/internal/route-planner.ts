@@ -126,18 +126,20 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
     add(`/${asset.path}`, 'core', { type: 'asset', file: asset.file }, hashOf('asset', asset.file, asset.fingerprint), asset.path, { file: asset.path }, true);
   }
   add('/sitemap.xml', 'core', { type: 'sitemap' }, hashOf(globalHash, 'sitemap', JSON.stringify(sitemap)), 'the sitemap');
-  // A page bundle's files go next to its page (`content/posts/trip/photo.jpg` → `/posts/trip/photo.jpg`).
-  const bundlePages = new Map<string, string>();
+  // A page bundle's files go next to its page, and its translations' (`content/posts/trip/photo.jpg` → `/posts/trip/photo.jpg`).
+  const bundlePages = new Map<string, string[]>();
   const urlOf = new Map(posts.map((post) => [post.source, post.url]));
   for (const doc of loaded.docs) {
     const url = doc.bundle === undefined ? undefined : urlOf.get(doc.source);
-    if (url !== undefined) bundlePages.set(doc.bundle!, url.endsWith('/') ? url : url.slice(0, url.lastIndexOf('/') + 1));
+    if (url === undefined) continue;
+    const folder = url.endsWith('/') ? url : url.slice(0, url.lastIndexOf('/') + 1);
+    bundlePages.set(doc.bundle!, [...(bundlePages.get(doc.bundle!) ?? []), folder]);
   }
   for (const resource of loaded.resources) {
-    const base = bundlePages.get(resource.bundle);
     // A bundle whose page is not published (a draft, a future post) publishes none of its files either.
-    if (base === undefined) continue;
-    add(base + resource.path, 'core', { type: 'asset', file: resource.file }, hashOf('asset', resource.file, resource.fingerprint), resource.source, { file: resource.source }, true);
+    for (const base of bundlePages.get(resource.bundle) ?? []) {
+      add(base + resource.path, 'core', { type: 'asset', file: resource.file }, hashOf('asset', resource.file, resource.fingerprint), resource.source, { file: resource.source }, true);
+    }
   }
   // Last, so that a static file in the way of anything the build makes is the one reported.
   for (const file of loaded.statics) {
