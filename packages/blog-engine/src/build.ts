@@ -18,7 +18,7 @@ import { renderPhase, startRenderPool, type ProgressEvent, type RenderPool, type
 import { fileNameDate, holdOf, type Hold, type PublishingRules } from './internal/publishing.js';
 import { planRoutes } from './internal/route-planner.js';
 import { indexSite, type SiteWarning } from './internal/site-index.js';
-import { loadSite, type LoadedSite, type SkippedFile } from './internal/site-loader.js';
+import { loadSite, type LoadedSite, type SkippedFile, type SourceDoc } from './internal/site-loader.js';
 import { hashOf } from './internal/hash.js';
 import { sectionNames, type SectionName } from './internal/snapshot.js';
 import { checkTemplates, createLiquid } from './internal/templates.js';
@@ -217,7 +217,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     // Every input of the output in one hash. When it equals the one recorded by the last
     // build that finished (and nothing has touched the outputs since), there is nothing to do.
     // Which posts the publishing rules leave out now: when one comes due (or expires), the key changes.
-    const holds = loaded.docs.map((doc) => (doc.frontMatter ? holdOf(doc.frontMatter.data, fileNameDate(doc.source), resolved.publishing) : undefined));
+    const holds = new Map(loaded.docs.map((doc) => [doc, doc.frontMatter ? holdOf(doc.frontMatter.data, fileNameDate(doc.source), resolved.publishing) : undefined]));
     const siteKey = siteFingerprint(config, loaded, outDir, resolved, holds);
     const complete = await db.meta('complete');
     if (problems.length === 0 && complete !== undefined) {
@@ -256,7 +256,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     checkAbort();
 
     enter('index');
-    const index = indexSite(config, loaded, bodies, resolved.drafts, resolved.publishing);
+    const index = indexSite(config, loaded, bodies, resolved.drafts, holds);
     problems.push(...index.problems);
 
     enter('plan');
@@ -324,14 +324,14 @@ export interface HeldPost extends Hold {
 }
 
 /** The hash of every input of a build's output. */
-function siteFingerprint(config: ResolvedSiteConfig, loaded: LoadedSite, outDir: string, resolved: ResolvedBuildOptions, holds: (Hold | undefined)[]): string {
+function siteFingerprint(config: ResolvedSiteConfig, loaded: LoadedSite, outDir: string, resolved: ResolvedBuildOptions, holds: Map<SourceDoc, Hold | undefined>): string {
   const macros = Object.entries(config.macros).map(([name, fn]) => `${name}:${fn.toString()}`);
   const { future, expired, unpublished } = resolved.publishing;
   return hashOf(
     engineVersion,
     outDir,
     JSON.stringify([resolved.drafts, future, expired, unpublished]),
-    ...holds.flatMap((hold, i) => (hold ? [`held:${loaded.docs[i]!.source}:${hold.reason}`] : [])),
+    ...[...holds].flatMap(([doc, hold]) => (hold ? [`held:${doc.source}:${hold.reason}`] : [])),
     JSON.stringify(config),
     ...macros,
     ...loaded.docs.map((d) => `${d.source}:${d.fingerprint}`),

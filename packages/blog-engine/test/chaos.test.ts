@@ -76,7 +76,7 @@ class ChaosSite {
   #writePost(id: number): void {
     const p = this.#posts.get(id)!;
     mkdirSync(join(this.dir, 'posts'), { recursive: true });
-    const aliases = id % 2 === 0 ? { aliases: `[/old/p${id}/]` } : {};
+    const aliases: Record<string, string> = id % 2 === 0 ? { aliases: `[/old/p${id}/]` } : {};
     writeFileSync(join(this.dir, `posts/p${id}.md`), post({ title: p.title, date: this.#date(id), tags: `[${p.tags.join(', ')}]`, categories: `c${id % 3}`, ...aliases }, p.body));
     for (const lang of this.#languages.slice(1)) {
       const file = join(this.dir, `posts/p${id}.${lang}.md`);

@@ -7,6 +7,8 @@ import { TemplateMap, templateError } from './templates.js';
 
 /** Whether a body holds Liquid: `{{ … }}` or `{% … %}`, not counting Hugo-style `{{< … >}}` and `{{% … %}}` calls. */
 export function mentionsLiquid(text: string): boolean {
+  // Most bodies hold neither: two plain searches rule them out faster than the expression.
+  if (!text.includes('{{') && !text.includes('{%')) return false;
   return /\{\{(?![<%])|\{%/.test(text);
 }
 

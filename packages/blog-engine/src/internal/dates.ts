@@ -30,7 +30,7 @@ export function parseDate(value: unknown): Date | undefined {
   // Reject rolled-over dates such as 2021-02-31 and 2020-13-01 (the fields as written, before any zone offset).
   const check = dateOnly.exec(text.slice(0, 10));
   if (check) {
-    const written = new Date(Date.UTC(Number(check[1]), Number(check[2]) - 1, Number(check[3])));
+    const written = simple ? date : new Date(Date.UTC(Number(check[1]), Number(check[2]) - 1, Number(check[3])));
     if (written.getUTCMonth() !== Number(check[2]) - 1 || written.getUTCDate() !== Number(check[3])) return undefined;
   }
   return date;

@@ -297,7 +297,7 @@ export function indexSite(
   loaded: LoadedSite,
   bodies: Map<string, string>,
   includeDrafts: boolean,
-  publishing: PublishingRules,
+  publishing: PublishingRules | Map<SourceDoc, Hold | undefined>,
 ): SiteIndex {
   const problems: BlogEngineError[] = [];
   const drafts: Draft[] = [];
@@ -312,7 +312,8 @@ export function indexSite(
       draftCount++;
       continue;
     }
-    const hold = holdOf(doc.frontMatter.data, fileNameDate(doc.source), publishing);
+    // The build works the holds out once, for its key; given them, they are not worked out again.
+    const hold = publishing instanceof Map ? publishing.get(doc) : holdOf(doc.frontMatter.data, fileNameDate(doc.source), publishing);
     if (hold) {
       held.push({ file: doc.source, hold });
       continue;
