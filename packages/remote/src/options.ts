@@ -53,7 +53,16 @@ export interface ResolvedRemotePoolOptions {
 
 const known = ['queue', 'connection', 'prefix', 'attempts', 'backoff', 'timeoutMs', 'concurrency', 'reconcileIntervalMs', 'connectTimeoutMs'];
 
-/** Checks `options` and fills in the defaults (pure). @throws {InvalidRemoteOptionError} `ERR_REMOTE_INVALID_OPTION` */
+/**
+ * Checks `options` and fills in the defaults, without connecting (pure).
+ *
+ * @throws {InvalidRemoteOptionError} `ERR_REMOTE_INVALID_OPTION`, naming the option, what it expects and what it got.
+ * @example
+ * ```ts
+ * import { resolveRemotePoolOptions } from '@drove/remote';
+ * resolveRemotePoolOptions({ queue: 'hash', connection: 'redis://127.0.0.1:6379' }).attempts; // 1
+ * ```
+ */
 export function resolveRemotePoolOptions(options: RemotePoolOptions): ResolvedRemotePoolOptions {
   check.keys('', options, known);
   check.string('queue', options.queue);
