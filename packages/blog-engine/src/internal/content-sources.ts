@@ -96,6 +96,8 @@ const indexName = /^index(\.[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)?\.(?:md|markdown|m
  */
 function bundleFinder(files: string[], onlyIndex = false): (file: string) => string | undefined {
   const bundles = new Set(files.filter((file) => /\/index(?:\.[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)?\.(?:md|markdown|mdown|mkd|html)$/.test(file)).map((file) => file.slice(0, file.lastIndexOf('/'))));
+  // Most sites have no bundle: then there is nothing to look up, file after file.
+  if (bundles.size === 0) return () => undefined;
   if (onlyIndex) {
     for (const file of files) {
       if (!contentFormatOf(file) || indexName.test(file.slice(file.lastIndexOf('/') + 1))) continue;

@@ -25,7 +25,7 @@ export interface SourceDoc {
   section: string;
   draftFolder: boolean;
   bundle: string | undefined;
-  /** When the file was last modified (ISO): the date of a Jekyll draft that has none. */
+  /** When the file was last modified (ISO), for a Jekyll draft (`_drafts/`), which it dates when it has no date; '' for any other file. */
   modified: string;
   /** How the body is written: Markdown (`.md`, `.markdown`, `.mdown`, `.mkd`) or HTML (`.html` with front matter). */
   format: ContentFormat;
@@ -243,7 +243,7 @@ export async function loadSite(siteDir: string, db: BuildDatabase, options: { fo
       const st = statSync(file, { bigint: true });
       stat = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
       ctimeNs = st.ctimeNs;
-      where.modified = new Date(Number(st.mtimeNs / 1_000_000n)).toISOString();
+      if (content.draft) where.modified = new Date(Number(st.mtimeNs / 1_000_000n)).toISOString();
     } catch (error) {
       throw new BlogEngineError('ERR_BLOG_IO', `could not read ${source}: ${(error as Error).message}`, { file: source, cause: error });
     }
