@@ -74,6 +74,9 @@ export interface LogFileEvents {
 
 const KNOWN = ['dir', 'maxBytes', 'keep', 'maxBufferedBytes'];
 
+/** What a line takes in a file besides its text: `2026-12-05T01:02:03.456Z out ` and the newline. */
+const STAMP_BYTES = 24 + 1 + 3 + 1 + 1;
+
 /**
  * Checks the `logs` option and fills in its defaults. `path` names it in messages.
  *
@@ -169,6 +172,8 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   /** Jobs that must run between writes (a read of the tail), in order. */
   readonly #jobs: Job[] = [];
   #closed = false;
+  #stampAt = Number.NaN;
+  #stampText = '';
   /** The failure already reported, so a full disk says so once, not once a line. */
   #failing: string | undefined;
 
@@ -193,23 +198,33 @@ export class LogFile extends EventEmitter<LogFileEvents> {
    * Never blocks: the line is queued, or dropped and counted when the
    * buffer is full. Returns whether it was kept.
    */
-  write(stream: 'stdout' | 'stderr', line: string, at: Date = new Date()): boolean {
+  write(stream: 'stdout' | 'stderr', line: string, at: number = Date.now()): boolean {
     if (this.#closed) {
       this.#dropped += 1;
       return false;
     }
-    const text = `${at.toISOString()} ${stream === 'stderr' ? 'err' : 'out'} ${line}`;
-    const bytes = Buffer.byteLength(text) + 1;
+    // The timestamp (24 bytes), the stream, two spaces and the newline: a dropped line costs no string.
+    const bytes = Buffer.byteLength(line) + STAMP_BYTES;
     // A line always fits an empty buffer, however long: a slow disk slows the file, it never stops it.
     if (this.#queuedBytes > 0 && this.#queuedBytes + bytes > this.#options.maxBufferedBytes) {
       this.#dropped += 1;
       this.#untold += 1;
       return false;
     }
-    this.#tellDrops(at);
-    this.#push(text, bytes);
+    const stamp = this.#stamp(at);
+    this.#tellDrops(stamp);
+    this.#push(`${stamp} ${stream === 'stderr' ? 'err' : 'out'} ${line}`, bytes);
     this.#lines += 1;
     return true;
+  }
+
+  /** The ISO time of `at`, made once a millisecond: a flood has thousands of lines a millisecond. */
+  #stamp(at: number): string {
+    if (at !== this.#stampAt) {
+      this.#stampAt = at;
+      this.#stampText = new Date(at).toISOString();
+    }
+    return this.#stampText;
   }
 
   /**
@@ -246,7 +261,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   /** Writes what is buffered (and a last marker of drops), then closes the file. Idempotent. */
   async close(): Promise<void> {
     if (!this.#closed) {
-      this.#tellDrops(new Date());
+      this.#tellDrops(this.#stamp(Date.now()));
       this.#closed = true;
     }
     await this.flush();
@@ -255,12 +270,12 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     await handle?.close().catch(() => {});
   }
 
-  #tellDrops(at: Date): void {
+  #tellDrops(stamp: string): void {
     if (this.#untold === 0) return;
     const count = this.#untold;
     this.#untold = 0;
     // A marker may pass the buffer's bound by its own length: a drop is never silent.
-    this.#push(`${at.toISOString()} log ${count} line${count === 1 ? '' : 's'} dropped: the child wrote faster than the disk took them`);
+    this.#push(`${stamp} log ${count} line${count === 1 ? '' : 's'} dropped: the child wrote faster than the disk took them`);
   }
 
   #push(text: string, bytes = Buffer.byteLength(text) + 1): void {
