@@ -31,6 +31,8 @@ the worker module (the same defineWorker module a local @drove/pool runs).
   --shutdown-timeout-ms MS  on SIGTERM/SIGINT, time running tasks get to finish before they
                           go back to the queue (default: 30000); a second signal stops at once
   --connect-timeout-ms MS  how long to wait for Redis at start (default: 10000)
+  --report-interval-ms MS  how often this host writes its stats and telemetry to Redis for
+                          remote.hosts() (default: 2000; 0: never)
   --quiet                 no "ready" and "stopped" lines
   --verbose               stacks with errors
   -h, --help              this help
@@ -65,6 +67,7 @@ function parseCliArgs(argv: string[]): CliArgs {
         'max-stalled': { type: 'string' },
         'shutdown-timeout-ms': { type: 'string' },
         'connect-timeout-ms': { type: 'string' },
+        'report-interval-ms': { type: 'string' },
         quiet: { type: 'boolean' },
         verbose: { type: 'boolean' },
       },
@@ -96,6 +99,9 @@ function parseCliArgs(argv: string[]): CliArgs {
   if (shutdown !== undefined) options.shutdownTimeoutMs = shutdown;
   const connect = integer('connect-timeout-ms', values['connect-timeout-ms'], 1);
   if (connect !== undefined) options.connectTimeoutMs = connect;
+  const report = integer('report-interval-ms', values['report-interval-ms'], 0);
+  if (report !== undefined && report > 0 && report < 50) throw new UsageError(`--report-interval-ms expects 0 or an integer >= 50, got "${report}"`);
+  if (report !== undefined) options.reportIntervalMs = report;
   return { options, quiet: values.quiet === true };
 }
 

@@ -1,6 +1,7 @@
 export { createRemotePool, RemotePool } from './remote-pool.js';
 export { createRemoteHost, RemoteHost } from './remote-host.js';
-export type { RemoteHostEvents, RemoteHostOptions, RemoteHostStats } from './remote-host.js';
+export type { RemoteHostEvents, RemoteHostOptions } from './remote-host.js';
+export type { HostReport, RemoteHostStats } from './host-report.js';
 export { resolveRemotePoolOptions } from './options.js';
 export type { RemotePoolOptions, ResolvedRemotePoolOptions, RetryBackoff } from './options.js';
 export type { RemoteMapOptions, RemotePoolEvents, RemotePoolStats, RemoteRunOptions, Settled } from './types.js';

@@ -36,6 +36,8 @@ export interface RemotePoolOptions {
   reconcileIntervalMs?: number;
   /** How long `ready()` (and the first task) waits for Redis before rejecting `ERR_REMOTE_CONNECTION`. @default 10000 */
   connectTimeoutMs?: number;
+  /** Read `hosts()` this often and emit it as the `telemetry` event `{ hosts, at }`, for a dashboard; 0 for never. The timer never holds the process open. @default 0 */
+  telemetryIntervalMs?: number;
 }
 
 /** {@link RemotePoolOptions} with every default filled in. */
@@ -49,9 +51,10 @@ export interface ResolvedRemotePoolOptions {
   concurrency: number;
   reconcileIntervalMs: number;
   connectTimeoutMs: number;
+  telemetryIntervalMs: number;
 }
 
-const known = ['queue', 'connection', 'prefix', 'attempts', 'backoff', 'timeoutMs', 'concurrency', 'reconcileIntervalMs', 'connectTimeoutMs'];
+const known = ['queue', 'connection', 'prefix', 'attempts', 'backoff', 'timeoutMs', 'concurrency', 'reconcileIntervalMs', 'connectTimeoutMs', 'telemetryIntervalMs'];
 
 /**
  * Checks `options` and fills in the defaults, without connecting (pure).
@@ -81,7 +84,20 @@ export function resolveRemotePoolOptions(options: RemotePoolOptions): ResolvedRe
   check.duration('reconcileIntervalMs', reconcileIntervalMs, { min: 10 });
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   check.duration('connectTimeoutMs', connectTimeoutMs, { min: 1 });
-  return { queue: options.queue, connection: options.connection, prefix, attempts, backoff, timeoutMs, concurrency, reconcileIntervalMs, connectTimeoutMs };
+  const telemetryIntervalMs = options.telemetryIntervalMs ?? 0;
+  check.duration('telemetryIntervalMs', telemetryIntervalMs);
+  return {
+    queue: options.queue,
+    connection: options.connection,
+    prefix,
+    attempts,
+    backoff,
+    timeoutMs,
+    concurrency,
+    reconcileIntervalMs,
+    connectTimeoutMs,
+    telemetryIntervalMs,
+  };
 }
 
 export function resolveBackoff(name: string, backoff: RetryBackoff | undefined): Required<RetryBackoff> {

@@ -1,10 +1,13 @@
-import { availableParallelism } from 'node:os';
-import { AbortError, createPool, type Pool, type PoolStats } from '@drove/pool';
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
+import { AbortError, createPool, type Pool } from '@drove/pool';
 import { jsonDataProblem, serializeError } from '@drove/pool/envelope';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { EventEmitter } from 'eventemitter3';
 import { bullmqConnection, checkConnection, describeConnection, redisClient, type Connection } from './connection.js';
 import { RemoteError } from './errors.js';
+import type { HostReport, RemoteHostStats } from './host-report.js';
+import { HostReporter } from './internal/host-reporter.js';
 import { cancelChannel, errorLogLine, type CancelMessage, type TaskData } from './internal/job-format.js';
 import { check, checkQueueName } from './options.js';
 
@@ -40,6 +43,8 @@ export interface RemoteHostOptions {
   shutdownTimeoutMs?: number;
   /** How long `start()` waits for Redis before rejecting `ERR_REMOTE_CONNECTION`. @default 10000 */
   connectTimeoutMs?: number;
+  /** How often the host writes its stats and its workers' telemetry to Redis, for `remote.hosts()`; 0 for never. @default 2000 */
+  reportIntervalMs?: number;
 }
 
 /** Events of a host; each listener gets one object. */
@@ -50,17 +55,6 @@ export interface RemoteHostEvents {
   returned: (event: { jobId: string }) => void;
   /** An error no task owns: Redis connection trouble, a stalled-jobs check that failed. */
   error: (error: Error) => void;
-}
-
-/** A plain, serializable snapshot of a host. */
-export interface RemoteHostStats {
-  queue: string;
-  running: number;
-  completed: number;
-  failed: number;
-  aborted: number;
-  returned: number;
-  pool: PoolStats;
 }
 
 interface Running {
@@ -84,7 +78,13 @@ export class RemoteHost extends EventEmitter<RemoteHostEvents> {
     shutdownTimeoutMs: number;
     prefix: string;
     connectTimeoutMs: number;
+    reportIntervalMs: number;
   };
+  /** `hostname-pid-random`: this host among the queue's hosts. */
+  readonly hostId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  #startedAt = 0;
+  #reporter: HostReporter | undefined;
+  #reporterClient: { quit(): Promise<unknown>; disconnect(): void } | undefined;
   readonly #pool: Pool;
   #worker: Worker | undefined;
   #subscriber: { quit(): Promise<unknown>; disconnect(): void } | undefined;
@@ -98,7 +98,7 @@ export class RemoteHost extends EventEmitter<RemoteHostEvents> {
     super();
     check.keys('', options, [
       'queue', 'connection', 'worker', 'prefix', 'threads', 'kind', 'concurrentTasksPerWorker', 'initData', 'stallIntervalMs', 'maxStalledCount', 'shutdownTimeoutMs',
-      'connectTimeoutMs',
+      'connectTimeoutMs', 'reportIntervalMs',
     ]);
     check.string('queue', options.queue);
     checkQueueName(options.queue);
@@ -115,7 +115,9 @@ export class RemoteHost extends EventEmitter<RemoteHostEvents> {
     check.string('prefix', prefix);
     const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     check.duration('connectTimeoutMs', connectTimeoutMs, { min: 1 });
-    this.#options = { ...options, threads, stallIntervalMs, maxStalledCount, shutdownTimeoutMs, prefix, connectTimeoutMs };
+    const reportIntervalMs = options.reportIntervalMs ?? 2000;
+    if (reportIntervalMs !== 0) check.duration('reportIntervalMs', reportIntervalMs, { min: 50 });
+    this.#options = { ...options, threads, stallIntervalMs, maxStalledCount, shutdownTimeoutMs, prefix, connectTimeoutMs, reportIntervalMs };
     this.#pool = createPool({
       worker: options.worker,
       kind: options.kind ?? 'thread',
@@ -163,7 +165,21 @@ export class RemoteHost extends EventEmitter<RemoteHostEvents> {
     } finally {
       clearTimeout(timer);
     }
+    this.#startedAt = Date.now();
+    if (this.#options.reportIntervalMs > 0) {
+      const client = redisClient(connection);
+      client.on('error', () => undefined);
+      this.#reporterClient = client;
+      this.#reporter = new HostReporter(client, { prefix, queue, hostId: this.hostId, intervalMs: this.#options.reportIntervalMs, report: () => this.report() });
+      await this.#reporter.start().catch((error: unknown) => this.emit('error', new RemoteError('ERR_REMOTE_CONNECTION', 'could not write this host\'s report to Redis', { cause: error })));
+    }
     void worker.run().catch((error: unknown) => this.emit('error', error instanceof Error ? error : new Error(String(error))));
+  }
+
+  /** What this host reports to Redis (and `remote.hosts()` returns): its stats and its local workers' telemetry. */
+  async report(): Promise<HostReport> {
+    const workers = await this.#pool.telemetry({ timeoutMs: 1000 });
+    return { hostId: this.hostId, hostname: hostname(), pid: process.pid, queue: this.#options.queue, startedAt: this.#startedAt, at: Date.now(), stats: this.stats(), workers };
   }
 
   #onCancel(text: string): void {
@@ -267,6 +283,8 @@ export class RemoteHost extends EventEmitter<RemoteHostEvents> {
         clearTimeout(timer);
       }
       await this.#subscriber?.quit().catch(() => this.#subscriber?.disconnect());
+      await this.#reporter?.stop().catch(() => undefined);
+      await this.#reporterClient?.quit().catch(() => this.#reporterClient?.disconnect());
     }
     await this.#pool.close();
   }

@@ -7,7 +7,9 @@ import { EventEmitter } from 'eventemitter3';
 import { bullmqConnection, describeConnection, redisClient } from './connection.js';
 import { RemoteError } from './errors.js';
 import { boundedMap } from './internal/bounded-map.js';
+import type { HostReport } from './host-report.js';
 import { cancelChannel, errorFromLog, type CancelMessage, type ProgressData, type TaskData } from './internal/job-format.js';
+import { readHosts } from './internal/read-hosts.js';
 import { check, resolveBackoff, resolveRemotePoolOptions, type RemotePoolOptions, type ResolvedRemotePoolOptions } from './options.js';
 import type { RemoteMapOptions, RemotePoolEvents, RemotePoolStats, RemoteRunOptions, Settled } from './types.js';
 
@@ -58,6 +60,24 @@ export class RemotePool<H extends HandlerMap = HandlerMap> extends EventEmitter<
     this.#queue = new Queue(queue, { connection: bullmqConnection(connection), prefix });
     this.#queue.on('error', (error) => this.#orphan(error));
     this.#reconcileTimer = setInterval(() => void this.#reconcile(), this.options.reconcileIntervalMs).unref();
+    if (this.options.telemetryIntervalMs > 0) this.#readTelemetry(this.options.telemetryIntervalMs);
+  }
+
+  #telemetryTimer: NodeJS.Timeout | undefined;
+
+  #readTelemetry(intervalMs: number): void {
+    let reading = false;
+    this.#telemetryTimer = setInterval(() => {
+      // A slow read skips a tick rather than piling reads up.
+      if (reading) return;
+      reading = true;
+      this.hosts()
+        .then((hosts) => {
+          if (this.#telemetryTimer) this.emit('telemetry', { hosts, at: Date.now() });
+        })
+        .catch((error: unknown) => this.emit('error', error instanceof Error ? error : new Error(String(error))))
+        .finally(() => (reading = false));
+    }, intervalMs).unref();
   }
 
   #orphan(error: Error): void {
@@ -343,6 +363,19 @@ export class RemotePool<H extends HandlerMap = HandlerMap> extends EventEmitter<
     return { queue: this.options.queue, pending: this.#pending.size, running, ...this.#counts };
   }
 
+  /**
+   * What every live host of the queue last reported (every `reportIntervalMs`
+   * of `drove-worker`, 2 s by default): its stats (tasks, and its local pool's
+   * `stats()`) and its workers' telemetry. A host that died drops out three
+   * intervals after its last report; one stopped gracefully at once.
+   *
+   * @throws (rejects) `ERR_REMOTE_CONNECTION` when Redis does not answer.
+   */
+  async hosts(): Promise<HostReport[]> {
+    await this.ready();
+    return readHosts(this.#client(), this.options.prefix, this.options.queue);
+  }
+
   /** Resolves when nothing of this caller is pending. */
   onIdle(): Promise<void> {
     if (this.#pending.size === 0) return Promise.resolve();
@@ -378,6 +411,8 @@ export class RemotePool<H extends HandlerMap = HandlerMap> extends EventEmitter<
   #disconnect(): Promise<void> {
     this.#disconnecting ??= (async () => {
       clearInterval(this.#reconcileTimer);
+      clearInterval(this.#telemetryTimer);
+      this.#telemetryTimer = undefined;
       if (this.#state !== 'destroyed') this.#state = 'closed';
       const closed = Promise.allSettled([this.#events?.close(), this.#queue.close(), this.#publisher?.quit()]);
       // A connection that never came up (or is down) cannot close politely: after a grace, cut it.

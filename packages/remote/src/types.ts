@@ -1,4 +1,5 @@
 import type { ProgressListener } from '@drove/pool';
+import type { HostReport } from './host-report.js';
 import type { RetryBackoff } from './options.js';
 
 export type { Settled } from './internal/bounded-map.js';
@@ -55,4 +56,6 @@ export interface RemotePoolEvents {
   drain: () => void;
   /** An error no caller owns (Redis connection errors while reconnecting). */
   error: (error: Error) => void;
+  /** Every `telemetryIntervalMs`: what `hosts()` resolves to, and when it was read (epoch ms). */
+  telemetry: (event: { hosts: HostReport[]; at: number }) => void;
 }

@@ -45,3 +45,13 @@ export function errorFromLog(lines: readonly string[]): SerializedError | undefi
 export function cancelChannel(prefix: string, queue: string): string {
   return `${prefix}:${queue}:drove:cancel`;
 }
+
+/** The sorted set of a queue's hosts (score: when each last reported). */
+export function hostsKey(prefix: string, queue: string): string {
+  return `${prefix}:${queue}:drove:hosts`;
+}
+
+/** A host's last report (JSON), expiring when the host stops reporting. */
+export function hostReportKey(prefix: string, queue: string, hostId: string): string {
+  return `${prefix}:${queue}:drove:host:${hostId}`;
+}
