@@ -1,7 +1,12 @@
 // drove-blog against Eleventy 3 (and Hugo when a `hugo` binary is on PATH) on the same
 // generated site: cold build, no-change rebuild, one-post-edited rebuild, peak RSS, pages.
 //
-//   npm run bench -w @drove/blog-engine [-- --posts 10000 --small 1000 --skip-eleventy --skip-hugo]
+//   npm run bench -w @drove/blog-engine [-- --posts 10000 --small 1000 --corpus generated|traits --skip-eleventy --skip-hugo]
+//
+// `--corpus traits` builds a corpus written from the description of an ordinary blog
+// (bench/lib/traits-corpus.mjs: block-style YAML lists, ~300 Zipf tags, unique code
+// blocks, tables, German posts) instead of the engine's own generator; drove-blog only
+// for now (the Eleventy and Hugo sites are made from the generated corpus's shape).
 //
 // Every build runs in a process of its own (its peak RSS is its own); times are wall
 // clock of that whole process, Node's start included, as a user meets them.
@@ -14,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { generateSite } from '@drove/blog-engine';
 import { makeEleventySite } from './lib/eleventy-site.mjs';
 import { makeHugoSite } from './lib/hugo-site.mjs';
+import { makeTraitsCorpus } from './lib/traits-corpus.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -21,9 +27,12 @@ const { values } = parseArgs({
     small: { type: 'string', default: '1000' },
     'skip-eleventy': { type: 'boolean', default: false },
     'skip-hugo': { type: 'boolean', default: false },
+    corpus: { type: 'string', default: 'generated' },
   },
 });
 const posts = Number(values.posts);
+if (values.corpus !== 'generated' && values.corpus !== 'traits') throw new Error(`--corpus must be generated or traits, got ${values.corpus}`);
+const traits = values.corpus === 'traits';
 const small = Number(values.small);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const work = join(tmpdir(), 'drove-blog-bench');
@@ -80,11 +89,16 @@ const mib = (bytes) => (bytes === undefined ? '—' : `${Math.round(bytes / 2 **
 const log = (line) => process.stdout.write(`${line}\n`);
 
 log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
-log(`generating ${posts} and ${small} posts (seed 1)…`);
+log(`generating ${posts} and ${small} posts (${values.corpus} corpus, seed 1)…`);
 const big = join(work, 'site');
 const little = join(work, 'site-small');
-await generateSite({ out: big, posts, seed: 1 });
-await generateSite({ out: little, posts: small, seed: 1 });
+if (traits) {
+  makeTraitsCorpus(big, posts, 1);
+  makeTraitsCorpus(little, small, 1);
+} else {
+  await generateSite({ out: big, posts, seed: 1 });
+  await generateSite({ out: little, posts: small, seed: 1 });
+}
 
 const droveRuns = {};
 for (const workers of [1, 2]) {
@@ -116,7 +130,7 @@ for (const workers of [1, 2]) {
 log(`drove-blog, 2 workers: cold build of ${small} posts (scaling)…`);
 const smallRun = await drove(little, join(work, 'out-small'), join(work, 'build-small.db'), 2);
 
-if (!values['skip-eleventy']) {
+if (!values['skip-eleventy'] && !traits) {
   const project = makeEleventySite(big, join(work, 'eleventy'));
   const builder = join(here, 'lib', 'eleventy-build.mjs');
   const version = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.resolve('@11ty/eleventy'))), 'utf8')).version;
@@ -138,7 +152,7 @@ if (!values['skip-eleventy']) {
 }
 
 let hugoNote = '';
-if (values['skip-hugo']) hugoNote = 'Hugo skipped (--skip-hugo).';
+if (values['skip-hugo'] || traits) hugoNote = traits ? 'Hugo skipped: its site is made from the generated corpus only.' : 'Hugo skipped (--skip-hugo).';
 else {
   let version;
   try {
@@ -198,5 +212,5 @@ check(peak <= 2 ** 30, `peak RSS ≤ 1 GB: ${mib(peak)} MiB`);
 check(scaling <= 10, `${small} → ${posts} posts grows ≤ 10×: ${scaling.toFixed(2)}×`);
 
 mkdirSync(join(here, 'results'), { recursive: true });
-writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify({ date: new Date().toISOString(), posts, small, rows, speedUp, scaling, pagesPerSecond }, null, 2)}\n`);
+writeFileSync(join(here, 'results', traits ? 'latest-traits.json' : 'latest.json'), `${JSON.stringify({ date: new Date().toISOString(), corpus: values.corpus, posts, small, rows, speedUp, scaling, pagesPerSecond }, null, 2)}\n`);
 rmSync(work, { recursive: true, force: true });

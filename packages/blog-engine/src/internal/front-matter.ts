@@ -143,15 +143,24 @@ const simpleKey = /^([A-Za-z][A-Za-z0-9_]*):(?: +(.*?))? *$/;
 const quoted = /^"([^"\\]*)"$/;
 const word = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const phrase = /^[A-Za-z][A-Za-z0-9 ,.()_-]*[A-Za-z0-9).]$|^[A-Za-z]$/;
-const dateLike = /^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?$/;
+const dateLike = /^\d{4}-\d{2}-\d{2}(?:(?: |T)\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
 /** Plain words the YAML core schema reads as something other than a string. */
 const special = /^(?:true|false|null|True|False|Null|TRUE|FALSE|NULL|y|n|yes|no|on|off)$/i;
+const blockItem = /^( *)- (.*?) *$/;
+
+/** A list item or value the fast path reads as the string it is: quoted without escapes, a word or a phrase. */
+function plainString(raw: string): string | undefined {
+  const string = quoted.exec(raw);
+  if (string) return string[1];
+  return phrase.test(raw) && !special.test(raw) ? raw : undefined;
+}
 
 /**
  * Front matter of the common shape (one `key: value` per line: double-quoted
- * strings without escapes, plain words and phrases, dates, `true`/`false`, flow
- * lists of plain words) read without the YAML parser, which costs about 80 µs a
- * file. Returns undefined for anything else (comments, blocks, escapes, numbers,
+ * strings without escapes, plain words and phrases, dates and ISO timestamps,
+ * `true`/`false`, flow lists of plain words, block lists (`tags:` then `  - name`
+ * lines) of plain strings) read without the YAML parser, which costs about 80 µs
+ * a file. Returns undefined for anything else (comments, escapes, numbers,
  * nesting, repeated keys…): the YAML parser then reads it, so results and errors
  * are exactly the parser's (a test compares the two).
  */
@@ -160,24 +169,41 @@ export function parseSimpleYaml(text: string): Pick<FrontMatter, 'data' | 'keyLi
   const keyLines: Record<string, number> = {};
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  for (const [index, line] of lines.entries()) {
-    const match = simpleKey.exec(line);
+  for (let index = 0; index < lines.length; index++) {
+    const match = simpleKey.exec(lines[index]!);
     if (!match) return undefined;
+    // The line in the file: front matter starts on line 2, after `---`.
+    const keyLine = index + 2;
     const key = match[1]!;
     const raw = match[2];
-    if (Object.hasOwn(data, key) || raw === undefined) return undefined;
+    if (Object.hasOwn(data, key)) return undefined;
     let value: unknown;
-    const string = quoted.exec(raw);
-    if (string) value = string[1];
-    else if (raw === 'true' || raw === 'false') value = raw === 'true';
+    if (raw === undefined) {
+      // A block list: `key:` then `- item` lines, all at one indentation.
+      const items: string[] = [];
+      let indent: string | undefined;
+      for (let next = blockItem.exec(lines[index + 1] ?? ''); next; next = blockItem.exec(lines[index + 1] ?? '')) {
+        if (indent !== undefined && next[1] !== indent) return undefined;
+        indent = next[1]!;
+        const item = plainString(next[2]!);
+        if (item === undefined) return undefined;
+        items.push(item);
+        index++;
+      }
+      if (items.length === 0) return undefined;
+      value = items;
+    } else if (raw === 'true' || raw === 'false') value = raw === 'true';
     else if (raw.startsWith('[') && raw.endsWith(']')) {
       const items = raw.slice(1, -1).split(',').map((item) => item.trim());
       if (items.some((item) => !word.test(item) || special.test(item))) return undefined;
       value = items;
-    } else if (dateLike.test(raw) || (phrase.test(raw) && !special.test(raw))) value = raw;
-    else return undefined;
+    } else if (dateLike.test(raw)) value = raw;
+    else {
+      value = plainString(raw);
+      if (value === undefined) return undefined;
+    }
     data[key] = value;
-    keyLines[key] = index + 2;
+    keyLines[key] = keyLine;
   }
   return lines.length === 0 ? undefined : { data, keyLines };
 }
