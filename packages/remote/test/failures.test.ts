@@ -117,6 +117,17 @@ describe('a host that dies', () => {
     expect(remote.stats()).toMatchObject({ completed: 1, failed: 0, pending: 0, stalled: 1 });
   });
 
+  it('lost more often than --max-stalled allows: the task fails ERR_REMOTE_JOB_FAILED, once', async () => {
+    await Promise.all([startHost(redis.url, 'fragile', [...stall, '--max-stalled', '0']), startHost(redis.url, 'fragile', [...stall, '--max-stalled', '0'])]);
+    const remote = pool('fragile');
+    const file = marksFile();
+    const task = remote.run({ file, key: 'f', ms: 1500 }, { handler: 'work' }).catch((error: unknown) => error);
+    process.kill(await pidThatStarted(file, 'f'), 'SIGKILL');
+    expect(await task).toMatchObject({ code: 'ERR_REMOTE_JOB_FAILED', message: expect.stringContaining('stalled') });
+    expect(countOf(file, 'start', 'f')).toBe(1);
+    expect(remote.stats()).toMatchObject({ failed: 1, completed: 0, pending: 0 });
+  });
+
   it('paused with SIGSTOP past the stall interval: another host runs the task; the paused one, resumed, changes nothing for the caller', async () => {
     await Promise.all([startHost(redis.url, 'pause', stall), startHost(redis.url, 'pause', stall)]);
     const remote = pool('pause');

@@ -66,6 +66,31 @@ describe('run', () => {
     });
   });
 
+  it('stops a task over its time limit on its host: ERR_POOL_TASK_TIMEOUT', async () => {
+    const file = join(makeTempDir('drove-remote-'), 'marks');
+    await expect(remote.run({ file, key: 'slow', ms: 60_000 }, { handler: 'work', timeoutMs: 300 })).rejects.toMatchObject({
+      name: 'TaskTimeoutError',
+      code: 'ERR_POOL_TASK_TIMEOUT',
+    });
+    expect(marks(file).filter(([what]) => what === 'done')).toEqual([]);
+  });
+
+  it('rejects ERR_REMOTE_JOB_LOST when someone else removes a pending task from the queue', async () => {
+    const idle = 'lost-jobs';
+    const caller = createRemotePool({ queue: idle, connection: redis.url });
+    const inspect = new Queue(idle, { connection: { url: redis.url } });
+    try {
+      const task = caller.run(1).catch((error: unknown) => error);
+      await expect.poll(() => inspect.getWaitingCount(), { timeout: 10_000 }).toBe(1);
+      const [job] = await inspect.getWaiting();
+      await job?.remove();
+      expect(await task).toMatchObject({ code: 'ERR_REMOTE_JOB_LOST', jobId: job?.id });
+    } finally {
+      await inspect.close();
+      await caller.destroy();
+    }
+  });
+
   it('refuses invalid options with the option, what it expects and what it got', () => {
     expect(() => createRemotePool({ queue: '', connection: redis.url })).toThrow('Expected `queue` to be a non-empty string, got `""` (string)');
     expect(() => createRemotePool({ queue: 'a:b', connection: redis.url })).toThrow(/Expected `queue` to be a name without `:`/);
