@@ -4,8 +4,11 @@
 import { AbortError } from '@drove/pool';
 import { isAlive, makeTempDir, removeTempDirs, startRedis, waitFor, type Redis } from '@drove/test-support';
 import { Queue } from 'bullmq';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis as IORedis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRemotePool, type RemotePool } from '../src/index.js';
 import { killHosts, marks, startHost, type Host } from './helpers.js';
@@ -172,6 +175,38 @@ describe('a host that dies', () => {
     // At least once on the hosts: every key done, some perhaps twice (those the killed host had started).
     for (let i = 0; i < 400; i++) expect(countOf(file, 'done', String(i))).toBeGreaterThanOrEqual(1);
     expect(remote.stats()).toMatchObject({ completed: 400, failed: 0, pending: 0 });
+  });
+});
+
+describe('a caller that fell behind the events stream', () => {
+  it('settles its tasks by asking Redis when their events were trimmed away, each once', async () => {
+    await startHost(redis.url, 'behind', ['--threads', '4']);
+    const file = marksFile();
+    const caller = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/caller.mjs', import.meta.url)), redis.url, 'behind', file, '4'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    caller.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    const exited = new Promise((resolve) => caller.once('exit', resolve));
+    try {
+      expect(await waitFor(() => countOf(file, 'start') === 4, { deadlineMs: 20_000 })).toBe(true);
+      caller.kill('SIGSTOP');
+      expect(await waitFor(() => countOf(file, 'done') === 4, { deadlineMs: 20_000 })).toBe(true);
+      // As if the caller had fallen more than the stream's length behind: every event it has not read is gone.
+      const client = new IORedis(redis.url);
+      await client.xtrim('bull:behind:events', 'MAXLEN', 0);
+      await client.quit();
+      caller.kill('SIGCONT');
+      await exited;
+      const { results, stats } = JSON.parse(stdout.split('\n').filter(Boolean).pop() ?? '{}') as { results: string[]; stats: Record<string, number> };
+      expect(results).toEqual(['0', '1', '2', '3']);
+      expect(stats).toMatchObject({ completed: 4, failed: 0, pending: 0 });
+      // A completion already on its way in the socket when the caller stopped is read as an event; the rest were trimmed.
+      expect(stats.reconciled).toBeGreaterThanOrEqual(1);
+    } finally {
+      caller.kill('SIGCONT');
+      caller.kill('SIGKILL');
+    }
   });
 });
 
