@@ -178,6 +178,28 @@ describe('a host that dies', () => {
   });
 });
 
+describe('Redis itself', () => {
+  it('paused (SIGSTOP) for 2 s in the middle of a map: callers and hosts wait, then every task settles once', async () => {
+    await Promise.all([startHost(redis.url, 'redis-pause'), startHost(redis.url, 'redis-pause')]);
+    const remote = pool('redis-pause');
+    const seen = new Map<number, number>();
+    let paused = false;
+    for await (const outcome of remote.map(Array.from({ length: 300 }, (_, i) => i), { concurrency: 16, settle: true, ordered: false })) {
+      seen.set(outcome.index, (seen.get(outcome.index) ?? 0) + 1);
+      expect(outcome).toMatchObject({ status: 'fulfilled', value: outcome.index * 2 });
+      if (seen.size === 100 && !paused) {
+        paused = true;
+        process.kill(redis.pid ?? 0, 'SIGSTOP');
+        setTimeout(() => process.kill(redis.pid ?? 0, 'SIGCONT'), 2000);
+      }
+    }
+    expect(paused).toBe(true);
+    expect(seen.size).toBe(300);
+    expect([...seen.values()].every((count) => count === 1)).toBe(true);
+    expect(remote.stats()).toMatchObject({ completed: 300, failed: 0, pending: 0 });
+  });
+});
+
 describe('a caller that fell behind the events stream', () => {
   it('settles its tasks by asking Redis when their events were trimmed away, each once', async () => {
     await startHost(redis.url, 'behind', ['--threads', '4']);
