@@ -1,7 +1,7 @@
 // createRemotePool against a real redis-server and real drove-worker processes.
 import { AbortError } from '@drove/pool';
 import { makeTempDir, removeTempDirs, startRedis, type Redis } from '@drove/test-support';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemotePool, RemoteError, type RemotePool } from '../src/index.js';
@@ -88,6 +88,31 @@ describe('run', () => {
     } finally {
       await inspect.close();
       await caller.destroy();
+    }
+  });
+
+  it('takes tasks a plain BullMQ producer adds: name is the handler, data { payload }, the return value the result', async () => {
+    const producer = new Queue(queue, { connection: { url: redis.url } });
+    const events = new QueueEvents(queue, { connection: { url: redis.url }, lastEventId: '0-0' });
+    try {
+      await events.waitUntilReady();
+      const job = await producer.add('echo', { payload: { plain: 'bullmq' } });
+      expect(await job.waitUntilFinished(events)).toEqual({ plain: 'bullmq' });
+    } finally {
+      await Promise.all([events.close(), producer.close()]);
+    }
+  });
+
+  it('runs the module in child processes on a host started with --kind process', async () => {
+    const host = await startHost(redis.url, 'processes', ['--kind', 'process']);
+    const caller = createRemotePool({ queue: 'processes', connection: redis.url });
+    try {
+      const pid = await caller.run(undefined, { handler: 'host' });
+      expect(pid).not.toBe(host.pid);
+      expect(pid).not.toBe(process.pid);
+      expect(await caller.run(20)).toBe(40);
+    } finally {
+      await caller.close();
     }
   });
 
