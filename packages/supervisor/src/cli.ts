@@ -9,6 +9,8 @@ import { InvalidSpecError, SupervisorError } from './errors.js';
 import { Supervisor } from './supervisor.js';
 import { controlSynopsis, help, isControlCommandLine, parseCliArgs, synopsis, type CliArgs } from './internal/cli-args.js';
 import { runControl } from './internal/control-cli.js';
+import { DAEMON_ENV, daemonRunFolder, startDaemon, writePidFile } from './internal/daemon.js';
+import type { SupervisorOptions } from './options.js';
 import { explainStartFailure, loadConfig } from './internal/cli-failures.js';
 import { packageVersion, reportCliFailure } from './internal/cli-output.js';
 import { reportEvents } from './internal/cli-reporter.js';
@@ -43,10 +45,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const { verbose } = args;
   const path = isAbsolute(args.config) ? args.config : resolve(process.cwd(), args.config);
+  const daemonized = process.env[DAEMON_ENV] === '1';
   let supervisor: Supervisor;
   try {
     const config = await loadConfig(path);
-    supervisor = new Supervisor({ output: 'prefix', cwd: dirname(path), ...config, handleSignals: true });
+    // A daemon has no terminal: its children's lines go to their log files.
+    const defaults: SupervisorOptions = daemonized ? { output: 'ignore', logs: {} } : { output: 'prefix' };
+    supervisor = new Supervisor({ ...defaults, cwd: dirname(path), ...config, handleSignals: true });
+    if (args.daemon) {
+      const runFolder = daemonRunFolder(path, supervisor.options.runFolder);
+      process.stdout.write(await startDaemon(path, runFolder, verbose));
+      return 0;
+    }
   } catch (error) {
     if (error instanceof InvalidSpecError) {
       // Every problem, each naming its field: the list is the fix.
@@ -61,7 +71,8 @@ async function main(argv: string[]): Promise<number> {
     reporter.announceSockets();
     const { runFolder } = supervisor.options;
     if (runFolder !== undefined) log(`control socket in ${runFolder}: drove-supervise status --run-folder ${runFolder}`);
-    await supervisor.onStopped();
+    const removePidFile = daemonized && runFolder !== undefined ? writePidFile(runFolder) : undefined;
+    await supervisor.onStopped().finally(() => removePidFile?.());
     log('stopped');
     return 0;
   } catch (error) {

@@ -19,7 +19,7 @@ export interface ControlArgs {
 }
 
 /** What the command line asks for. */
-export type CliArgs = { action: 'help' } | { action: 'version' } | { action: 'run'; config: string; verbose: boolean } | ControlArgs;
+export type CliArgs = { action: 'help' } | { action: 'version' } | { action: 'run'; config: string; verbose: boolean; daemon: boolean } | ControlArgs;
 
 /** The commands that take a child's name. */
 const NAMED: ReadonlySet<string> = new Set(['restart', 'stop', 'start', 'logs', 'scale']);
@@ -43,6 +43,7 @@ export const help = `drove-supervise: runs the fleet a config module describes, 
 
 Usage: drove-supervise [options] <fleet.config.mjs>
        drove-supervise start <fleet.config.mjs>       (the same)
+       drove-supervise start --daemon <fleet.config.mjs>
        drove-supervise <command> [<name>] --run-folder <dir> [options]
 
 The config module default-exports the Supervisor options of @drove/supervisor
@@ -66,6 +67,10 @@ Options:
   -h, --help             print this help and exit
   -v, --version          print the version of @drove/supervisor and exit
       --verbose          print the stack of an error along with its one-line message
+  -d, --daemon           run the fleet in the background: return once it has
+                         started, its pid in <runFolder>/supervisor.pid, its own
+                         lines in <runFolder>/supervisor.log, the children's in
+                         <runFolder>/logs/ (the config must name a runFolder)
   -r, --run-folder <dir> the runFolder of the supervisor to control
                          (default: $DROVE_RUN_FOLDER)
   -n, --lines <N>        logs: how many of the last lines (default 15)
@@ -100,6 +105,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   let verbose = false;
   let follow = false;
   let json = false;
+  let daemon = false;
   let runFolder: string | undefined;
   let lines: number | undefined;
   const words: string[] = [];
@@ -116,6 +122,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     else if (arg === '--verbose') verbose = true;
     else if (arg === '-f' || arg === '--follow') follow = true;
     else if (arg === '--json') json = true;
+    else if (arg === '-d' || arg === '--daemon') daemon = true;
     else if (arg === '-r' || arg === '--run-folder') runFolder = value();
     else if (arg.startsWith('--run-folder=')) runFolder = arg.slice('--run-folder='.length);
     else if (arg === '-n' || arg === '--lines') lines = countOf(arg, value());
@@ -127,6 +134,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   // `start fleet.config.mjs` runs a fleet (PM2's `pm2 start ecosystem.config.js`); `start web` starts a child.
   const startsConfig = first === 'start' && rest.length === 1 && isConfigPath(rest[0]!);
   if (first !== undefined && COMMANDS.has(first) && !startsConfig) {
+    if (daemon) throw new UsageError('`--daemon` is for running a fleet: drove-supervise start --daemon fleet.config.mjs');
     return controlArgs(first as ControlCommand, rest, { runFolder: runFolder ?? env.DROVE_RUN_FOLDER, lines, follow, json, verbose });
   }
   const files = startsConfig ? rest : words;
@@ -136,7 +144,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   }
   if (files.length === 0) throw new UsageError('missing the config file');
   if (files.length > 1) throw new UsageError(`one config file expected, got ${files.length}: ${files.map((file) => `\`${file}\``).join(' ')}`);
-  return { action: 'run', config: files[0]!, verbose };
+  return { action: 'run', config: files[0]!, verbose, daemon };
 }
 
 function controlArgs(
