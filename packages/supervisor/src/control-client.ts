@@ -137,22 +137,26 @@ export class ControlClient {
     return this.#call('status', {});
   }
 
-  /** Stops the child (whatever its state: running, in a back-off, stopped) and starts it; resolves once it is ready. */
-  restart(name: string): Promise<ChildSummary> {
+  /**
+   * Stops the child (whatever its state: running, in a back-off, stopped) and
+   * starts it; resolves once it is ready. The name of an `instances` group
+   * restarts its copies one at a time, each ready before the next stops.
+   */
+  restart(name: string): Promise<ChildSummary[]> {
     return this.#call('restart', { name });
   }
 
-  /** Stops the child; nothing restarts it until `start` or `restart`. */
-  stop(name: string): Promise<ChildSummary> {
+  /** Stops the child (a group: its copies, newest first); nothing restarts it until `start` or `restart`. */
+  stop(name: string): Promise<ChildSummary[]> {
     return this.#call('stop', { name });
   }
 
   /**
-   * Starts a stopped child; resolves once it is ready.
+   * Starts a stopped child (a group: its stopped copies); resolves once it is ready.
    *
-   * @throws SupervisorError `ERR_SUPERVISOR_CHILD_RUNNING` when it is not stopped.
+   * @throws SupervisorError `ERR_SUPERVISOR_CHILD_RUNNING` when a child named alone is not stopped.
    */
-  start(name: string): Promise<ChildSummary> {
+  start(name: string): Promise<ChildSummary[]> {
     return this.#call('start', { name });
   }
 
@@ -161,7 +165,11 @@ export class ControlClient {
     return this.#call('reload', {});
   }
 
-  /** The last lines of the child's log file (the supervisor needs the `logs` option). */
+  /**
+   * The last lines of the child's log file (the supervisor needs the `logs`
+   * option); for an `instances` group, its copies' lines merged by time, each
+   * prefixed with the copy's name (`web#1 | …`).
+   */
   async logs(name: string, { lines = 15 }: LogsOptions = {}): Promise<string[]> {
     return (await this.#call('logs', { name, lines, follow: false })).lines;
   }

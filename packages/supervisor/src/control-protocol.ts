@@ -87,10 +87,11 @@ export interface ControlRequests {
 /** The answers, by command. */
 export interface ControlResults {
   status: FleetStatus;
-  restart: ChildSummary;
-  stop: ChildSummary;
-  start: ChildSummary;
+  restart: ChildSummary[];
+  stop: ChildSummary[];
+  start: ChildSummary[];
   reload: { children: number };
+  /** `file`: the (first) child's log file; a group's lines are prefixed with the copy's name. */
   logs: { file: string; lines: string[] };
   scale: { group: string; children: ChildSummary[] };
   shutdown: { pid: number };

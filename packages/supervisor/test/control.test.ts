@@ -68,21 +68,21 @@ describe('the control socket', () => {
     const control = await client(runFolder);
     const first = supervisor.whichChildren()[0]!.pid!;
 
-    const restarted = await control.restart('web');
-    expect(restarted.state).toBe('running');
-    expect(restarted.pid).not.toBe(first);
+    const [restarted] = await control.restart('web');
+    expect(restarted!.state).toBe('running');
+    expect(restarted!.pid).not.toBe(first);
     expect(pidExists(first)).toBe(false);
     expect((await control.status()).children[0]!.restarts).toBe(1);
 
     expect(await rejection(control.start('web'))).toMatchObject({ code: 'ERR_SUPERVISOR_CHILD_RUNNING' });
     const stopped = await control.stop('web');
-    expect(stopped).toEqual({ name: 'web', state: 'stopped', pid: null });
-    expect(pidExists(restarted.pid!)).toBe(false);
+    expect(stopped).toEqual([{ name: 'web', state: 'stopped', pid: null }]);
+    expect(pidExists(restarted!.pid!)).toBe(false);
     expect(supervisor.whichChildren()[1]!.state).toBe('running'); // the others run on
 
-    const started = await control.start('web');
-    expect(started.state).toBe('running');
-    expect(pidExists(started.pid!)).toBe(true);
+    const [started] = await control.start('web');
+    expect(started!.state).toBe('running');
+    expect(pidExists(started!.pid!)).toBe(true);
 
     const unknown = await rejection(control.restart('nope'));
     expect(unknown).toBeInstanceOf(SupervisorError);
@@ -100,7 +100,7 @@ describe('the control socket', () => {
     expect(waiting.state).toBe('restarting');
     expect(waiting.backoffMs).toBeGreaterThan(60_000);
     expect(waiting.consecutiveFailures).toBe(1);
-    expect((await control.restart('web')).state).toBe('running');
+    expect((await control.restart('web'))[0]!.state).toBe('running');
   });
 
   it('reloads: every child is replaced, one at a time', async () => {

@@ -158,3 +158,44 @@ describe('scale, aborted', () => {
     ]);
   });
 });
+
+describe('a group named through the control socket', () => {
+  it('restarts its copies one at a time, stops them newest first, starts them again, and merges their logs', async () => {
+    const runFolder = makeTempDir('drove-run-');
+    const supervisor = supervise({ runFolder, logs: {}, sockets: { http: { port: 0 } }, children: [web(3)] });
+    await supervisor.start();
+    const client = await connect(runFolder);
+    try {
+      const before = supervisor.whichChildren().map((child) => child.pid);
+      const order: string[] = [];
+      supervisor.on('exit', ({ name }) => order.push(`${name} exit`));
+      supervisor.on('ready', ({ name }) => order.push(`${name} ready`));
+      const restarted = await client.restart('web');
+      expect(restarted.map((child) => [child.name, child.state])).toEqual([
+        ['web#0', 'running'],
+        ['web#1', 'running'],
+        ['web#2', 'running'],
+      ]);
+      expect(restarted.every((child) => !before.includes(child.pid ?? undefined))).toBe(true);
+      // One at a time: each new copy ready before the next old one stops.
+      expect(order).toEqual(['web#0 exit', 'web#0 ready', 'web#1 exit', 'web#1 ready', 'web#2 exit', 'web#2 ready']);
+
+      order.length = 0;
+      expect((await client.stop('web')).map((child) => child.state)).toEqual(['stopped', 'stopped', 'stopped']);
+      expect(order).toEqual(['web#2 exit', 'web#1 exit', 'web#0 exit']);
+      expect((await client.start('web')).map((child) => child.state)).toEqual(['running', 'running', 'running']);
+
+      // Each copy said it listens at each start: 2 lines each in its own file, 6 in the group's.
+      const lines = await client.logs('web', { lines: 100 });
+      expect(lines).toHaveLength(9);
+      for (const index of [0, 1, 2]) {
+        expect(lines.filter((line) => line.startsWith(`web#${index} | `))).toHaveLength(3);
+      }
+      const times = lines.map((line) => line.split(' | ')[1]!.slice(0, 24));
+      expect(times).toEqual([...times].sort());
+      expect(await client.logs('web#1', { lines: 1 })).toEqual([expect.stringMatching(/^\S+Z out web#1 listening as instance 1 /)]);
+    } finally {
+      client.close();
+    }
+  });
+});

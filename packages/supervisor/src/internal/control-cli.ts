@@ -26,8 +26,9 @@ export async function runControl(args: ControlArgs, out: (text: string) => void)
       case 'restart':
       case 'stop':
       case 'start': {
-        const child = await client[args.command](args.name!);
-        out(`${child.name} ${child.state}${child.pid === null ? '' : ` (pid ${child.pid})`}\n`);
+        for (const child of await client[args.command](args.name!)) {
+          out(`${child.name} ${child.state}${child.pid === null ? '' : ` (pid ${child.pid})`}\n`);
+        }
         return 0;
       }
       case 'reload': {

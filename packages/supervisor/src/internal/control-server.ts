@@ -203,31 +203,45 @@ export class ControlServer {
     }
   }
 
-  async #change(command: 'restart' | 'stop' | 'start', name: string): Promise<ChildSummary> {
+  /**
+   * The children a name stands for: the child of that name, or every copy of
+   * an `instances` group of that name (PM2's `pm2 restart web` on a cluster).
+   */
+  #targets(name: string): string[] {
+    const stats = this.#supervisor.stats().children;
+    if (stats.some((child) => child.name === name)) return [name];
+    const copies = stats.filter((child) => child.group === name).map((child) => child.name);
+    if (copies.length > 0) return copies;
+    const known = stats.map((child) => `\`${child.name}\``).join(', ') || 'none';
+    throw new SupervisorError('ERR_SUPERVISOR_UNKNOWN_CHILD', `No child named \`${name}\` (known: ${known})`);
+  }
+
+  async #change(command: 'restart' | 'stop' | 'start', name: string): Promise<ChildSummary[]> {
     const supervisor = this.#supervisor;
-    const find = (): ChildInfo => {
-      const info = supervisor.whichChildren().find((child) => child.name === name);
-      if (!info) {
-        const known = supervisor.whichChildren().map((child) => `\`${child.name}\``).join(', ') || 'none';
-        throw new SupervisorError('ERR_SUPERVISOR_UNKNOWN_CHILD', `No child named \`${name}\` (known: ${known})`);
+    const names = this.#targets(name);
+    const stateOf = (child: string): ChildInfo | undefined => supervisor.whichChildren().find((info) => info.name === child);
+    if (command === 'start') {
+      const running = names.filter((child) => stateOf(child)?.state !== 'stopped');
+      // A group starts its stopped copies; a child named alone must be stopped.
+      if (names.length === 1 && running.length === 1) {
+        throw new SupervisorError('ERR_SUPERVISOR_CHILD_RUNNING', `Child \`${name}\` is ${stateOf(name)?.state ?? 'gone'} already; \`restart\` restarts it`);
       }
-      return info;
-    };
-    const before = find();
-    if (command === 'stop') {
-      await supervisor.terminateChild(name);
-    } else if (command === 'start') {
-      if (before.state !== 'stopped') {
-        throw new SupervisorError('ERR_SUPERVISOR_CHILD_RUNNING', `Child \`${name}\` is ${before.state} already; \`restart\` restarts it`);
-      }
-      await supervisor.restartChild(name);
+      for (const child of names) if (!running.includes(child)) await supervisor.restartChild(child);
+    } else if (command === 'stop') {
+      // Newest first, as a stop of the whole supervisor goes.
+      for (const child of [...names].reverse()) await supervisor.terminateChild(child);
     } else {
       // PM2's restart: whatever the child's state (running, in a back-off, stopped), stop it and start it now.
-      await supervisor.terminateChild(name);
-      await supervisor.restartChild(name);
+      // A group's copies one at a time, each ready before the next stops: the group keeps serving.
+      for (const child of names) {
+        await supervisor.terminateChild(child);
+        await supervisor.restartChild(child);
+      }
     }
-    const after = supervisor.whichChildren().find((child) => child.name === name);
-    return { name, state: after?.state ?? 'stopped', pid: after?.pid ?? null };
+    return names.map((child) => {
+      const after = stateOf(child);
+      return { name: child, state: after?.state ?? 'stopped', pid: after?.pid ?? null };
+    });
   }
 
   async #status(): Promise<FleetStatus> {
@@ -275,28 +289,42 @@ export class ControlServer {
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > MAX_TAIL_LINES) {
       throw new SupervisorError('ERR_SUPERVISOR_CONTROL', `Expected \`lines\` to be an integer from 0 to ${MAX_TAIL_LINES}, got ${JSON.stringify(count)}`);
     }
-    if (!this.#supervisor.whichChildren().some((child) => child.name === name)) {
-      const known = this.#supervisor.whichChildren().map((child) => `\`${child.name}\``).join(', ') || 'none';
-      throw new SupervisorError('ERR_SUPERVISOR_UNKNOWN_CHILD', `No child named \`${name}\` (known: ${known})`);
-    }
-    if (!this.#logs) {
+    const names = this.#targets(name);
+    const logs = this.#logs;
+    if (!logs) {
       throw new SupervisorError('ERR_SUPERVISOR_CONTROL', 'This supervisor writes no log files: give it the `logs` option (`logs: {}` with a runFolder)');
     }
-    const file = this.#logs.file(name);
-    if (request.follow !== true) return { file: file.path, lines: (await file.tail(count)).lines };
-    // Lines accepted while the tail is read are held, then sent after it: none twice, none missed.
-    const held: Array<{ seq: number; text: string }> = [];
-    let after: number | undefined = undefined;
-    const onLine = (line: { seq: number; text: string }): void => {
-      if (after === undefined) held.push(line);
-      else if (line.seq > after) writeJsonLine(socket, { id, line: line.text });
+    // A group's lines are its copies', each prefixed with the copy's name, merged by time.
+    const prefix = (child: string): string => (names.length > 1 || child !== name ? `${child} | ` : '');
+    const files = names.map((child) => ({ child, file: logs.file(child) }));
+    const follow = request.follow === true;
+    // Lines accepted while the tails are read are held, then sent after them: none twice, none missed.
+    const held: Array<{ child: string; seq: number; text: string }> = [];
+    const after = new Map<string, number>();
+    const send = (child: string, seq: number, text: string): void => {
+      if (seq > after.get(child)!) writeJsonLine(socket, { id, line: `${prefix(child)}${text}` });
     };
-    file.on('line', onLine);
-    socket.once('close', () => file.off('line', onLine));
-    const { lines, seq } = await file.tail(count);
-    writeJsonLine(socket, { id, ok: true, result: { file: file.path, lines } });
-    after = seq;
-    for (const line of held) if (line.seq > seq) writeJsonLine(socket, { id, line: line.text });
+    if (follow) {
+      for (const { child, file } of files) {
+        const onLine = (line: { seq: number; text: string }): void => {
+          if (after.has(child)) send(child, line.seq, line.text);
+          else held.push({ child, ...line });
+        };
+        file.on('line', onLine);
+        socket.once('close', () => file.off('line', onLine));
+      }
+    }
+    const tails = await Promise.all(files.map(async ({ child, file }) => ({ child, ...(await file.tail(count)) })));
+    // ISO times sort as text; a stable sort keeps each file's own order.
+    const merged = tails
+      .flatMap(({ child, lines: own }) => own.map((text) => ({ at: text.slice(0, 24), text: `${prefix(child)}${text}` })))
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+      .map((line) => line.text);
+    const result = { file: files[0]!.file.path, lines: count === 0 ? [] : merged.slice(-count) };
+    if (!follow) return result;
+    writeJsonLine(socket, { id, ok: true, result });
+    for (const { child, seq } of tails) after.set(child, seq);
+    for (const line of held) send(line.child, line.seq, line.text);
     return undefined;
   }
 }
