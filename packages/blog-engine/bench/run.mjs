@@ -160,9 +160,10 @@ else {
   } catch {
     hugoNote = 'Hugo skipped: no `hugo` binary on PATH.';
   }
-  if (version) {
-    const project = makeHugoSite(big, join(work, 'hugo'));
-    log(`Hugo ${version}: cold build…`);
+  // The expert's templates first (the row the ratios use), then the documentation's (see lib/hugo-site.mjs).
+  for (const style of version ? ['expert', 'docs'] : []) {
+    const project = makeHugoSite(big, join(work, `hugo-${style}`), { style });
+    log(`Hugo ${version} (${style} templates): cold build…`);
     const run = () => timed('hugo', ['--quiet', '-d', join(project, 'public')], { cwd: project, measureRss: true });
     const cold = await run();
     const pages = countFiles(join(project, 'public'));
@@ -170,7 +171,9 @@ else {
     editOnePost(join(project, 'content'));
     const oneEdit = await run();
     log(`  ${seconds(cold.wallMs)} s, ${pages} files; rebuild ${seconds(noChange.wallMs)} s; one edit ${seconds(oneEdit.wallMs)} s`);
-    rows.push({ tool: `Hugo ${version}`, coldMs: cold.wallMs, pages, noChangeMs: noChange.wallMs, noChangeWritten: undefined, oneEditMs: oneEdit.wallMs, oneEditWritten: undefined, maxRssBytes: cold.maxRssBytes });
+    rows.push({ tool: `Hugo ${version} (${style} templates)`, coldMs: cold.wallMs, pages, noChangeMs: noChange.wallMs, noChangeWritten: undefined, oneEditMs: oneEdit.wallMs, oneEditWritten: undefined, maxRssBytes: cold.maxRssBytes });
+  }
+  if (version) {
     hugoNote = 'Hugo makes no Atom feeds and no year/month archives (not built in), so it writes fewer files; it always rebuilds everything (Go, all cores).';
   }
 }
@@ -194,6 +197,9 @@ log('');
 const eleventy = rows.find((r) => r.tool.startsWith('Eleventy'));
 if (eleventy) {
   log(`ratios: Eleventy cold / drove-blog 2 workers cold = ${(eleventy.coldMs / two.cold.wallMs).toFixed(2)}×; one post edited: ${(eleventy.oneEditMs / two.oneEdit.wallMs).toFixed(2)}×`);
+}
+for (const hugo of rows.filter((r) => r.tool.startsWith('Hugo'))) {
+  log(`ratios: ${hugo.tool} cold / drove-blog 2 workers cold = ${(hugo.coldMs / two.cold.wallMs).toFixed(2)}×; one post edited: ${(hugo.oneEditMs / two.oneEdit.wallMs).toFixed(2)}×`);
 }
 log(`render phase speed-up, 2 workers over 1: ${speedUp.toFixed(2)}× (${seconds(one.cold.result.phasesMs.render)} s → ${seconds(two.cold.result.phasesMs.render)} s)`);
 log(`scaling: ${small} → ${posts} posts, cold build ${seconds(smallRun.wallMs)} s → ${seconds(two.cold.wallMs)} s = ${scaling.toFixed(2)}×`);

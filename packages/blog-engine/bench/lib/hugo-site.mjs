@@ -2,10 +2,20 @@
 // posts, a paginated home per language, paginated tag and category pages, RSS
 // feeds (home and per tag, Hugo's own), a sitemap and a 404 page. Hugo has no
 // Atom feed and no year/month archives out of the box: those are not made.
+//
+// Two styles of templates:
+// - `expert` (the default), as Hugo's performance advice has it: the home page's
+//   list of posts is worked out once per language (`partialCached` of a partial
+//   that `return`s it) instead of once per pager page, and a post's card, which
+//   appears on the home, tag and category pages, is rendered once
+//   (`partialCached` keyed by the page) — what drove-blog's `{% memo %}` does;
+// - `docs`: the home page filters `.Site.RegularPages` with `where` in the
+//   template, as Hugo's documentation shows, evaluated for every pager page
+//   (O(pager pages × posts)), and every card is rendered where it appears.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function makeHugoSite(site, dir) {
+export function makeHugoSite(site, dir, { style = 'expert' } = {}) {
   rmSync(dir, { recursive: true, force: true });
   const config = JSON.parse(readFileSync(join(site, 'site.config.json'), 'utf8'));
   const content = join(dir, 'content', 'posts');
@@ -85,16 +95,24 @@ ${languages}
 </article>{{ end }}
 `,
   );
-  const listBody = `{{ define "main" }}<h1>{{ .Title }}</h1>
-{{ $pages := .Pages }}{{ if .IsHome }}{{ $pages = where .Site.RegularPages "Type" "posts" }}{{ end }}
-{{ $paginator := .Paginate $pages }}
-{{ range $paginator.Pages }}<article class="card">
+  const card = `<article class="card">
 <h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
 {{ partial "meta.html" . }}
 {{ with .Params.summary }}<p>{{ . }}</p>{{ else }}{{ .Summary }}{{ end }}
 <p><a class="more" href="{{ .RelPermalink }}">Read more</a></p>
 </article>
-{{ end }}{{ if gt $paginator.TotalPages 1 }}<nav class="pagination">{{ with $paginator.Prev }}<a rel="prev" href="{{ .URL }}">← Newer</a>{{ end }}<span>Page {{ $paginator.PageNumber }} of {{ $paginator.TotalPages }}</span>{{ with $paginator.Next }}<a rel="next" href="{{ .URL }}">Older →</a>{{ end }}</nav>{{ end }}
+`;
+  writeFileSync(join(layouts, 'partials', 'card.html'), card);
+  writeFileSync(join(layouts, 'partials', 'home-pages.html'), `{{ return where .Site.RegularPages "Type" "posts" }}`);
+  const pagesLine =
+    style === 'expert'
+      ? `{{ $pages := .Pages }}{{ if .IsHome }}{{ $pages = partialCached "home-pages.html" . .Lang }}{{ end }}`
+      : `{{ $pages := .Pages }}{{ if .IsHome }}{{ $pages = where .Site.RegularPages "Type" "posts" }}{{ end }}`;
+  const cardLine = style === 'expert' ? `{{ partialCached "card.html" . .RelPermalink }}` : `{{ partial "card.html" . }}`;
+  const listBody = `{{ define "main" }}<h1>{{ .Title }}</h1>
+${pagesLine}
+{{ $paginator := .Paginate $pages }}
+{{ range $paginator.Pages }}${cardLine}{{ end }}{{ if gt $paginator.TotalPages 1 }}<nav class="pagination">{{ with $paginator.Prev }}<a rel="prev" href="{{ .URL }}">← Newer</a>{{ end }}<span>Page {{ $paginator.PageNumber }} of {{ $paginator.TotalPages }}</span>{{ with $paginator.Next }}<a rel="next" href="{{ .URL }}">Older →</a>{{ end }}</nav>{{ end }}
 {{ end }}
 `;
   writeFileSync(join(layouts, '_default', 'list.html'), listBody);
