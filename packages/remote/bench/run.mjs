@@ -46,12 +46,12 @@ async function localPool(shape) {
   return ms;
 }
 
-async function remotePool(shape, hosts) {
+async function remotePool(shape, hosts, extra = []) {
   const queue = `drove-${++queueNumber}`;
   const started = [];
   for (let i = 0; i < hosts; i++) {
     // In-process hosts would share this event loop with the caller: each host is its own process, as on real machines.
-    started.push(await startHostProcess(queue, 2 / hosts));
+    started.push(await startHostProcess(queue, 2 / hosts, extra));
   }
   const remote = createRemotePool({ queue, connection: redis.url });
   await remote.ready();
@@ -99,9 +99,9 @@ async function plainBullmq(shape, processes) {
   return ms;
 }
 
-function startHostProcess(queue, threads) {
+function startHostProcess(queue, threads, extra) {
   const bin = fileURLToPath(new URL('../bin/drove-worker.js', import.meta.url));
-  return startProcess([bin, '--connection', redis.url, '--queue', queue, '--threads', String(threads), '--quiet', fileURLToPath(workerModule)], 'host');
+  return startProcess([bin, '--connection', redis.url, '--queue', queue, '--threads', String(threads), ...extra, '--quiet', fileURLToPath(workerModule)], 'host');
 }
 
 function startProcess(args, kind = 'bullmq') {
@@ -134,6 +134,7 @@ for (const shape of shapes) {
     ['local pool, 2 threads', local],
     ['remote, 1 host × 2 threads', await remotePool(shape, 1)],
     ['remote, 2 hosts × 1 thread', await remotePool(shape, 2)],
+    ['remote, 1 host × 2 threads, --concurrency 4', await remotePool(shape, 1, ['--concurrency', '4'])],
     ['plain BullMQ, 1 process, concurrency 2', await plainBullmq(shape, 1)],
     ['plain BullMQ, 2 processes, concurrency 1', await plainBullmq(shape, 2)],
   ];

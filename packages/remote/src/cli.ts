@@ -23,6 +23,8 @@ the worker module (the same defineWorker module a local @drove/pool runs).
                           (default: $REDIS_URL; prefer it: a command line is visible to ps)
   --queue NAME            the queue callers send to (createRemotePool({ queue }))
   --threads N             local workers (default: ${availableParallelism()}, the cores)
+  --concurrency N         tasks taken from the queue at once (default: the threads); more keeps
+                          the threads busy between Redis round trips, for tasks of 1 ms or less
   --kind thread|process   where the local workers run (default: thread)
   --prefix P              BullMQ key prefix, as the callers' (default: bull)
   --stall-interval-ms MS  a task whose host stops renewing its lock this long goes back
@@ -61,6 +63,7 @@ function parseCliArgs(argv: string[]): CliArgs {
         connection: { type: 'string' },
         queue: { type: 'string' },
         threads: { type: 'string' },
+        concurrency: { type: 'string' },
         kind: { type: 'string' },
         prefix: { type: 'string' },
         'stall-interval-ms': { type: 'string' },
@@ -89,6 +92,8 @@ function parseCliArgs(argv: string[]): CliArgs {
   const options: RemoteHostOptions = { queue: values.queue, connection, worker: positionals[0] ?? '' };
   const threads = integer('threads', values.threads, 1);
   if (threads !== undefined) options.threads = threads;
+  const concurrency = integer('concurrency', values.concurrency, 1);
+  if (concurrency !== undefined) options.concurrency = concurrency;
   if (values.kind !== undefined) options.kind = values.kind;
   if (values.prefix !== undefined) options.prefix = values.prefix;
   const stall = integer('stall-interval-ms', values['stall-interval-ms'], 100);

@@ -178,6 +178,19 @@ describe('a host that dies', () => {
   });
 });
 
+describe('a host with --concurrency above its threads', () => {
+  it('holds that many tasks (their locks renewed) while its pool runs as many as it has workers', async () => {
+    await startHost(redis.url, 'ahead', ['--threads', '1', '--concurrency', '3']);
+    const remote = pool('ahead');
+    const file = marksFile();
+    const tasks = ['a', 'b', 'c'].map((key) => remote.run({ file, key, ms: 5000 }, { handler: 'work' }).catch((error: unknown) => error));
+    expect(await waitFor(() => remote.stats().running === 3, { deadlineMs: 20_000 })).toBe(true);
+    expect(countOf(file, 'start')).toBe(1);
+    await remote.destroy();
+    for (const task of tasks) expect(await task).toMatchObject({ code: 'ERR_REMOTE_DESTROYED' });
+  });
+});
+
 describe('Redis itself', () => {
   it('paused (SIGSTOP) for 2 s in the middle of a map: callers and hosts wait, then every task settles once', async () => {
     await Promise.all([startHost(redis.url, 'redis-pause'), startHost(redis.url, 'redis-pause')]);
