@@ -1,6 +1,6 @@
 export { Supervisor } from './supervisor.js';
 export { resolveSupervisorOptions } from './options.js';
-export type { CallOptions, OutputMode, ResolvedSupervisorOptions, SharedSocketOptions, Strategy, SupervisorOptions } from './options.js';
+export type { CallOptions, HealthOptions, OutputMode, ResolvedSupervisorOptions, SharedSocketOptions, Strategy, SupervisorOptions } from './options.js';
 export { resolveChildSpec } from './child-spec.js';
 export type {
   ChildDefaults,

@@ -92,6 +92,21 @@ export interface SupervisorOptions {
    * @default undefined (no control socket)
    */
   runFolder?: string;
+  /**
+   * An HTTP endpoint for probes and scrapers, opened at `start()`: `GET
+   * /healthz` (200 while the supervisor runs), `/readyz` (200 when every child
+   * that should run is running, 503 with the others listed) and `/metrics`
+   * (Prometheus text). `port: 0` takes a free port (`supervisor.healthAddress()`).
+   * @default undefined (none)
+   */
+  health?: HealthOptions;
+}
+
+/** Where the health endpoint listens (the `health` option). */
+export interface HealthOptions {
+  port: number;
+  /** @default '127.0.0.1' */
+  host?: string;
 }
 
 /** What the supervisor's long-running calls take (`start`, `stop`, `startChild`, `restartChild`, `rollingRestart`). */
@@ -123,6 +138,7 @@ export interface ResolvedSupervisorOptions {
   logs: ResolvedLogOptions | undefined;
   /** An absolute path. */
   runFolder: string | undefined;
+  health: Required<HealthOptions> | undefined;
 }
 
 const KNOWN = [
@@ -141,6 +157,7 @@ const KNOWN = [
   'cwd',
   'logs',
   'runFolder',
+  'health',
 ];
 
 /**
@@ -184,6 +201,13 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
   if (options.runFolder !== undefined && problems.string('runFolder', options.runFolder)) {
     if (options.runFolder === '') problems.fail('runFolder', "a folder's path", options.runFolder);
     else runFolder = resolve(typeof cwd === 'string' ? cwd : process.cwd(), options.runFolder);
+  }
+  let health: Required<HealthOptions> | undefined;
+  if (options.health !== undefined && problems.object('health', options.health)) {
+    problems.keys('health', options.health, ['port', 'host']);
+    const { port, host = '127.0.0.1' } = options.health;
+    const portOk = problems.count('health.port', port, { min: 0, max: 65_535 });
+    if (portOk && problems.string('health.host', host)) health = { port, host };
   }
   const logs =
     options.logs === undefined
@@ -251,5 +275,6 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     cwd,
     logs,
     runFolder,
+    health,
   };
 }

@@ -21,6 +21,7 @@ import { childOutput, type ChildOutput } from './internal/child-output.js';
 import { LogWriter } from './log-writer.js';
 import { scaleGroup } from './internal/scale-group.js';
 import { ControlServer } from './internal/control-server.js';
+import { HealthServer } from './internal/health-server.js';
 import { ChildSlot } from './internal/child-slot.js';
 import { GroupRestart } from './internal/group-restart.js';
 import { RestartIntensity } from './internal/restart-intensity.js';
@@ -76,6 +77,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #scaling: Promise<unknown> = Promise.resolve();
   /** The control socket in `runFolder`, while the supervisor runs. */
   #control: ControlServer | undefined;
+  /** The `health` endpoint, while the supervisor runs. */
+  #health: HealthServer | undefined;
   /** The stdio of ended runs, until closed: their last lines are for the log files. */
   readonly #pipes = new Set<Promise<void>>();
   /** Spares being stopped: `stop()` waits for them too. */
@@ -176,6 +179,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           if (this.#closing) await control.close();
           else this.#control = control;
         }
+        const health = this.options.health;
+        if (health !== undefined && !this.#closing) {
+          this.#health = new HealthServer(this);
+          await this.#health.listen(health.port, health.host);
+        }
       } catch (error) {
         this.#failure = error as Error;
         await this.#beginStop('stop');
@@ -253,6 +261,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       periodMs: this.options.periodMs,
       children: this.#slots.map((slot) => slot.stats(now, this.#logs?.file(slot.name).stats())),
     };
+  }
+
+  /** The address the `health` endpoint listens on, once started (to learn the port of `port: 0`). */
+  healthAddress(): AddressInfo | undefined {
+    return this.#health?.address();
   }
 
   /** The address a shared socket listens on (to learn the port of `port: 0`). */
@@ -703,6 +716,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       // Last: `status` answers while the children stop, a followed log gets their last lines,
       // and `shutdown` is answered once the supervisor has stopped.
       await this.#control?.close();
+      await this.#health?.close();
       this.#settleStopped(this.#failure);
     })();
     return this.#stopping;
