@@ -241,7 +241,8 @@ export class RemoteHost extends EventEmitter<RemoteHostEvents> {
       this.#counts.completed++;
       return value;
     } catch (error) {
-      if (this.#returning && !running.cancelledByCaller && token !== undefined) {
+      // Only a task the stop aborted goes back; one that failed by itself meanwhile fails as usual.
+      if (this.#returning && running.controller.signal.aborted && !running.cancelledByCaller && token !== undefined) {
         // A graceful stop past its time limit: the task goes back to the queue at once, for another host, and no attempt is spent.
         await job.moveToWait(token);
         this.#counts.returned++;
