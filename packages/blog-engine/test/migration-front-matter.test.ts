@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { build, BuildError } from '@drove/blog-engine';
 import { parseFrontMatter } from '../src/internal/front-matter.js';
@@ -113,5 +116,34 @@ describe('Jekyll and Hugo front-matter names', () => {
     const sitemap = read(out, 'sitemap.xml');
     expect(sitemap).toContain('<lastmod>2021-06-01');
     expect(sitemap).toContain('<lastmod>2021-07-01');
+  });
+});
+
+describe('an engine that reads files differently', () => {
+  it('reads a file again instead of trusting what an older engine kept of it', async () => {
+    const site = writeSite({
+      'posts/toml.md': '+++\ntitle = "From TOML"\ndate = 2020-02-01\n+++\nBody.\n',
+      'posts/other.md': '---\ntitle: Other\ndate: 2020-01-01\n---\nx\n',
+    });
+    const out = join(tempDir(), 'out');
+    const database = `file:${join(tempDir(), 'build.db')}`;
+    await build({ site, out, workers: 1, database });
+    // What an engine without TOML front matter kept: no front matter at all, and facts of no version.
+    const stale = JSON.stringify({ data: {}, keyLines: {}, bodyLine: 1, bodyOffset: 0 });
+    await promisify(execFile)(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `import { createClient } from '@libsql/client';
+       const client = createClient({ url: process.argv[1] });
+       await client.execute({ sql: "UPDATE inputs SET parsed = ?, facts = json_remove(facts, '$.version') WHERE path = 'posts/toml.md'", args: [process.argv[2]] });
+       client.close();`,
+      database,
+      stale,
+    ], { cwd: fileURLToPath(new URL('.', import.meta.url)) });
+    writeSite({ 'posts/other.md': '---\ntitle: Other, edited\ndate: 2020-01-01\n---\nx\n' }, site);
+    await build({ site, out, workers: 1, database, clean: true });
+    const page = read(out, '2020/02/toml/index.html');
+    expect(page).toContain('From TOML</h1>');
+    expect(page).not.toContain('+++');
   });
 });

@@ -11,10 +11,10 @@ import { aliasesOf, aliasKeys, type Alias } from './redirects.js';
 import { expiryDateKeys, fileNameDate, firstKey, holdOf, publishDateKeys, type Hold, type PublishingRules } from './publishing.js';
 import { htmlExcerpt, type LoadedSite, type SourceDoc } from './site-loader.js';
 
-/** The engine's own front-matter keys; the others reach templates as `page.data`. */
 /** The default theme's layouts of lists and site pages: a Jekyll or Hugo post naming one (`layout: home`) gets its own kind's. */
 const listLayouts = new Set(['home', 'tag', 'category', 'archive', 'tags', '404', 'base']);
 
+/** The engine's own front-matter keys; the others reach templates as `page.data`. */
 const reservedKeys = new Set(['title', 'date', 'updated', 'tags', 'categories', 'category', 'lang', 'slug', 'draft', 'summary', 'permalink', 'layout', 'translationKey', ...aliasKeys, 'redirect_to', 'render_with_liquid']);
 
 /** Something a build did differently from what a file asked. */
@@ -252,7 +252,7 @@ function readDoc(
     frontMatter,
     expanded,
     translationKey,
-    origin: { source: file, line: keyLines.permalink ?? keyLines.slug },
+    origin: { source: file, line: keyLines[permalinkKey] ?? keyLines.slug },
     aliases,
     entry: {
       kind: doc.kind,

@@ -54,6 +54,14 @@ export interface BodyFacts {
  * had when read and when that was, and facts about its body, so that a file
  * whose stat is unchanged is not read again.
  */
+/**
+ * The version of what the loader keeps of a file (its facts and parsed front
+ * matter). An engine that reads files differently (TOML front matter, Liquid
+ * facts) raises it, so that a file an older engine read is read again, not
+ * taken from the database as that engine understood it.
+ */
+const factsVersion = 2;
+
 interface InputFacts {
   /** `size:mtimeNs:ctimeNs:ino` */
   stat: string;
@@ -61,9 +69,10 @@ interface InputFacts {
   readAtMs: number;
   excerptSource: string;
   mentionsMacros: boolean;
-  /** Absent in the facts of an engine before Liquid in content: such a file is read again. */
-  liquid?: BodyFacts['liquid'];
-  unknownTags?: BodyFacts['unknownTags'];
+  liquid: BodyFacts['liquid'];
+  unknownTags: BodyFacts['unknownTags'];
+  /** {@link factsVersion} when they were saved: facts (and the parsed front matter) of another version are made again. */
+  version: number;
 }
 
 /**
@@ -247,8 +256,9 @@ export async function loadSite(siteDir: string, db: BuildDatabase, options: { fo
     } catch (error) {
       throw new BlogEngineError('ERR_BLOG_IO', `could not read ${source}: ${(error as Error).message}`, { file: source, cause: error });
     }
-    const known = hit?.facts ? (JSON.parse(hit.facts) as InputFacts) : undefined;
-    if (hit && known && known.liquid !== undefined && known.unknownTags !== undefined && known.stat === stat && !racy(ctimeNs, known.readAtMs)) {
+    const parsedFacts = hit?.facts ? (JSON.parse(hit.facts) as Partial<InputFacts>) : undefined;
+    const known = parsedFacts?.version === factsVersion ? (parsedFacts as InputFacts) : undefined;
+    if (hit && known && known.stat === stat && !racy(ctimeNs, known.readAtMs)) {
       const fingerprint = hit.fingerprint;
       let text: string | undefined;
       return {
@@ -265,7 +275,7 @@ export async function loadSite(siteDir: string, db: BuildDatabase, options: { fo
     const text = readFileSync(file, 'utf8');
     const fingerprint = hashOf(text);
     let frontMatter: FrontMatter | undefined;
-    if (hit && hit.fingerprint === fingerprint) frontMatter = JSON.parse(hit.parsed) as FrontMatter;
+    if (hit && known && hit.fingerprint === fingerprint) frontMatter = JSON.parse(hit.parsed) as FrontMatter;
     else {
       try {
         frontMatter = parseFrontMatter(text, source);
@@ -286,7 +296,7 @@ export async function loadSite(siteDir: string, db: BuildDatabase, options: { fo
           }
         : undefined;
     if (frontMatter && body) {
-      const facts: InputFacts = { stat, readAtMs, ...body };
+      const facts: InputFacts = { stat, readAtMs, ...body, version: factsVersion };
       saved.push({ path: source, fingerprint, parsed: JSON.stringify(frontMatter), facts: JSON.stringify(facts) });
     }
     return { source, kind, ...where, format, text: () => text, fingerprint, frontMatter, body };
