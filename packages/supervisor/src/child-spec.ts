@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { resolveBackoffOptions, type BackoffOptions, type ResolvedBackoffOptions } from '@drove/pool/backoff';
@@ -125,6 +125,24 @@ export interface ChildSpecBase {
    * run time. @default one child named `name`, no group
    */
   instances?: number | 'max';
+  /**
+   * Development mode (nodemon's and PM2's `watch`): restart the child when a
+   * file changes under `paths` (the entry's folder for a Node child, `cwd`
+   * for a command), once they have been quiet for `debounceMs`. Folders named
+   * in `ignore` are skipped wherever they are, and so are the supervisor's
+   * `runFolder` and log folder. `true` takes the defaults. @default off
+   */
+  watch?: boolean | WatchOptions;
+}
+
+/** What {@link ChildSpecBase.watch} takes. */
+export interface WatchOptions {
+  /** Folders (or files) to watch, relative to `cwd`. @default the entry's folder (Node children), `cwd` (commands) */
+  paths?: string[];
+  /** Folder names to skip wherever they are, or absolute folders. @default ['node_modules', '.git', 'dist', 'build', 'coverage'] */
+  ignore?: string[];
+  /** How long the files must be quiet before the restart. @default 200 */
+  debounceMs?: number;
 }
 
 /** A Node module run as a forked process or a worker thread: the same spec, one switch. */
@@ -202,6 +220,8 @@ export interface ResolvedChildSpec {
   group: string | undefined;
   /** For a copy of an `instances` spec: its number, from 0. */
   instance: number | undefined;
+  /** Watch mode: what to watch (absolute paths), what to skip, the debounce. */
+  watch: { paths: string[]; ignore: string[]; debounceMs: number } | undefined;
 }
 
 /** Fleet-wide defaults a child spec falls back on. */
@@ -230,6 +250,7 @@ const BASE_KEYS = [
   'cwd',
   'processGroup',
   'instances',
+  'watch',
 ] as const;
 const NODE_KEYS = [...BASE_KEYS, 'entry', 'args', 'execArgv', 'resourceLimits', 'spare', 'preload'];
 const COMMAND_KEYS = [...BASE_KEYS, 'argv'];
@@ -373,6 +394,8 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
     }
   }
 
+  const watch = resolveWatch(raw.watch, spawn, cwd, at('watch'), problems);
+
   if (!spawn || !backoff || !readiness || problems.list.length > 0) return undefined;
   return {
     name: raw.name as string,
@@ -394,7 +417,32 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
     instances,
     group: undefined,
     instance: undefined,
+    watch,
   };
+}
+
+const DEFAULT_IGNORE = ['node_modules', '.git', 'dist', 'build', 'coverage'];
+
+function resolveWatch(value: unknown, spawn: SpawnSpec | undefined, cwd: string | undefined, name: string, problems: Problems): ResolvedChildSpec['watch'] {
+  if (value === undefined || value === false) return undefined;
+  const options = value === true ? {} : value;
+  if (!problems.object(name, options)) return undefined;
+  problems.keys(name, options, ['paths', 'ignore', 'debounceMs']);
+  const base = cwd ?? process.cwd();
+  let paths: string[] = [];
+  if (options.paths !== undefined) {
+    if (problems.stringArray(`${name}.paths`, options.paths, { nonEmpty: true })) paths = (options.paths as string[]).map((path) => resolve(base, path));
+  } else if (spawn && spawn.kind !== 'command') {
+    paths = [dirname(entryPath(spawn.entry))];
+  } else {
+    paths = [base];
+  }
+  for (const path of paths) if (!existsSync(path)) problems.add(`Expected \`${name}.paths\` to name existing folders or files, got \`${path}\` (missing)`);
+  let ignore = DEFAULT_IGNORE;
+  if (options.ignore !== undefined && problems.stringArray(`${name}.ignore`, options.ignore)) ignore = options.ignore as string[];
+  const debounceMs = options.debounceMs ?? 200;
+  problems.number(`${name}.debounceMs`, debounceMs, { min: 0 });
+  return { paths, ignore, debounceMs: debounceMs as number };
 }
 
 function resolveSpare(

@@ -22,6 +22,7 @@ import { LogWriter } from './log-writer.js';
 import { scaleGroup } from './internal/scale-group.js';
 import { ControlServer } from './internal/control-server.js';
 import { HealthServer } from './internal/health-server.js';
+import { FileWatch } from './internal/file-watch.js';
 import { ChildSlot } from './internal/child-slot.js';
 import { GroupRestart } from './internal/group-restart.js';
 import { RestartIntensity } from './internal/restart-intensity.js';
@@ -498,6 +499,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     slot.started = true;
     slot.state = 'starting';
+    if (slot.spec.watch && !slot.watch) this.#watch(slot, slot.spec.watch);
     const hooks: RunHooks = {
       onReady: (run) => this.#onReady(slot, run),
       onExit: (run, exit) => this.#onExit(slot, run, exit),
@@ -521,6 +523,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('spawn', { name: slot.name, kind: slot.spec.kind, pid: run.pid, threadId: run.threadId, restarts: slot.restarts });
     if (slot.spec.spare) void run.readiness.then(() => this.#scheduleSpare(slot));
     return run.readiness;
+  }
+
+  /** Watch mode: a change under the child's watched folders restarts it (unless it was stopped by hand). */
+  #watch(slot: ChildSlot, watch: NonNullable<ResolvedChildSpec['watch']>): void {
+    // The supervisor's own files must not restart the child they log.
+    const own = [this.options.runFolder, this.options.logs?.dir].filter((path): path is string => path !== undefined);
+    slot.watch = new FileWatch(
+      { ...watch, ignore: [...watch.ignore, ...own] },
+      () => {
+        if (this.#closing || !slot.wanted || !this.#slots.includes(slot)) return;
+        void (async () => {
+          await this.#terminate(slot);
+          slot.wanted = true;
+          await this.#launch(slot, 'watch');
+        })().catch((error: unknown) => this.emit('error', { error: error as Error }));
+      },
+      (error) => this.emit('error', { error: new SupervisorError('ERR_SUPERVISOR_INVALID_SPEC', `Could not watch the files of child \`${slot.name}\``, { cause: error }) }),
+    );
   }
 
   /** Where the child's output goes: the master's streams as `output` says, and its log file. */
@@ -689,6 +709,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#groups.cancel();
     for (const slot of this.#slots) {
       slot.cancelTimer(this.#clock);
+      slot.watch?.close();
       void this.#dropSpare(slot);
     }
     this.#stopping = (async () => {
@@ -738,6 +759,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   #remove(slot: ChildSlot): void {
+    slot.watch?.close();
+    slot.watch = undefined;
     slot.cancelTimer(this.#clock);
     void this.#dropSpare(slot);
     this.#groups.drop(slot);

@@ -4,6 +4,7 @@ import type { Clock, ClockTimer } from '@drove/pool/clock';
 import type { LogFileStats } from '../log-writer.js';
 import type { ChildInfo, ChildState, ChildStats, LastExit, SpareInfo } from '../stats.js';
 import type { ChildRun } from './child-run.js';
+import type { FileWatch } from './file-watch.js';
 import type { WarmSpare } from './warm-spare.js';
 
 /**
@@ -31,6 +32,8 @@ export class ChildSlot {
   spare: WarmSpare | undefined;
   /** The spawn of the next spare, due a moment after the child's start. */
   spareTimer: ClockTimer | undefined;
+  /** Watch mode's watcher (`watch`), from the child's first start until its spec is removed or the supervisor stops. */
+  watch: FileWatch | undefined;
 
   constructor(spec: ResolvedChildSpec) {
     this.spec = spec;
