@@ -133,6 +133,16 @@ export interface ChildSpecBase {
    * `runFolder` and log folder. `true` takes the defaults. @default off
    */
   watch?: boolean | WatchOptions;
+  /**
+   * How a rolling restart (`rollingRestart()`, SIGHUP, `reload`) replaces the
+   * child: `'replace'` stops it, then starts its successor; `'surge'` starts
+   * the successor beside it and stops it only once the successor is ready
+   * (gunicorn's and PM2's cluster reload), so capacity never dips — for
+   * children that can run twice at once, as those accepting on the
+   * supervisor's shared sockets can (one that binds a port of its own cannot).
+   * @default 'replace'
+   */
+  reload?: 'replace' | 'surge';
 }
 
 /** What {@link ChildSpecBase.watch} takes. */
@@ -220,6 +230,8 @@ export interface ResolvedChildSpec {
   group: string | undefined;
   /** For a copy of an `instances` spec: its number, from 0. */
   instance: number | undefined;
+  /** How a rolling restart replaces the child. */
+  reload: 'replace' | 'surge';
   /** Watch mode: what to watch (absolute paths), what to skip, the debounce. */
   watch: { paths: string[]; ignore: string[]; debounceMs: number } | undefined;
 }
@@ -251,6 +263,7 @@ const BASE_KEYS = [
   'processGroup',
   'instances',
   'watch',
+  'reload',
 ] as const;
 const NODE_KEYS = [...BASE_KEYS, 'entry', 'args', 'execArgv', 'resourceLimits', 'spare', 'preload'];
 const COMMAND_KEYS = [...BASE_KEYS, 'argv'];
@@ -395,6 +408,8 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
   }
 
   const watch = resolveWatch(raw.watch, spawn, cwd, at('watch'), problems);
+  const reload = (raw.reload ?? 'replace') as 'replace' | 'surge';
+  problems.oneOf(at('reload'), reload, ['replace', 'surge']);
 
   if (!spawn || !backoff || !readiness || problems.list.length > 0) return undefined;
   return {
@@ -418,6 +433,7 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
     group: undefined,
     instance: undefined,
     watch,
+    reload,
   };
 }
 

@@ -457,6 +457,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           if (this.#closing || this.#rollAborted) return;
           const run = slot.run;
           if (!run?.alive || (slot.state !== 'running' && slot.state !== 'starting') || !this.#slots.includes(slot)) continue;
+          if (slot.spec.reload === 'surge' && run.ready) {
+            // A successor that did not become ready leaves the running child in place; the roll stops there.
+            if (!(await this.#surge(slot, run))) throw new ChildStartError(slot.name, slot.lastExit?.reason ?? 'shutdown');
+            continue;
+          }
           slot.state = 'stopping';
           slot.restartAfterStop = true;
           await run.stop('shutdown');
@@ -472,6 +477,43 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.#rollAborted = false;
     });
     return this.#rolling;
+  }
+
+  /**
+   * A surge restart (`reload: 'surge'`): the successor starts beside the
+   * running child and takes its place once ready; only then is the old run
+   * stopped. Resolves true once the old run has ended, false when the
+   * successor did not become ready (the old run keeps serving).
+   */
+  async #surge(slot: ChildSlot, old: ChildRun): Promise<boolean> {
+    slot.restarts += 1;
+    this.#restarts += 1;
+    this.emit('restart', { name: slot.name, cause: 'rolling', restarts: slot.restarts });
+    const hooks: RunHooks = {
+      onReady: (run) => {
+        // The old run may have crashed meanwhile and been restarted, or the supervisor be stopping: then this one is not needed.
+        if (slot.run !== old || !old.alive || this.#closing || !slot.wanted) {
+          void run.stop('shutdown');
+          return;
+        }
+        // From here the old run is no longer the slot's: its exit is no crash to restart from.
+        slot.run = run;
+        this.#onReady(slot, run);
+      },
+      onExit: (run, exit) => this.#onExit(slot, run, exit),
+      onSocketRequest: (run, message) => this.#sockets.handle(run, message),
+    };
+    let successor: ChildRun;
+    try {
+      successor = new ChildRun(slot.spec, { clock: this.#clock, output: this.#output(slot), hooks });
+    } catch {
+      return false;
+    }
+    this.#runs.add(successor);
+    this.emit('spawn', { name: slot.name, kind: slot.spec.kind, pid: successor.pid, threadId: successor.threadId, restarts: slot.restarts });
+    if (!(await successor.readiness) || slot.run !== successor) return false;
+    await old.stop('shutdown');
+    return true;
   }
 
   /** Stops the supervisor (`await using supervisor = …`). */
