@@ -3,13 +3,13 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
 import { BlogEngineError, BuildError } from './errors.js';
 import { builtinStrings } from './internal/i18n-strings.js';
 import { isPlainObject } from './internal/validate.js';
 import { permalinkProblem } from './internal/permalink.js';
 import type { FolderLayout } from './internal/content-sources.js';
 import { hugoShortcodes } from './internal/hugo-shortcodes.js';
+import { yamlModule } from './internal/lazy-modules.js';
 import type { LanguageConfig, Macro, PermalinkConfig, ResolvedLanguage, ResolvedSiteConfig, SiteConfig } from './site-config.js';
 
 const knownKeys = [
@@ -318,6 +318,7 @@ export function parseJson(text: string, file: string, code: 'ERR_BLOG_CONFIG' | 
   } catch (error) {
     // V8's message names no position; a YAML parse of the same text (JSON is YAML) finds the line.
     const message = (error as Error).message.split(/, "|\n/)[0]!;
+    const { LineCounter, parseDocument } = yamlModule();
     const lineCounter = new LineCounter();
     const located = parseDocument(text, { lineCounter, prettyErrors: false }).errors[0];
     const position = /position (\d+)/.exec(message);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, type Client } from '@libsql/client';
+import type { Client } from '@libsql/client';
 import { BlogEngineError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
 
@@ -60,6 +60,8 @@ export class BuildDatabase {
   static async open(url: string): Promise<BuildDatabase> {
     try {
       if (url.startsWith('file:')) mkdirSync(dirname(fileURLToPath(url)), { recursive: true });
+      // Loaded here, not with the package: commands that never open the database (`new`, `init`, `--help`) skip its ~75 ms.
+      const { createClient } = await import('@libsql/client');
       const client = createClient({ url });
       if (url.startsWith('file:')) {
         await client.execute('PRAGMA journal_mode=WAL');

@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseCsv, CsvError } from 'csv-parse/sync';
-import { parse as parseToml, TomlError } from 'smol-toml';
-import { LineCounter, parseDocument } from 'yaml';
 import { BlogEngineError } from '../errors.js';
 import { parseJson } from '../config.js';
+import { csvModule, tomlModule, yamlModule } from './lazy-modules.js';
 import { isPlainObject } from './validate.js';
 
 /** The data file extensions read, as Jekyll's `_data` and Hugo's `data/` read them. */
@@ -24,6 +22,7 @@ export function parseDataFile(text: string, file: string): unknown {
       return parseJson(text, file, 'ERR_BLOG_DATA');
     case '.yml':
     case '.yaml': {
+      const { LineCounter, parseDocument } = yamlModule();
       const lineCounter = new LineCounter();
       const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
       const error = document.errors[0];
@@ -33,24 +32,28 @@ export function parseDataFile(text: string, file: string): unknown {
       }
       return jsonSafe(document.toJS({ maxAliasCount: 100 }));
     }
-    case '.toml':
+    case '.toml': {
+      const { parse: parseToml, TomlError } = tomlModule();
       try {
         return jsonSafe(parseToml(text));
       } catch (error) {
         if (!(error instanceof TomlError)) throw error;
         throw new BlogEngineError('ERR_BLOG_DATA', `invalid TOML: ${error.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '')}`, { file, line: error.line, column: error.column });
       }
+    }
     case '.csv':
-    case '.tsv':
+    case '.tsv': {
       // As Jekyll reads them: the first row names the columns, each other row is an object of strings.
+      const { parse: parseCsv, CsvError } = csvModule();
       try {
         const rows: unknown = parseCsv(text, { columns: true, delimiter: file.endsWith('.tsv') ? '\t' : ',', bom: true, skip_empty_lines: true, relax_column_count: false });
         return rows;
       } catch (error) {
         if (!(error instanceof CsvError)) throw error;
-        const line = (error as CsvError & { lines?: number }).lines;
+        const line = (error as { lines?: number }).lines;
         throw new BlogEngineError('ERR_BLOG_DATA', `invalid ${file.endsWith('.tsv') ? 'TSV' : 'CSV'}: ${error.message}`, { file, ...(line === undefined ? {} : { line }) });
       }
+    }
     case undefined:
       throw new BlogEngineError('ERR_BLOG_DATA', `not a data file (known: ${dataExtensions.join(', ')})`, { file });
   }

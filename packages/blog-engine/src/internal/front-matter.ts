@@ -1,7 +1,6 @@
-import { parse as parseToml, TomlError } from 'smol-toml';
-import { LineCounter, parseDocument, isMap, isScalar } from 'yaml';
 import { parseJson } from '../config.js';
 import { BlogEngineError } from '../errors.js';
+import { tomlModule, yamlModule } from './lazy-modules.js';
 import { isPlainObject } from './validate.js';
 
 /** A file split into its front matter and its body. */
@@ -42,6 +41,7 @@ export function parseFrontMatter(text: string, file: string): FrontMatter {
   const bodyLine = text.slice(0, bodyOffset).split('\n').length;
   const simple = parseSimpleYaml(yamlText);
   if (simple) return { ...simple, bodyLine, bodyOffset };
+  const { LineCounter, parseDocument, isMap, isScalar } = yamlModule();
   const lineCounter = new LineCounter();
   const document = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const error = document.errors[0];
@@ -100,6 +100,7 @@ function parseTomlFrontMatter(text: string, file: string): FrontMatter {
   if (!close) throw new BlogEngineError('ERR_BLOG_FRONT_MATTER', 'front matter opened with "+++" is never closed', { file, line: 1 });
   const tomlText = rest.slice(0, close.index);
   let parsed: unknown;
+  const { parse: parseToml, TomlError } = tomlModule();
   try {
     parsed = parseToml(tomlText);
   } catch (error) {
