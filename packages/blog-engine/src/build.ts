@@ -212,7 +212,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     checkAbort();
 
     enter('load');
-    const loaded = await loadSite(resolved.site, db, { folders: config.folders, outDir, cacheDir: config.cacheDir });
+    const loaded = await loadSite(resolved.site, db, { folders: config.folders, outDir, cacheDir: config.cacheDir, exclude: config.exclude });
     const problems: BlogEngineError[] = [...loaded.problems];
     // Every input of the output in one hash. When it equals the one recorded by the last
     // build that finished (and nothing has touched the outputs since), there is nothing to do.

@@ -14,7 +14,7 @@ import type { LanguageConfig, Macro, PermalinkConfig, ResolvedLanguage, Resolved
 
 const knownKeys = [
   'title', 'baseUrl', 'description', 'author', 'languages', 'paginate', 'permalinks', 'feeds', 'i18n', 'dateStyle',
-  'markdown', 'limits', 'macros', 'outDir', 'cacheDir', 'database', 'redirectsFile', 'contentLiquid', 'folders',
+  'markdown', 'limits', 'macros', 'outDir', 'cacheDir', 'database', 'redirectsFile', 'contentLiquid', 'folders', 'exclude',
 ];
 
 const defaultPermalinks: Required<PermalinkConfig> = {
@@ -152,6 +152,12 @@ export function resolveSiteConfig(input: unknown, file?: string): ResolvedSiteCo
     archive: count('paginate.archive', paginateRaw.archive, 20),
   };
 
+  const exclude: string[] = [];
+  if (raw.exclude !== undefined) {
+    if (!Array.isArray(raw.exclude) || raw.exclude.some((entry) => typeof entry !== 'string' || entry === '' || entry.startsWith('/') || entry.split('/').includes('..'))) {
+      problem(`\`exclude\` must be a list of paths relative to the site (\`script/\`, \`*.gemspec\`), got ${JSON.stringify(raw.exclude)}`);
+    } else exclude.push(...(raw.exclude as string[]));
+  }
   const folders = raw.folders ?? 'drove';
   if (folders !== 'drove' && folders !== 'jekyll' && folders !== 'hugo') problem(`\`folders\` must be one of drove, jekyll, hugo, got ${JSON.stringify(folders)}`);
   const layout: FolderLayout = folders === 'jekyll' || folders === 'hugo' ? folders : 'drove';
@@ -269,6 +275,7 @@ export function resolveSiteConfig(input: unknown, file?: string): ResolvedSiteCo
     redirectsFile,
     contentLiquid,
     folders: layout,
+    exclude,
   };
 }
 

@@ -143,6 +143,11 @@ export interface SiteConfig {
    * @default 'drove'
    */
   folders?: 'drove' | 'jekyll' | 'hugo';
+  /**
+   * Paths never read, as Jekyll's `exclude`: a file or a folder relative to the site (`script/`, `Rakefile`), `*`
+   * matching within a name (`*.gemspec`) and `**` across folders. @default []
+   */
+  exclude?: string[];
 }
 
 /** A language, resolved. */
@@ -180,4 +185,5 @@ export interface ResolvedSiteConfig {
   redirectsFile: boolean;
   contentLiquid: boolean;
   folders: 'drove' | 'jekyll' | 'hugo';
+  exclude: string[];
 }

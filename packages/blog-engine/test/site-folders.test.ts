@@ -188,3 +188,29 @@ describe('a post in a folder of its own (Eleventy, Hugo bundles) in this engine\
     expect(result.filesSkipped).toBe(0);
   });
 });
+
+describe('exclude', () => {
+  it('never reads the paths the config excludes, as Jekyll\'s exclude: files, folders, * and ** patterns', async () => {
+    const site = writeSite({
+      'site.config.json': JSON.stringify({ title: 'J', baseUrl: 'https://example.com/', folders: 'jekyll', exclude: ['script/', 'Rakefile', '*.gemspec', '**/*.psd', 'notes/**'] }),
+      '_posts/2020-01-02-a.md': '---\ntitle: A\n---\nx\n',
+      'script/bootstrap': '#!/bin/sh\n',
+      'Rakefile': 'task :default\n',
+      'theme.gemspec': 'spec\n',
+      'images/logo.psd': 'psd',
+      'images/logo.png': 'png',
+      'notes/todo.md': '---\ntitle: Todo\n---\nprivate\n',
+      'notes/deep/more.md': '---\ntitle: More\n---\nprivate\n',
+      'scripts.md': '---\ntitle: Scripts\n---\nA page whose name starts like an excluded folder.\n',
+    });
+    const out = join(tempDir(), 'out');
+    const result = await build({ site, out, workers: 1 });
+    expect([...tree(out).keys()].filter((f) => !/^(20|assets|tags|categories|page|index|feed|atom|sitemap|404)/.test(f)).sort()).toEqual(['images/logo.png', 'scripts.html']);
+    expect(result.posts).toBe(2);
+  });
+
+  it('refuses exclude entries that are not relative paths inside the site', async () => {
+    const site = writeSite({ 'site.config.json': JSON.stringify({ title: 'J', baseUrl: 'https://example.com/', exclude: ['../secrets'] }) });
+    await expect(build({ site })).rejects.toMatchObject({ problems: [expect.objectContaining({ code: 'ERR_BLOG_CONFIG', reason: expect.stringContaining('`exclude` must be a list of paths relative to the site') })] });
+  });
+});

@@ -1,8 +1,11 @@
 import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type * as Toml from 'smol-toml';
+import type * as CsvSync from 'csv-parse/sync';
 
-type YamlModule = typeof import('yaml');
-type TomlModule = typeof import('smol-toml');
-type CsvModule = typeof import('csv-parse/sync');
+type YamlModule = typeof Yaml;
+type TomlModule = typeof Toml;
+type CsvModule = typeof CsvSync;
 
 const load = createRequire(import.meta.url);
 let yaml: YamlModule | undefined;

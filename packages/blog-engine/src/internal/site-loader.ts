@@ -151,9 +151,10 @@ const toolFolders = new Set(['node_modules', '.git', '.hg', '.svn', '.jekyll-cac
  * tree (hidden files and tool folders left out, and `skip`: the output and cache
  * folders). Hidden files are kept under `static/`, where `.well-known/` lives.
  */
-async function siteFiles(siteDir: string, layout: FolderLayout, skip: (string | undefined)[]): Promise<string[]> {
+async function siteFiles(siteDir: string, layout: FolderLayout, skip: (string | undefined)[], exclude: string[]): Promise<string[]> {
   const roots = layout === 'drove' ? ['posts', 'pages', 'static'] : layout === 'hugo' ? ['content', 'static'] : [''];
   const skipped = new Set(skip.filter((dir): dir is string => dir !== undefined));
+  const excluded = excludeMatcher(exclude);
   const files: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     let entries;
@@ -166,7 +167,7 @@ async function siteFiles(siteDir: string, layout: FolderLayout, skip: (string | 
     for (const entry of entries) {
       const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
       const hidden = entry.name.startsWith('.') && !path.startsWith('static/');
-      if (hidden || systemFiles.has(entry.name) || skipped.has(path)) continue;
+      if (hidden || systemFiles.has(entry.name) || skipped.has(path) || excluded(path)) continue;
       if (entry.isDirectory()) {
         if (!toolFolders.has(entry.name)) await walk(path);
       } else if (entry.isFile()) files.push(path);
@@ -174,6 +175,20 @@ async function siteFiles(siteDir: string, layout: FolderLayout, skip: (string | 
   };
   for (const root of roots) await walk(root);
   return files.sort();
+}
+
+/** Whether a site-relative path is one of `patterns` (the config's `exclude`), or inside one. */
+export function excludeMatcher(patterns: string[]): (path: string) => boolean {
+  if (patterns.length === 0) return () => false;
+  const expressions = patterns.map((pattern) => {
+    const body = pattern
+      .replace(/\/+$/, '')
+      .split(/(\*\*\/?|\*)/)
+      .map((part) => (part === '**/' ? '(?:.*/)?' : part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    return new RegExp(`^${body}$`);
+  });
+  return (path) => expressions.some((expression) => expression.test(path));
 }
 
 /** Whether a file opens with front matter (`---`, or Hugo's `+++`). */
@@ -209,7 +224,7 @@ function readUnchanged(file: string, source: string, fingerprint: string): strin
  * data is unchanged is not even read), layouts and includes over the default
  * theme's, data files, and the assets to copy.
  */
-export async function loadSite(siteDir: string, db: BuildDatabase, options: { folders: FolderLayout; outDir: string; cacheDir: string } = { folders: 'drove', outDir: '_site', cacheDir: '.drove-cache' }): Promise<LoadedSite> {
+export async function loadSite(siteDir: string, db: BuildDatabase, options: { folders: FolderLayout; outDir: string; cacheDir: string; exclude: string[] } = { folders: 'drove', outDir: '_site', cacheDir: '.drove-cache', exclude: [] }): Promise<LoadedSite> {
   const problems: BlogEngineError[] = [];
   const cached = await db.inputs();
   const saved: { path: string; fingerprint: string; parsed: string; facts: string }[] = [];
@@ -220,7 +235,7 @@ export async function loadSite(siteDir: string, db: BuildDatabase, options: { fo
     const path = relative(siteDir, resolve(siteDir, dir)).split(sep).join('/');
     return path === '' || path.startsWith('..') ? undefined : path;
   };
-  const folders = sortSiteFiles(options.folders, await siteFiles(siteDir, options.folders, [inside(options.outDir), inside(options.cacheDir)]), (file) => hasFrontMatter(join(siteDir, file)), inside(options.outDir));
+  const folders = sortSiteFiles(options.folders, await siteFiles(siteDir, options.folders, [inside(options.outDir), inside(options.cacheDir)], options.exclude), (file) => hasFrontMatter(join(siteDir, file)), inside(options.outDir));
   const skipped: SkippedFile[] = [...folders.skipped];
   const docFiles = folders.posts;
   // Synchronous reads: for ten thousand small files one sync call each beats four
