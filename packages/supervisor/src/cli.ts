@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     const config = await loadConfig(path);
     // A daemon has no terminal: its children's lines go to their log files.
     const defaults: SupervisorOptions = daemonized ? { output: 'ignore', logs: {} } : { output: 'prefix' };
-    supervisor = new Supervisor({ ...defaults, cwd: dirname(path), ...config, handleSignals: true });
+    supervisor = new Supervisor({ ...defaults, cwd: dirname(path), systemd: true, ...config, handleSignals: true });
     if (args.daemon) {
       const runFolder = daemonRunFolder(path, supervisor.options.runFolder);
       process.stdout.write(await startDaemon(path, runFolder, verbose));

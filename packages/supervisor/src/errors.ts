@@ -20,6 +20,7 @@ export type SupervisorErrorCode =
   | 'ERR_SUPERVISOR_LOG'
   | 'ERR_SUPERVISOR_CONTROL'
   | 'ERR_SUPERVISOR_NOT_RUNNING'
+  | 'ERR_SUPERVISOR_SYSTEMD'
   | 'ABORT_ERR';
 
 /** Options of every {@link SupervisorError}. */

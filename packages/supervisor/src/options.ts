@@ -100,6 +100,15 @@ export interface SupervisorOptions {
    * @default undefined (none)
    */
   health?: HealthOptions;
+  /**
+   * Speak systemd's notify protocol when run as a `Type=notify` service (when
+   * `NOTIFY_SOCKET` is set): READY=1 once started, WATCHDOG=1 every half
+   * `WatchdogSec=`, STOPPING=1 when a stop begins, STATUS= with the
+   * children's counts. Through `systemd-notify`, so the unit needs
+   * `NotifyAccess=all`. The CLI turns it on.
+   * @default false
+   */
+  systemd?: boolean;
 }
 
 /** Where the health endpoint listens (the `health` option). */
@@ -139,6 +148,7 @@ export interface ResolvedSupervisorOptions {
   /** An absolute path. */
   runFolder: string | undefined;
   health: Required<HealthOptions> | undefined;
+  systemd: boolean;
 }
 
 const KNOWN = [
@@ -158,6 +168,7 @@ const KNOWN = [
   'logs',
   'runFolder',
   'health',
+  'systemd',
 ];
 
 /**
@@ -209,6 +220,8 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     const portOk = problems.count('health.port', port, { min: 0, max: 65_535 });
     if (portOk && problems.string('health.host', host)) health = { port, host };
   }
+  const systemd = options.systemd ?? false;
+  problems.boolean('systemd', systemd);
   const logs =
     options.logs === undefined
       ? undefined
@@ -276,5 +289,6 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     logs,
     runFolder,
     health,
+    systemd,
   };
 }

@@ -23,6 +23,7 @@ import { scaleGroup } from './internal/scale-group.js';
 import { ControlServer } from './internal/control-server.js';
 import { HealthServer } from './internal/health-server.js';
 import { FileWatch } from './internal/file-watch.js';
+import { systemdNotifier, type SystemdNotifier } from './internal/systemd-notify.js';
 import { ChildSlot } from './internal/child-slot.js';
 import { GroupRestart } from './internal/group-restart.js';
 import { RestartIntensity } from './internal/restart-intensity.js';
@@ -80,6 +81,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #control: ControlServer | undefined;
   /** The `health` endpoint, while the supervisor runs. */
   #health: HealthServer | undefined;
+  /** systemd's notify protocol (`systemd: true` under a `Type=notify` unit). */
+  #systemd: SystemdNotifier | undefined;
   /** The stdio of ended runs, until closed: their last lines are for the log files. */
   readonly #pipes = new Set<Promise<void>>();
   /** Spares being stopped: `stop()` waits for them too. */
@@ -192,7 +195,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       if (this.#closing) return;
       await this.#groups.startAll([...this.#slots]);
-      if (this.#state === 'starting') this.#state = 'running';
+      if (this.#state === 'starting') {
+        this.#state = 'running';
+        if (this.options.systemd) {
+          this.#systemd = systemdNotifier(process.env, (error) => this.emit('error', { error: new SupervisorError('ERR_SUPERVISOR_SYSTEMD', 'Could not notify systemd (systemd-notify failed; is the systemd package installed?)', { cause: error }) }));
+          this.#systemd?.ready(this.countChildren());
+        }
+      }
     })();
     return this.#starting;
   }
@@ -747,6 +756,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       return this.#stopping;
     }
     this.#state = 'stopping';
+    this.#systemd?.stopping();
     this.emit('shutdown', { reason, signal });
     this.#groups.cancel();
     for (const slot of this.#slots) {
