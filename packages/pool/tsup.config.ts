@@ -7,6 +7,7 @@ export default [
     envelope: 'src/envelope.ts',
     transport: 'src/transport.ts',
     backoff: 'src/backoff.ts',
+    'map-stream': 'src/map-stream.ts',
     telemetry: 'src/telemetry.ts',
     child: 'src/child.ts',
     clock: 'src/clock.ts',

@@ -61,6 +61,53 @@ export function reportFailure(program: string, error: unknown, { usage, verbose 
   return { text: `${line}\n${verbose ? stacksOf(error) : ''}`, exitCode: 1 };
 }
 
+/** What {@link runCommand} needs of a single-command CLI. */
+export interface CommandLine {
+  /** The program's name, as it starts its error lines (`drove-export`). */
+  program: string;
+  /** The whole help text, printed on stdout for `--help`/`-h`. */
+  usage: string;
+  /** The short usage printed after a usage error. */
+  synopsis: string;
+  /** The package.json whose `version` `--version` prints (`new URL('../package.json', import.meta.url)`). */
+  packageJson: URL;
+  /** Does the work; resolves with the exit code. Throws {@link UsageError}, {@link KnownFailure} or anything else. */
+  run: () => Promise<number>;
+}
+
+/**
+ * Runs a single-command CLI by the convention: `--help`/`-h` and `--version`
+ * win over anything else on the line (as in git and npm), and a failure is
+ * reported by {@link reportFailure} on stderr (`--verbose` adds stacks).
+ * Resolves with the exit code.
+ *
+ * @example
+ * ```ts
+ * import { runCommand } from '@drove/pool/cli';
+ * process.exitCode = await runCommand(process.argv.slice(2), {
+ *   program: 'my-cli', usage: 'my-cli <file>\n\nDoes it.', synopsis: 'usage: my-cli <file>',
+ *   packageJson: new URL('../package.json', import.meta.url), run: async () => 0,
+ * });
+ * ```
+ */
+export async function runCommand(argv: readonly string[], { program, usage, synopsis, packageJson, run }: CommandLine): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${packageVersion(packageJson)}\n`);
+    return 0;
+  }
+  try {
+    return await run();
+  } catch (error) {
+    const { text, exitCode } = reportFailure(program, error, { usage: synopsis, verbose: argv.includes('--verbose') });
+    process.stderr.write(text);
+    return exitCode;
+  }
+}
+
 /** An error's code, message and its cause's message on one line. */
 export function oneLine(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

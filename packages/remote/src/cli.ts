@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KnownFailure, oneLine, packageVersion, reportFailure, UsageError } from '@drove/pool/cli';
+import { KnownFailure, oneLine, runCommand, UsageError } from '@drove/pool/cli';
 import { checkConnection, describeConnection } from './connection.js';
 import { RemoteError } from './errors.js';
 import { createRemoteHost, type RemoteHostOptions } from './remote-host.js';
@@ -152,23 +152,14 @@ async function serve({ options, quiet }: CliArgs): Promise<number> {
   return 0;
 }
 
-async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
-  if (argv.includes('--version')) {
-    process.stdout.write(`${packageVersion(new URL('../package.json', import.meta.url))}\n`);
-    return 0;
-  }
-  const verbose = argv.includes('--verbose');
-  try {
-    return await serve(parseCliArgs(argv));
-  } catch (error) {
-    const { text, exitCode } = reportFailure('drove-worker', error, { usage: synopsis, verbose });
-    process.stderr.write(text);
-    return exitCode;
-  }
+function main(argv: string[]): Promise<number> {
+  return runCommand(argv, {
+    program: 'drove-worker',
+    usage,
+    synopsis,
+    packageJson: new URL('../package.json', import.meta.url),
+    run: () => serve(parseCliArgs(argv)),
+  });
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { EventEmitter } from 'eventemitter3';
 import { bullmqConnection, describeConnection, redisClient } from './connection.js';
 import { RemoteError } from './errors.js';
-import { boundedMap } from './internal/bounded-map.js';
+import { mapStream } from '@drove/pool/map-stream';
 import type { HostReport } from './host-report.js';
 import { cancelChannel, errorFromLog, type CancelMessage, type ProgressData, type TaskData } from './internal/job-format.js';
 import { readHosts } from './internal/read-hosts.js';
@@ -192,7 +192,7 @@ export class RemotePool<H extends HandlerMap = HandlerMap> extends EventEmitter<
     if (typeof iterable?.[Symbol.asyncIterator] !== 'function' && typeof iterable?.[Symbol.iterator] !== 'function') {
       check.fail('items', 'an iterable or an async iterable', items);
     }
-    return boundedMap(items, (item, itemSignal) => this.#submit(item, { ...runOptions, signal: itemSignal }), { concurrency, ordered, settle, signal });
+    return mapStream(items, (item, itemSignal) => this.#submit(item, { ...runOptions, signal: itemSignal }), { concurrency, ordered, settle, signal });
   }
 
   #submit(payload: unknown, options: RemoteRunOptions): Promise<unknown> {

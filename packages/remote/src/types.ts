@@ -2,7 +2,7 @@ import type { ProgressListener } from '@drove/pool';
 import type { HostReport } from './host-report.js';
 import type { RetryBackoff } from './options.js';
 
-export type { Settled } from './internal/bounded-map.js';
+export type { Settled } from '@drove/pool/map-stream';
 
 /** Options of one `remote.run()`. */
 export interface RemoteRunOptions<K extends string = string> {

@@ -8,30 +8,20 @@ import { createInterface } from 'node:readline';
 import { ExportAbortedError, StaticExportError } from './errors.js';
 import { exportStatic } from './export-static.js';
 import { parseCliArgs, synopsis, usage, type CliArgs } from './internal/cli-args.js';
-import { KnownFailure, packageVersion, reportFailure, UsageError } from '@drove/pool/cli';
+import { KnownFailure, runCommand, UsageError } from '@drove/pool/cli';
 import { ProgressView } from './internal/progress-view.js';
 import type { ExportSummary } from './report.js';
 
 const signalExitCodes: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-async function main(argv: string[]): Promise<number> {
-  // --help and --version win over anything else on the line, as in git and npm.
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
-  if (argv.includes('--version')) {
-    process.stdout.write(`${packageVersion(new URL('../package.json', import.meta.url))}\n`);
-    return 0;
-  }
-  const verbose = argv.includes('--verbose');
-  try {
-    return await exportFromArgs(parseArgsOrUsage(argv));
-  } catch (error) {
-    const { text, exitCode } = reportFailure('drove-export', error, { usage: synopsis, verbose });
-    process.stderr.write(text);
-    return exitCode;
-  }
+function main(argv: string[]): Promise<number> {
+  return runCommand(argv, {
+    program: 'drove-export',
+    usage,
+    synopsis,
+    packageJson: new URL('../package.json', import.meta.url),
+    run: () => exportFromArgs(parseArgsOrUsage(argv)),
+  });
 }
 
 function parseArgsOrUsage(argv: string[]): CliArgs {

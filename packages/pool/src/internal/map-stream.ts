@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { AbortError } from '../errors.js';
 import { IdTable } from './id-table.js';
 import { check } from './validate.js';
@@ -25,10 +26,15 @@ export type Settled<T, R> =
   | { status: 'fulfilled'; value: R; input: T; index: number }
   | { status: 'rejected'; reason: unknown; input: T; index: number };
 
-interface StreamOptions {
+/** How {@link mapStream} runs. */
+export interface MapStreamOptions {
+  /** Items in flight, or done but not yet taken, at most. */
   concurrency: number;
+  /** Yield in input order (`true`) or as items finish. */
   ordered: boolean;
+  /** Yield every item's {@link Settled} outcome instead of ending at the first failure. */
   settle: boolean;
+  /** Aborting ends the stream with an `AbortError` and aborts what is in flight. */
   signal: AbortSignal | undefined;
 }
 
@@ -39,12 +45,14 @@ interface StreamOptions {
 export async function* mapStream<T, R>(
   items: Iterable<T> | AsyncIterable<T>,
   run: (item: T, signal: AbortSignal) => Promise<R>,
-  options: StreamOptions,
+  options: MapStreamOptions,
 ): AsyncGenerator<Settled<T, R> | R, void, undefined> {
   check.count('concurrency', options.concurrency, { min: 1 });
   if (options.signal !== undefined) check.signal('signal', options.signal);
   const iterator = toIterator(items);
   const controller = new AbortController();
+  // Every item in flight may listen to it: `concurrency` listeners is the design, not a leak.
+  setMaxListeners(0, controller.signal);
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const done = new IdTable<Settled<T, R>>();
