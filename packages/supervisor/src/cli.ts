@@ -66,6 +66,10 @@ async function main(argv: string[]): Promise<number> {
     return fail(error, verbose, 2);
   }
   const reporter = reportEvents(supervisor, log, verbose);
+  // PID 1 (a container's entrypoint): the kernel gives it no default signal handling (the
+  // supervisor's own handlers cover that) and makes it the parent of every orphan, which Node
+  // cannot reap (libuv waits only for the children it spawned).
+  if (process.pid === 1) log('running as PID 1: orphaned grandchildren are not reaped; run under an init (`docker run --init`, `tini -- drove-supervise …`) if children leave any');
   try {
     await supervisor.start();
     reporter.announceSockets();
