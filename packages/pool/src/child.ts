@@ -165,6 +165,31 @@ export function reportActivity(): boolean {
  *
  * @throws (rejects) `ERR_POOL_NO_PARENT` outside a forked child, `ERR_POOL_SOCKET` when the parent has no such socket.
  */
+/** The fields Node's own accept sets on a server and its new socket (`onconnection` in lib/net.js). */
+interface CountedServer {
+  _connections?: unknown;
+}
+interface ServedSocket {
+  server?: Server;
+  _server?: Server;
+}
+
+/**
+ * Counts a handed-over socket among the server's connections, as Node's own
+ * accept does: `server.close()` (and its `close` event) then waits for it to
+ * end, so a child that closes its server on shutdown answers the requests it is
+ * serving on handed-over connections before it exits. Emitting `connection` alone
+ * would leave the server believing it had none.
+ */
+function countAsServers(server: Server, socket: Socket): void {
+  const counted = server as Server & CountedServer;
+  if (typeof counted._connections !== 'number') return;
+  counted._connections++;
+  const served = socket as Socket & ServedSocket;
+  served.server = server;
+  served._server = server;
+}
+
 export function listen(server: Server, name = 'default'): Promise<void> {
   const ch = channel();
   if (!ch || ch.kind !== 'process') {
@@ -182,6 +207,7 @@ export function listen(server: Server, name = 'default'): Promise<void> {
       if (typed.type === 'connection' && handle) {
         // A bare handle (see `connectionHandle` in the transport) becomes a socket here, as Node does for a sent socket.
         const socket = handle instanceof Socket ? handle : new Socket({ handle, readable: true, writable: true } as ConstructorParameters<typeof Socket>[0]);
+        countAsServers(server, socket);
         server.emit('connection', socket);
         // Sent before a byte is served: a connection not acknowledged when a child dies was
         // never touched, and the parent can serve it or hand it to the next child.

@@ -133,6 +133,29 @@ describe('@drove/pool/child', () => {
     await new Promise((resolve) => front.close(resolve));
   });
 
+  it("counts a handed-over connection as the server's own: server.close() waits for its request to be answered", async () => {
+    const child = spawnChild('held-server-child.mjs');
+    await lendSocket(child, 'web');
+    await nextEnvelope(child, 'ready');
+    const front = createServer();
+    servers.push(front);
+    const accepted = nextEnvelope(child, 'accepted');
+    front.once('connection', (socket) => {
+      socket.on('error', () => {});
+      void readConnectionHead(socket, { complete: (bytes) => bytes.includes('\r\n\r\n'), maxBytes: 16_384 }).then((head) => {
+        child.send(envelope('connection', { name: 'web', id: 1, head: head.bytes }), { handle: connectionHandle(socket)!, keepOpen: true });
+        void accepted.then(() => socket.destroy()); // the parent's copy only
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const answer = get((front.address() as AddressInfo).port, '/hold');
+    await accepted;
+    // Shutdown while the request is being served: the child's onShutdown closes its server, which must wait for it.
+    child.send(envelope('shutdown', {}));
+    expect(await answer).toBe(`held by ${child.pid}`);
+    await child.exited;
+  });
+
   it('refuses listen() when the parent has no such socket', async () => {
     const child = spawnChild('server-child.mjs');
     child.on('message', (message) => {
