@@ -35,7 +35,11 @@ export interface BuildOptions {
   site?: string;
   /** The output folder (relative paths resolve from the current directory). @default the config's `outDir` inside the site folder ('_site') */
   out?: string;
-  /** Render workers: a count, or 'auto' for `os.availableParallelism()`. @default 'auto' */
+  /**
+   * Render workers: a count, or 'auto': on the main thread (as `kind: 'inline'`) for a site of fewer than 6,000
+   * posts and pages, where starting workers costs more than they win, else one a core (`os.availableParallelism()`).
+   * @default 'auto'
+   */
   workers?: number | 'auto';
   /** `'thread'` renders in worker threads; `'inline'` runs the same worker code on this thread (same bytes out). @default 'thread' */
   kind?: 'thread' | 'inline';
@@ -110,6 +114,9 @@ export interface BuildResult {
   kind: 'thread' | 'inline';
 }
 
+/** Sites of fewer posts and pages than this render on the main thread with `workers: 'auto'`. */
+const autoInlineBelow = 6000;
+
 const engineVersion = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 interface ResolvedBuildOptions {
@@ -117,6 +124,8 @@ interface ResolvedBuildOptions {
   out: string | undefined;
   workers: number;
   kind: 'thread' | 'inline';
+  /** `workers: 'auto'` and no `kind` given: the build picks by the site's size (see {@link autoInlineBelow}). */
+  auto: boolean;
   drafts: boolean;
   publishing: PublishingRules;
   clean: boolean;
@@ -152,6 +161,7 @@ export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOp
     site,
     out: options.out === undefined ? undefined : resolve(options.out),
     workers: workers === 'auto' ? availableParallelism() : workers,
+    auto: workers === 'auto' && options.kind === undefined,
     kind,
     drafts: options.drafts ?? false,
     publishing: {
@@ -239,6 +249,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     checkAbort();
 
     // From here on the build renders something (or finds it has nothing to render): start the workers now.
+    // `auto` renders a smaller site on this thread: workers' start (their modules, their JIT warm-up, the snapshot
+    // copied to each) costs more than two cores win below about 6,000 posts (see the README's Benchmarks).
+    if (resolved.auto && loaded.docs.length < autoInlineBelow) resolved.kind = 'inline';
     pool = startRenderPool(resolved.kind, resolved.workers, options.onTelemetry ? resolved.telemetryIntervalMs : 0);
     const { onTelemetry } = options;
     if (onTelemetry) pool.on('telemetry', ({ workers }) => onTelemetry(workers));

@@ -217,3 +217,21 @@ describe('telemetry', () => {
     );
   });
 });
+
+describe("workers: 'auto'", () => {
+  it('renders a site of fewer than 6,000 posts on the main thread, a larger one in a worker a core, and an explicit count as given', async () => {
+    const small = writeSite({ 'posts/2020-01-01-a.md': post({ title: 'A' }) });
+    const auto = await build({ site: small, out: join(tempDir(), 'out') });
+    expect({ kind: auto.kind, workers: auto.workers }).toEqual({ kind: 'inline', workers: 1 });
+    const asked = await build({ site: small, out: join(tempDir(), 'out'), workers: 2 });
+    expect({ kind: asked.kind, workers: asked.workers }).toEqual({ kind: 'thread', workers: 2 });
+    const explicitKind = await build({ site: small, out: join(tempDir(), 'out'), kind: 'thread' });
+    expect(explicitKind.kind).toBe('thread');
+    const large = tempDir();
+    await generateSite({ out: large, posts: 6200, seed: 2 });
+    const big = await build({ site: large, out: join(tempDir(), 'out') });
+    expect(big.posts).toBeGreaterThanOrEqual(6000);
+    expect(big.kind).toBe('thread');
+    expect(big.workers).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+});
