@@ -118,6 +118,12 @@ async function pm2() {
     await call('delete', 'flood').catch(() => {});
     await call('killDaemon').catch(() => {});
     pm2.disconnect();
+    // killDaemon can fail quietly (a daemon still starting, a run cut short): no daemon outlives the run.
+    try {
+      process.kill(Number(readFileSync(join(home, 'pm2.pid'), 'utf8')), 'SIGKILL');
+    } catch {
+      // Gone already, or never started.
+    }
     rmSync(out, { force: true });
   }
 }
