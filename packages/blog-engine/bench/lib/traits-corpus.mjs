@@ -12,18 +12,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { seededRandom } from '@drove/test-support';
 
-/** A small, fast, seeded generator (mulberry32). */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const english = (
   'we it this that when because however then so data request queue service deploy rollout latency cache miss hit ' +
@@ -42,7 +32,7 @@ const languages = ['js', 'ts', 'python', 'go', 'rust', 'bash', 'sql', 'json', 'y
 const punctuation = [': ', ' — ', ', ', ' & ', '? ', ' (part 2) ', '! ', '; '];
 
 export function makeTraitsCorpus(out, posts, seed = 1) {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const int = (min, max) => min + Math.floor(next() * (max - min + 1));
   const pick = (items) => items[Math.floor(next() * items.length)];
   // Zipf over 300 tags: weight 1/rank^1.1, sampled by a cumulative table.
