@@ -4,7 +4,10 @@ import { packageConfig } from '../../tools/tsup.js';
 const keepNodeProtocol = { removeNodeProtocol: false };
 
 export default [
-  packageConfig({ index: 'src/index.ts', cli: 'src/cli.ts' }, keepNodeProtocol),
-  // The render worker is a pool worker module: one ES module file, so a child loads no chunk graph.
-  packageConfig({ 'entry/render-worker': 'src/entry/render-worker.ts' }, { ...keepNodeProtocol, splitting: false, clean: false, dts: false }),
+  packageConfig({ index: 'src/index.ts', remote: 'src/remote.ts', cli: 'src/cli.ts' }, keepNodeProtocol),
+  // The render workers are pool worker modules: one ES module file each, so a child loads no chunk graph.
+  packageConfig(
+    { 'entry/render-worker': 'src/entry/render-worker.ts', 'entry/export-host-worker': 'src/entry/export-host-worker.ts' },
+    { ...keepNodeProtocol, splitting: false, clean: false, dts: false },
+  ),
 ];

@@ -14,7 +14,10 @@ import type { ExportSummary } from './report.js';
 
 const signalExitCodes: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
+  // Subcommands of a remote export, loaded only when used.
+  if (argv[0] === 'worker') return (await import('./internal/cli-worker.js')).workerCommand(argv.slice(1));
+  if (argv[0] === 'merge') return (await import('./internal/cli-merge.js')).mergeCommand(argv.slice(1));
   return runCommand(argv, {
     program: 'drove-export',
     usage,
@@ -46,6 +49,7 @@ function checkInputs(args: CliArgs): void {
 }
 
 async function exportFromArgs(args: CliArgs): Promise<number> {
+  if (args.remote) return (await import('./internal/cli-remote.js')).exportRemoteFromArgs(args, args.remote, readPaths(args.paths));
   checkInputs(args);
   const total = process.stderr.isTTY && args.paths !== '-' && !args.quiet ? await countPaths(args.paths) : undefined;
   const view = new ProgressView(process.stderr, { total, quiet: args.quiet });

@@ -19,7 +19,9 @@ export type StaticExportErrorCode =
   | 'ERR_EXPORT_MANIFEST'
   | 'ERR_EXPORT_SOURCE_FAILED'
   | 'ERR_EXPORT_WOULD_OVERWRITE'
-  | 'ERR_EXPORT_ABORTED';
+  | 'ERR_EXPORT_ABORTED'
+  | 'ERR_EXPORT_REMOTE'
+  | 'ERR_EXPORT_MERGE';
 
 /** Options of every {@link StaticExportError}. */
 export interface StaticExportErrorOptions {

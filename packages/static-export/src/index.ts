@@ -12,3 +12,6 @@ export { defaultManifestName, parseManifestLine, readManifest } from './manifest
 export type { ManifestEntry, ManifestFile } from './manifest.js';
 export { ExportAbortedError, StaticExportError } from './errors.js';
 export type { StaticExportErrorCode, StaticExportErrorOptions } from './errors.js';
+export { mergeExports } from './merge-exports.js';
+export type { MergeExportsOptions, MergeSummary } from './merge-exports.js';
+export type { RemoteExportFailure, RemoteExportLogEntry, RemoteExportSummary } from './remote-report.js';

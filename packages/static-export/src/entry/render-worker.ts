@@ -5,12 +5,11 @@
 import { performance } from 'node:perf_hooks';
 import { serializeError } from '@drove/pool/envelope';
 import { defineWorker } from '@drove/pool/worker';
-import { StaticExportError } from '../errors.js';
 import { FileCommitter } from '../internal/file-committer.js';
 import { OwnedFiles, type Ownership } from '../internal/ownership.js';
 import { PreviousHashes } from '../internal/previous-hashes.js';
+import { loadRenderer } from '../internal/load-renderer.js';
 import { lateMark, renderPath, type ChunkOutcome, type ChunkReply, type ChunkTask, type LoadedRenderer } from '../internal/render-task.js';
-import type { Renderer } from '../renderer.js';
 
 /** What the coordinator gives every render child (the pool's `initData`). */
 export interface RenderWorkerInit {
@@ -48,19 +47,6 @@ function cleanUpOnExit(committer: FileCommitter): void {
   if (!exitWatched) process.once('exit', () => committers.forEach((each) => each.discardPending()));
   exitWatched = true;
   committers.add(committer);
-}
-
-async function loadRenderer(init: RenderWorkerInit): Promise<LoadedRenderer> {
-  const module = (await import(init.renderer)) as Partial<Renderer> & { default?: Partial<Renderer> };
-  const source = typeof module.render === 'function' ? module : module.default;
-  if (typeof source?.render !== 'function') {
-    throw new StaticExportError(
-      'ERR_EXPORT_INVALID_OPTION',
-      `The renderer module ${init.renderer} exports no \`render\` function (export \`render\` and optionally \`setup\`, or a default made with defineRenderer)`,
-    );
-  }
-  const state = typeof source.setup === 'function' ? await source.setup(init.rendererOptions) : undefined;
-  return { render: source.render.bind(source), teardown: source.teardown?.bind(source), state };
 }
 
 export default defineWorker({

@@ -25,6 +25,8 @@ export interface CliArgs {
   quiet: boolean;
   /** Info lines of `ctx.log()`, and stacks with errors. */
   verbose: boolean;
+  /** Spread over hosts: the Redis connection and queue (`--remote`, `--queue`), else `undefined`. */
+  remote: { connection: string; queue: string; prefix: string | undefined; chunkPaths: number | undefined } | undefined;
 }
 
 /** The usage a usage error prints under its one line. */
@@ -54,10 +56,20 @@ Options:
       --options <json>      passed to the renderer's setup(options)
       --manifest <name>     the manifest's file name in --out; --no-manifest for none
       --json                print the summary as JSON on standard output
+      --remote <url>        spread the paths over hosts through Redis (default: $REDIS_URL);
+                            each host runs drove-export worker; see drove-export worker --help
+      --queue <name>        the hosts' queue (with --remote)
+      --chunk-paths <n>     paths a task sent to a host (with --remote; default 16)
+      --prefix <p>          BullMQ key prefix, as the hosts' (with --remote; default bull)
   -q, --quiet               no progress, only the summary (and log warnings and errors)
       --verbose             the renderer's info log lines too, and stacks with errors
   -h, --help                this text
-      --version             the version`;
+      --version             the version
+
+Over several machines (Redis between them):
+  drove-export worker --queue site --renderer ./render.mjs --out host-out   (each host)
+  drove-export --remote redis://… --queue site --paths paths.txt            (one coordinator)
+  drove-export merge host-a-out host-b-out --out dist                        (after it)`;
 
 /**
  * Reads `drove-export`'s command line.
@@ -90,6 +102,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
+        remote: { type: 'string' },
+        queue: { type: 'string' },
+        'chunk-paths': { type: 'string' },
+        prefix: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -97,8 +113,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
   }
   const help = values.help === true;
   const version = values.version === true;
+  const remote = remoteArgs(values);
   if (!help && !version) {
-    for (const name of ['renderer', 'paths', 'out'] as const) {
+    for (const name of remote ? (['paths'] as const) : (['renderer', 'paths', 'out'] as const)) {
       if (typeof values[name] !== 'string' || values[name] === '') throw usageError(`--${name} is required`);
     }
   }
@@ -122,7 +139,24 @@ export function parseCliArgs(argv: string[]): CliArgs {
     json: values.json === true,
     quiet: values.quiet === true,
     verbose: values.verbose === true,
+    remote,
   };
+}
+
+function remoteArgs(values: Record<string, string | boolean | undefined>): CliArgs['remote'] {
+  if (values.remote === undefined && values.queue === undefined) {
+    for (const flag of ['chunk-paths', 'prefix']) if (values[flag] !== undefined) throw usageError(`--${flag} goes with --remote`);
+    return undefined;
+  }
+  const connection = (values.remote as string | undefined) || process.env.REDIS_URL;
+  if (!connection) throw usageError('--remote needs a redis:// URL (or set REDIS_URL)');
+  if (typeof values.queue !== 'string' || values.queue === '') throw usageError('--queue is required with --remote');
+  for (const flag of ['renderer', 'out', 'workers', 'kind', 'shard', 'timeout', 'retries', 'options', 'manifest', 'no-manifest', 'force']) {
+    if (values[flag] !== undefined) throw usageError(`--${flag} does not go with --remote: the hosts (drove-export worker) render, and drove-export merge writes the output`);
+  }
+  const chunkPaths = parseCount('--chunk-paths', values['chunk-paths'] as string | undefined);
+  if (chunkPaths === 0) throw usageError('--chunk-paths must be an integer >= 1, got 0');
+  return { connection, queue: values.queue, prefix: values.prefix as string | undefined, chunkPaths };
 }
 
 function parseWorkers(text: string | undefined): number | 'auto' {

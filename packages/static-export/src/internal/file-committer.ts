@@ -14,6 +14,11 @@ export interface FileRecord {
   hash: string;
   /** Left as it was: the previous manifest had the same content (incremental exports). */
   unchanged: boolean;
+  /**
+   * Unchanged and not in this folder: the previous export's copy is in another
+   * folder (a host of a remote export, whose previous manifest is the merged one).
+   */
+  elsewhere?: true;
 }
 
 /** How a committer tells a file that needs no writing (incremental exports). */
@@ -22,6 +27,12 @@ export interface UnchangedCheck {
   previous: PreviousHashes;
   /** A run died since: a file `previous` does not vouch for is left only when its bytes on disk equal the new ones. */
   verifyByContent: boolean;
+  /**
+   * The previous export's files live in another folder (a remote export's
+   * merged output; this folder is one host's): a file `previous` lists with
+   * the same hash and size is unchanged without being looked for here.
+   */
+  elsewhere?: boolean;
 }
 
 /** Directories checked to lie inside `outDir`, remembered up to this many. */
@@ -40,6 +51,7 @@ export class FileCommitter {
   readonly #realOutDir: string;
   readonly #previous: PreviousHashes | undefined;
   readonly #verifyByContent: boolean;
+  readonly #elsewhere: boolean;
   readonly #reserved: ReadonlySet<string>;
   readonly #verified = new Set<string>();
   /**
@@ -61,6 +73,7 @@ export class FileCommitter {
     this.#realOutDir = realpathSync.native(outDir);
     this.#previous = unchanged?.previous;
     this.#verifyByContent = unchanged?.verifyByContent ?? false;
+    this.#elsewhere = unchanged?.elsewhere ?? false;
     this.#tag = `${runId}.${process.pid}-${threadId}`;
     this.#reserved = new Set(reserved);
     this.#verified.add(outDir);
@@ -79,6 +92,10 @@ export class FileCommitter {
         const data = staged.get(file)!;
         const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
         const hash = createHash('sha256').update(bytes).digest('hex');
+        if (this.#elsewhere && this.#previous?.matches(file, hash, bytes.length)) {
+          records.push({ file, bytes: bytes.length, hash, unchanged: true, elsewhere: true });
+          continue;
+        }
         target = join(this.#outDir, file);
         // In a directory made just now there is nothing to compare with or to collide with.
         const fresh = this.#ensureDirectory(dirname(target), path);

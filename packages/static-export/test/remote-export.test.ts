@@ -1,0 +1,164 @@
+// An export spread over hosts, against a real redis-server: `drove-export worker` processes render into
+// their own folders, the coordinator (`exportRemote`, `drove-export --remote`) sends the paths, and
+// `mergeExports` (`drove-export merge`) joins the folders into what a one-machine export writes, byte for byte.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportStatic, mergeExports, readManifest, StaticExportError, type ManifestEntry } from '@drove/static-export';
+import { exportRemote } from '@drove/static-export/remote';
+import { removeTempDirs, startRedis, type Redis } from '@drove/test-support';
+import { cliPath, pathsFile } from './export-process.js';
+import { filesUnder, fixture, sitePaths, tempDir, treeOf } from './helpers.js';
+import { killExportHosts, startExportHost, stopExportHost } from './remote-hosts.js';
+
+let redis: Redis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+
+afterAll(async () => {
+  await killExportHosts();
+  await redis?.stop();
+  removeTempDirs();
+});
+
+/** What a one-machine export of `paths` writes, with the renderer options the hosts got. */
+async function localExport(paths: Iterable<string>, rendererOptions?: unknown): Promise<string> {
+  const outDir = tempDir('drove-local-');
+  const summary = await exportStatic({ renderer: fixture('remote-renderer.mjs'), paths, outDir, workers: 1, kind: 'thread', rendererOptions });
+  expect(summary.failed).toBe(0);
+  return outDir;
+}
+
+async function manifestOf(dir: string): Promise<ManifestEntry[]> {
+  const entries: ManifestEntry[] = [];
+  for await (const entry of readManifest(join(dir, '.drove-manifest.jsonl'))) entries.push(entry);
+  return entries;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('an export over three hosts', () => {
+  it('merges into what a one-machine export writes, byte for byte, with at most concurrency × chunkPaths paths in flight', { timeout: 120_000 }, async () => {
+    const paths = [...sitePaths(600)];
+    const hosts = await Promise.all(['host-a', 'host-b', 'host-c'].map((name) => startExportHost(redis.url, 'three', { name, out: tempDir(`drove-${name}-`) })));
+    let ahead = 0;
+    let pulled = 0;
+    function* source() {
+      for (const path of paths) {
+        pulled++;
+        yield path;
+      }
+    }
+    const summary = await exportRemote({
+      connection: redis.url,
+      queue: 'three',
+      paths: source(),
+      chunkPaths: 8,
+      concurrency: 4,
+      onProgress: ({ done }) => (ahead = Math.max(ahead, pulled - done)),
+    });
+    expect(summary).toMatchObject({ paths: 600, rendered: 600, failed: 0 });
+    // Bounded in flight: the tasks the map holds, one chunk being filled, and the path just pulled.
+    expect(ahead).toBeLessThanOrEqual(4 * 8 + 8 + 1);
+    for (const name of summary.hosts) expect(['host-a', 'host-b', 'host-c']).toContain(name);
+
+    const merged = tempDir('drove-merged-');
+    const result = await mergeExports({ from: hosts.map((host) => host.out), outDir: merged });
+    expect(result).toMatchObject({ run: summary.run, paths: 600, collisions: 0 });
+    const local = await localExport(paths);
+    expect(treeOf(merged)).toEqual(treeOf(local));
+    expect(readFileSync(join(merged, '.drove-manifest.jsonl'), 'utf8')).toBe(readFileSync(join(local, '.drove-manifest.jsonl'), 'utf8'));
+  });
+
+  it('does the same from the command line: drove-export --remote, then drove-export merge', { timeout: 120_000 }, async () => {
+    const paths = [...sitePaths(200)];
+    const outs = [tempDir('drove-cli-a-'), tempDir('drove-cli-b-')];
+    await Promise.all(outs.map((out, i) => startExportHost(redis.url, 'cli', { name: `cli-${i}`, out })));
+    const coordinator = await run(['--remote', redis.url, '--queue', 'cli', '--paths', pathsFile(paths), '--chunk-paths', '4', '--json']);
+    expect(coordinator.stderr).toBe('');
+    expect(coordinator.code).toBe(0);
+    const summary = JSON.parse(coordinator.stdout) as { run: string; rendered: number };
+    expect(summary.rendered).toBe(200);
+    const merged = tempDir('drove-cli-merged-');
+    const merge = await run(['merge', ...outs, '--out', merged, '--run', summary.run]);
+    expect(merge.code).toBe(0);
+    expect(merge.stdout).toContain(`merged run ${summary.run}: 200 paths`);
+    expect(treeOf(merged)).toEqual(treeOf(await localExport(paths)));
+  });
+
+  it('reports a path that fails with the host that met it', { timeout: 120_000 }, async () => {
+    await startExportHost(redis.url, 'broken', { name: 'lonely-host', out: tempDir('drove-broken-') });
+    const paths = ['/ok/1', '/broken/page', '/ok/2'];
+    const summary = await exportRemote({ connection: redis.url, queue: 'broken', paths });
+    expect(summary).toMatchObject({ rendered: 2, failed: 1, hosts: ['lonely-host'] });
+    expect(summary.failures).toEqual([
+      expect.objectContaining({ path: '/broken/page', code: 'ERR_EXPORT_RENDER_FAILED', host: 'lonely-host', message: 'Could not render /broken/page: no page at /broken/page (on host lonely-host)' }),
+    ]);
+    expect(summary.failures[0]?.stack).toContain('RangeError: no page at /broken/page');
+    const cli = await run(['--remote', redis.url, '--queue', 'broken', '--paths', pathsFile(paths), '--quiet']);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toContain('✗ /broken/page: ERR_EXPORT_RENDER_FAILED Could not render /broken/page: no page at /broken/page (on host lonely-host)');
+  });
+
+  it('skips in an incremental run what did not change, whichever host rendered it before', { timeout: 180_000 }, async () => {
+    const paths = [...sitePaths(300)];
+    const merged = tempDir('drove-incremental-');
+    // Run 1: two hosts.
+    const first = await Promise.all(['first-a', 'first-b'].map((name) => startExportHost(redis.url, 'incremental', { name, out: tempDir(`drove-${name}-`) })));
+    const one = await exportRemote({ connection: redis.url, queue: 'incremental', paths });
+    expect(one.failed).toBe(0);
+    await mergeExports({ from: first.map((host) => host.out), outDir: merged });
+    expect(await Promise.all(first.map(stopExportHost))).toEqual([0, 0]);
+
+    // Run 2: other hosts with empty folders, given the merged manifest; 12 pages changed.
+    const changed = paths.filter((_, i) => i % 25 === 3);
+    const options = JSON.stringify({ changed });
+    const second = await Promise.all(
+      ['second-a', 'second-b', 'second-c'].map((name) =>
+        startExportHost(redis.url, 'incremental', { name, out: tempDir(`drove-${name}-`), args: ['--previous', join(merged, '.drove-manifest.jsonl'), '--options', options] }),
+      ),
+    );
+    const two = await exportRemote({ connection: redis.url, queue: 'incremental', paths, incremental: true });
+    const changedFiles = changed.reduce((files, path) => files + (path.endsWith('/with-assets') ? 2 : 1), 0);
+    expect(two).toMatchObject({ rendered: 300, failed: 0, artifacts: changedFiles });
+    expect(two.unchanged).toBeGreaterThan(300 - changed.length);
+    // The hosts' folders hold only what changed, and their run files.
+    const written = second.flatMap((host) => filesUnder(host.out).filter((file) => !file.startsWith('.drove-run.')));
+    expect(written).toHaveLength(changedFiles);
+    const result = await mergeExports({ from: second.map((host) => host.out), outDir: merged });
+    expect(result).toMatchObject({ paths: 300, copied: changedFiles });
+    expect(treeOf(merged)).toEqual(treeOf(await localExport(paths, { changed })));
+    expect((await manifestOf(merged)).map((entry) => entry.path)).toEqual(paths);
+  });
+
+  it('refuses to merge a file left unchanged that the output folder does not hold', { timeout: 120_000 }, async () => {
+    const paths = ['/a', '/b'];
+    const out = tempDir('drove-refuse-');
+    const host = await startExportHost(redis.url, 'refuse', { name: 'refuse-a', out });
+    await exportRemote({ connection: redis.url, queue: 'refuse', paths });
+    const merged = tempDir('drove-refuse-merged-');
+    await mergeExports({ from: [out], outDir: merged });
+    await stopExportHost(host);
+    const again = tempDir('drove-refuse-again-');
+    await startExportHost(redis.url, 'refuse', { name: 'refuse-b', out: again, args: ['--previous', join(merged, '.drove-manifest.jsonl')] });
+    await exportRemote({ connection: redis.url, queue: 'refuse', paths, incremental: true });
+    expect(readdirSync(again).filter((name) => !name.startsWith('.drove-run.'))).toEqual([]);
+    const elsewhere = tempDir('drove-refuse-elsewhere-');
+    const error = await mergeExports({ from: [again], outDir: elsewhere }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StaticExportError);
+    expect(error).toMatchObject({ code: 'ERR_EXPORT_MERGE' });
+    expect((error as Error).message).toContain('merge into the previous merge\'s outDir');
+  });
+});
