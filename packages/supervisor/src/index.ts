@@ -20,8 +20,10 @@ export { connect, ControlClient } from './control-client.js';
 export type { ConnectOptions, LogsOptions } from './control-client.js';
 export { CONTROL_PROTOCOL_VERSION, CONTROL_SOCKET } from './control-protocol.js';
 export type { ChildStatus, ChildSummary, ControlCommand, ControlResults, FleetStatus } from './control-protocol.js';
-export { logFileName, resolveLogOptions } from './log-writer.js';
-export type { LogFileStats, LogOptions, ResolvedLogOptions } from './log-writer.js';
+export { resolveLogOptions } from './log-options.js';
+export type { LogOptions, ResolvedLogOptions } from './log-options.js';
+export { logFileName } from './log-writer.js';
+export type { LogFileStats } from './log-writer.js';
 export { AbortError, ChildStartError, GaveUpError, InvalidSpecError, SupervisorError } from './errors.js';
 export type { GaveUpDetails, SupervisorErrorCode, SupervisorErrorOptions } from './errors.js';
 export type {

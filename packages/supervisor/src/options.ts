@@ -10,7 +10,7 @@ import { resolveBackoffOptions, type BackoffOptions } from '@drove/pool/backoff'
 import { collectChildSpec, type ChildSpec, type ResolvedChildSpec } from './child-spec.js';
 import { expandInstances } from './instances.js';
 import { systemClock, type Clock } from '@drove/pool/clock';
-import { collectLogOptions, type LogOptions, type ResolvedLogOptions } from './log-writer.js';
+import { collectLogOptions, type LogOptions, type ResolvedLogOptions } from './log-options.js';
 import { Problems, throwIfInvalid } from './internal/validate.js';
 
 /**

@@ -16,27 +16,23 @@ import type { RestartCause, SupervisorEvents } from './events.js';
 import { resolveSupervisorOptions, type CallOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from './options.js';
 import { abortable, abortError, invalidSignal } from './internal/abortable.js';
 import type { ChildCounts, ChildInfo, ExitReason, SupervisorState, SupervisorStats } from './stats.js';
-import { ChildRun, type RunExit, type RunHooks } from './internal/child-run.js';
+import { ChildRun, type RunExit } from './internal/child-run.js';
 import { childOutput, type ChildOutput } from './internal/child-output.js';
 import { LogWriter } from './log-writer.js';
 import { scaleGroup } from './internal/scale-group.js';
-import { ControlServer } from './internal/control-server.js';
-import { HealthServer } from './internal/health-server.js';
 import { FileWatch } from './internal/file-watch.js';
-import { systemdNotifier, type SystemdNotifier } from './internal/systemd-notify.js';
+import { Operations } from './internal/operations.js';
 import { ChildSlot } from './internal/child-slot.js';
 import { GroupRestart } from './internal/group-restart.js';
 import { RestartIntensity } from './internal/restart-intensity.js';
+import { RollingRestart } from './internal/rolling-restart.js';
 import { SharedSockets } from './internal/shared-sockets.js';
 import { installSignalHandlers } from './internal/signal-handler.js';
-import { WarmSpare } from './internal/warm-spare.js';
+import { SpareKeeper } from './internal/spare-keeper.js';
 import type { Endpoint } from '@drove/pool/transport';
 
 /** How long a stop waits for the last lines in ended children's pipes before it closes the log files. */
 const LAST_LINES_MS = 1000;
-
-/** How long after a child's start settles its next warm spare is spawned. */
-const SPARE_DELAY_MS = 100;
 
 function shouldRestart(restart: RestartType, reason: ExitReason): boolean {
   if (reason === 'shutdown') return false;
@@ -77,26 +73,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #templates = new Map<string, ResolvedChildSpec>();
   /** The scale() in progress: scales run one after the other. */
   #scaling: Promise<unknown> = Promise.resolve();
-  /** The control socket in `runFolder`, while the supervisor runs. */
-  #control: ControlServer | undefined;
-  /** The `health` endpoint, while the supervisor runs. */
-  #health: HealthServer | undefined;
-  /** systemd's notify protocol (`systemd: true` under a `Type=notify` unit). */
-  #systemd: SystemdNotifier | undefined;
+  /** The control socket, the health endpoint and systemd's notify protocol, as the options ask. */
+  readonly #operations: Operations;
   /** The stdio of ended runs, until closed: their last lines are for the log files. */
   readonly #pipes = new Set<Promise<void>>();
-  /** Spares being stopped: `stop()` waits for them too. */
-  readonly #spareStops = new Set<Promise<void>>();
   #state: SupervisorState = 'idle';
   #closing = false;
   #killing = false;
   readonly #groups: GroupRestart;
+  readonly #rolling: RollingRestart;
+  readonly #spares: SpareKeeper;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #failure: Error | undefined;
-  #rolling: Promise<void> | undefined;
-  #rollAgain = false;
-  #rollAborted = false;
   #restarts = 0;
   #removeSignalHandlers: (() => void) | undefined;
   readonly #stopped: Promise<void>;
@@ -114,12 +103,34 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#intensity = new RestartIntensity(this.options.maxRestarts, this.options.periodMs);
     this.#sockets = new SharedSockets(this.options.sockets, (error) => this.emit('error', { error }));
     this.#logs = this.options.logs && new LogWriter(this.options.logs, (error) => this.emit('error', { error }));
+    this.#operations = new Operations(this, this.#logs, (error) => this.emit('error', { error }));
     this.#groups = new GroupRestart({
       clock: this.#clock,
       slots: () => this.#slots,
       closing: () => this.#closing,
       launch: (slot, cause) => this.#launch(slot, cause),
       remove: (slot) => this.#remove(slot),
+      onError: (error) => this.emit('error', { error }),
+    });
+    this.#rolling = new RollingRestart({
+      slots: () => this.#slots,
+      closing: () => this.#closing,
+      launch: (slot, cause) => this.#launch(slot, cause),
+      countRestart: (slot, cause) => this.#countRestart(slot, cause),
+      spawnBeside: (slot, onReady) => {
+        try {
+          return this.#spawn(slot, onReady);
+        } catch {
+          return undefined;
+        }
+      },
+      ready: (slot, run) => this.#onReady(slot, run),
+    });
+    this.#spares = new SpareKeeper({
+      clock: this.#clock,
+      closing: () => this.#closing,
+      holds: (slot) => this.#slots.includes(slot),
+      output: (slot) => this.#output(slot),
       onError: (error) => this.emit('error', { error }),
     });
     this.#stopped = new Promise<void>((resolve, reject) => {
@@ -176,18 +187,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#starting = (async () => {
       try {
         await this.#sockets.open();
-        if (this.options.runFolder !== undefined && !this.#closing) {
-          const control = new ControlServer(this.options.runFolder, this, this.#logs);
-          await control.listen();
-          // A stop that began meanwhile may have passed the point where it closes the socket.
-          if (this.#closing) await control.close();
-          else this.#control = control;
-        }
-        const health = this.options.health;
-        if (health !== undefined && !this.#closing) {
-          this.#health = new HealthServer(this);
-          await this.#health.listen(health.port, health.host);
-        }
+        await this.#operations.open(() => this.#closing);
       } catch (error) {
         this.#failure = error as Error;
         await this.#beginStop('stop');
@@ -197,10 +197,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       await this.#groups.startAll([...this.#slots]);
       if (this.#state === 'starting') {
         this.#state = 'running';
-        if (this.options.systemd) {
-          this.#systemd = systemdNotifier(process.env, (error) => this.emit('error', { error: new SupervisorError('ERR_SUPERVISOR_SYSTEMD', 'Could not notify systemd (systemd-notify failed; is the systemd package installed?)', { cause: error }) }));
-          this.#systemd?.ready(this.countChildren());
-        }
+        this.#operations.started();
       }
     })();
     return this.#starting;
@@ -275,7 +272,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** The address the `health` endpoint listens on, once started (to learn the port of `port: 0`). */
   healthAddress(): AddressInfo | undefined {
-    return this.#health?.address();
+    return this.#operations.healthAddress();
   }
 
   /** The address a shared socket listens on (to learn the port of `port: 0`). */
@@ -335,7 +332,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.wanted = false;
     slot.cancelTimer(this.#clock);
     this.#groups.drop(slot);
-    const spare = this.#dropSpare(slot);
+    const spare = this.#spares.drop(slot);
     if (slot.run?.alive) {
       slot.state = 'stopping';
       await slot.run.stop('shutdown');
@@ -447,82 +444,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (invalid) return Promise.reject(invalid);
     if (this.#closing) return Promise.reject(this.#stoppedError('rollingRestart'));
     if (signal?.aborted) return Promise.reject(abortError('rollingRestart', signal));
-    const rolling = this.#roll();
+    const rolling = this.#rolling.roll();
     return abortable(rolling, signal, 'rollingRestart', async () => {
-      this.#rollAborted = true;
+      this.#rolling.abort();
       await rolling.catch(() => {});
     });
-  }
-
-  #roll(): Promise<void> {
-    if (this.#rolling) {
-      this.#rollAgain = true;
-      return this.#rolling;
-    }
-    this.#rolling = (async () => {
-      do {
-        this.#rollAgain = false;
-        for (const slot of [...this.#slots]) {
-          if (this.#closing || this.#rollAborted) return;
-          const run = slot.run;
-          if (!run?.alive || (slot.state !== 'running' && slot.state !== 'starting') || !this.#slots.includes(slot)) continue;
-          if (slot.spec.reload === 'surge' && run.ready) {
-            // A successor that did not become ready leaves the running child in place; the roll stops there.
-            if (!(await this.#surge(slot, run))) throw new ChildStartError(slot.name, slot.lastExit?.reason ?? 'shutdown');
-            continue;
-          }
-          slot.state = 'stopping';
-          slot.restartAfterStop = true;
-          await run.stop('shutdown');
-          // Someone else may have taken the child over meanwhile (a group restart, terminateChild, stop).
-          if (this.#closing || slot.run || slot.state !== 'stopping' || !slot.wanted) continue;
-          if (!(await this.#launch(slot, 'rolling'))) {
-            throw new ChildStartError(slot.name, slot.lastExit?.reason ?? 'shutdown');
-          }
-        }
-      } while (this.#rollAgain && !this.#closing && !this.#rollAborted);
-    })().finally(() => {
-      this.#rolling = undefined;
-      this.#rollAborted = false;
-    });
-    return this.#rolling;
-  }
-
-  /**
-   * A surge restart (`reload: 'surge'`): the successor starts beside the
-   * running child and takes its place once ready; only then is the old run
-   * stopped. Resolves true once the old run has ended, false when the
-   * successor did not become ready (the old run keeps serving).
-   */
-  async #surge(slot: ChildSlot, old: ChildRun): Promise<boolean> {
-    slot.restarts += 1;
-    this.#restarts += 1;
-    this.emit('restart', { name: slot.name, cause: 'rolling', restarts: slot.restarts });
-    const hooks: RunHooks = {
-      onReady: (run) => {
-        // The old run may have crashed meanwhile and been restarted, or the supervisor be stopping: then this one is not needed.
-        if (slot.run !== old || !old.alive || this.#closing || !slot.wanted) {
-          void run.stop('shutdown');
-          return;
-        }
-        // From here the old run is no longer the slot's: its exit is no crash to restart from.
-        slot.run = run;
-        this.#onReady(slot, run);
-      },
-      onExit: (run, exit) => this.#onExit(slot, run, exit),
-      onSocketRequest: (run, message) => this.#sockets.handle(run, message),
-    };
-    let successor: ChildRun;
-    try {
-      successor = new ChildRun(slot.spec, { clock: this.#clock, output: this.#output(slot), hooks });
-    } catch {
-      return false;
-    }
-    this.#runs.add(successor);
-    this.emit('spawn', { name: slot.name, kind: slot.spec.kind, pid: successor.pid, threadId: successor.threadId, restarts: slot.restarts });
-    if (!(await successor.readiness) || slot.run !== successor) return false;
-    await old.stop('shutdown');
-    return true;
   }
 
   /** Stops the supervisor (`await using supervisor = …`). */
@@ -543,22 +469,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.#closing || !slot.wanted || !this.#slots.includes(slot)) return Promise.resolve(false);
     slot.cancelTimer(this.#clock);
     slot.restartAt = undefined;
-    if (slot.started) {
-      slot.restarts += 1;
-      this.#restarts += 1;
-      this.emit('restart', { name: slot.name, cause, restarts: slot.restarts });
-    }
+    if (slot.started) this.#countRestart(slot, cause);
     slot.started = true;
     slot.state = 'starting';
     if (slot.spec.watch && !slot.watch) this.#watch(slot, slot.spec.watch);
-    const hooks: RunHooks = {
-      onReady: (run) => this.#onReady(slot, run),
-      onExit: (run, exit) => this.#onExit(slot, run, exit),
-      onSocketRequest: (run, message) => this.#sockets.handle(run, message),
-    };
     let run: ChildRun;
     try {
-      run = new ChildRun(slot.spec, { clock: this.#clock, output: this.#output(slot), hooks }, this.#takeSpare(slot));
+      run = this.#spawn(slot, (ready) => this.#onReady(slot, ready), { adopt: true, spare: this.#spares.take(slot) });
     } catch (error) {
       // pool's transport refused the spec synchronously (a thread's invalid execArgv, say).
       this.#onExit(slot, undefined, {
@@ -569,11 +486,41 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       });
       return Promise.resolve(false);
     }
-    slot.run = run;
+    if (slot.spec.spare) void run.readiness.then(() => this.#spares.schedule(slot));
+    return run.readiness;
+  }
+
+  #countRestart(slot: ChildSlot, cause: RestartCause): void {
+    slot.restarts += 1;
+    this.#restarts += 1;
+    this.emit('restart', { name: slot.name, cause, restarts: slot.restarts });
+  }
+
+  /**
+   * Spawns a run of the child (from `spare`, the endpoint of its warm spare)
+   * and announces it. With `adopt` it is the slot's run from its spawn on;
+   * without (a surge's successor), `onReady` decides whether it becomes so.
+   *
+   * @throws what pool's transport throws for a spec it refuses synchronously.
+   */
+  #spawn(slot: ChildSlot, onReady: (run: ChildRun) => void, { adopt = false, spare }: { adopt?: boolean; spare?: Endpoint } = {}): ChildRun {
+    const run = new ChildRun(
+      slot.spec,
+      {
+        clock: this.#clock,
+        output: this.#output(slot),
+        hooks: {
+          onReady,
+          onExit: (ended, exit) => this.#onExit(slot, ended, exit),
+          onSocketRequest: (asking, message) => this.#sockets.handle(asking, message),
+        },
+      },
+      spare,
+    );
+    if (adopt) slot.run = run;
     this.#runs.add(run);
     this.emit('spawn', { name: slot.name, kind: slot.spec.kind, pid: run.pid, threadId: run.threadId, restarts: slot.restarts });
-    if (slot.spec.spare) void run.readiness.then(() => this.#scheduleSpare(slot));
-    return run.readiness;
+    return run;
   }
 
   /** Watch mode: a change under the child's watched folders restarts it (unless it was stopped by hand). */
@@ -597,67 +544,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Where the child's output goes: the master's streams as `output` says, and its log file. */
   #output(slot: ChildSlot): ChildOutput {
     return childOutput(slot.name, this.options.output, this.#logs?.file(slot.name));
-  }
-
-  /**
-   * The slot's warm spare, handed the entry; undefined when there is none to
-   * take. One still booting is kept for the next start (this one starts
-   * cold, no slower than waiting for it); one that cannot serve is stopped.
-   */
-  #takeSpare(slot: ChildSlot): Endpoint | undefined {
-    const spare = slot.spare;
-    if (!spare || spare.state === 'booting') return undefined;
-    const endpoint = spare.take();
-    slot.spare = undefined;
-    if (!endpoint) this.#trackSpareStop(spare.stop());
-    return endpoint;
-  }
-
-  /**
-   * The next spare boots a moment after this start has settled: not while it
-   * competes with the new child for the CPU, and not while the child takes
-   * its first connections (a fork blocks the supervisor's event loop for a
-   * few milliseconds, which would hold up the hand-over of a shared socket's).
-   */
-  #scheduleSpare(slot: ChildSlot): void {
-    if (slot.spareTimer !== undefined || this.#closing) return;
-    slot.spareTimer = this.#clock.setTimeout(() => {
-      slot.spareTimer = undefined;
-      this.#refillSpare(slot);
-    }, SPARE_DELAY_MS);
-  }
-
-  #refillSpare(slot: ChildSlot): void {
-    if (!slot.spec.spare || slot.spare || this.#closing || !slot.wanted || !this.#slots.includes(slot)) return;
-    try {
-      const spare: WarmSpare = new WarmSpare(slot.spec, this.#output(slot), {
-        onGone: () => {
-          // A spare that died waiting is replaced after the child's next start, which is a cold one.
-          if (slot.spare === spare) slot.spare = undefined;
-        },
-        onError: (error) => this.emit('error', { error }),
-      });
-      slot.spare = spare;
-    } catch (error) {
-      this.emit('error', {
-        error: new SupervisorError('ERR_SUPERVISOR_SPARE', `Could not spawn a warm spare of child \`${slot.name}\``, { cause: error }),
-      });
-    }
-  }
-
-  /** Takes the slot's spare away and stops it; resolves once its process has ended. */
-  #dropSpare(slot: ChildSlot): Promise<void> {
-    if (slot.spareTimer !== undefined) this.#clock.clearTimeout(slot.spareTimer);
-    slot.spareTimer = undefined;
-    const spare = slot.spare;
-    slot.spare = undefined;
-    return spare ? this.#trackSpareStop(spare.stop()) : Promise.resolve();
-  }
-
-  #trackSpareStop(stopping: Promise<void>): Promise<void> {
-    this.#spareStops.add(stopping);
-    void stopping.finally(() => this.#spareStops.delete(stopping));
-    return stopping;
   }
 
   #onReady(slot: ChildSlot, run: ChildRun): void {
@@ -756,13 +642,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       return this.#stopping;
     }
     this.#state = 'stopping';
-    this.#systemd?.stopping();
+    this.#operations.stopping();
     this.emit('shutdown', { reason, signal });
     this.#groups.cancel();
     for (const slot of this.#slots) {
       slot.cancelTimer(this.#clock);
       slot.watch?.close();
-      void this.#dropSpare(slot);
+      void this.#spares.drop(slot);
     }
     this.#stopping = (async () => {
       for (const slot of [...this.#slots].reverse()) {
@@ -776,7 +662,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       // Runs no slot holds any more (none are expected), then the sockets.
       await Promise.all([...this.#runs].map((run) => (this.#killing ? run.kill() : run.stop('shutdown'))));
       // Spares are no children, but they are processes: none outlives the supervisor.
-      await Promise.all([...this.#spareStops]);
+      await this.#spares.stopped();
       if (this.#logs) {
         // Every child has ended; its last lines may still be in its pipes. A grandchild that
         // holds a pipe open must not hold the stop: wait a moment at most (real time, whatever the clock).
@@ -788,8 +674,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.#state = 'stopped';
       // Last: `status` answers while the children stop, a followed log gets their last lines,
       // and `shutdown` is answered once the supervisor has stopped.
-      await this.#control?.close();
-      await this.#health?.close();
+      await this.#operations.close();
       this.#settleStopped(this.#failure);
     })();
     return this.#stopping;
@@ -814,7 +699,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.watch?.close();
     slot.watch = undefined;
     slot.cancelTimer(this.#clock);
-    void this.#dropSpare(slot);
+    void this.#spares.drop(slot);
     this.#groups.drop(slot);
     const index = this.#slots.indexOf(slot);
     if (index !== -1) this.#slots.splice(index, 1);
