@@ -13,6 +13,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { resolveBackoffOptions, type BackoffOptions, type ResolvedBackoffOptions } from '@drove/pool/backoff';
 import type { SpawnSpec } from '@drove/pool/transport';
 import { CHILD_ENV } from './internal/child-env.js';
+import { resolveCronRestart } from './internal/cron-schedule.js';
 import { Problems, throwIfInvalid } from './internal/validate.js';
 
 /**
@@ -143,6 +144,25 @@ export interface ChildSpecBase {
    * @default 'replace'
    */
   reload?: 'replace' | 'surge';
+  /**
+   * Scheduled restarts (PM2's `cron_restart`): restart the child — every copy
+   * of an `instances` spec, one at a time — when the cron expression falls:
+   * five fields (`'0 3 * * *'`: 03:00 every day) or six with seconds first
+   * (`'*\/30 * * * * *'`), read as croner (which PM2 uses) reads them, in the
+   * supervisor's local time or `timezone`. A restart goes the way `reload`
+   * says (with `'surge'` the successor is ready before the old run stops), its
+   * `restart` event says `cause: 'cron'`; a child that is not running then (stopped,
+   * starting, waiting out a back-off) is left as it is. @default off
+   */
+  cronRestart?: string | CronRestartOptions;
+}
+
+/** What {@link ChildSpecBase.cronRestart} takes besides an expression. */
+export interface CronRestartOptions {
+  /** The cron expression: 5 fields, or 6 with seconds first. */
+  pattern: string;
+  /** The IANA time zone the expression's times are in (`'Europe/Paris'`). @default the supervisor's local time */
+  timezone?: string;
 }
 
 /** What {@link ChildSpecBase.watch} takes. */
@@ -234,6 +254,8 @@ export interface ResolvedChildSpec {
   reload: 'replace' | 'surge';
   /** Watch mode: what to watch (absolute paths), what to skip, the debounce. */
   watch: { paths: string[]; ignore: string[]; debounceMs: number } | undefined;
+  /** Scheduled restarts: the cron expression and its time zone (undefined: local time). */
+  cronRestart: { pattern: string; timezone: string | undefined } | undefined;
 }
 
 /** Fleet-wide defaults a child spec falls back on. */
@@ -264,6 +286,7 @@ const BASE_KEYS = [
   'instances',
   'watch',
   'reload',
+  'cronRestart',
 ] as const;
 const NODE_KEYS = [...BASE_KEYS, 'entry', 'args', 'execArgv', 'resourceLimits', 'spare', 'preload'];
 const COMMAND_KEYS = [...BASE_KEYS, 'argv'];
@@ -410,6 +433,7 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
   const watch = resolveWatch(raw.watch, spawn, cwd, at('watch'), problems);
   const reload = (raw.reload ?? 'replace') as 'replace' | 'surge';
   problems.oneOf(at('reload'), reload, ['replace', 'surge']);
+  const cronRestart = resolveCronRestart(raw.cronRestart, at('cronRestart'), problems);
 
   if (!spawn || !backoff || !readiness || problems.list.length > 0) return undefined;
   return {
@@ -434,6 +458,7 @@ function resolveInto(spec: ChildSpec, path: string, defaults: ChildDefaults, pro
     instance: undefined,
     watch,
     reload,
+    cronRestart,
   };
 }
 

@@ -43,6 +43,8 @@ export interface ChildStatus {
   consecutiveFailures: number;
   /** While it waits out its back-off: milliseconds until its restart. */
   backoffMs: number | null;
+  /** With `cronRestart`: milliseconds until its next scheduled restart. */
+  cronRestartMs: number | null;
   /** CPU use over the status's sample (about 200 ms), in percent of one core; processes and commands only. */
   cpuPercent: number | null;
   /** Resident set size; processes and commands only (a thread shares the supervisor's). */

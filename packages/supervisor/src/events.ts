@@ -7,7 +7,7 @@ import type { ChildKind } from './child-spec.js';
 import type { ExitReason } from './stats.js';
 
 /** What caused a child to be started again. */
-export type RestartCause = ExitReason | 'sibling' | 'rolling' | 'manual' | 'watch';
+export type RestartCause = ExitReason | 'sibling' | 'rolling' | 'manual' | 'watch' | 'cron';
 
 /** A child was spawned (not yet ready). */
 export interface SpawnEvent {

@@ -8,6 +8,7 @@ export type {
   ChildSpec,
   ChildSpecBase,
   CommandChildSpec,
+  CronRestartOptions,
   HeartbeatOptions,
   NodeChildSpec,
   ProbeContext,
@@ -15,6 +16,7 @@ export type {
   ResolvedChildSpec,
   ResolvedReadiness,
   RestartType,
+  WatchOptions,
 } from './child-spec.js';
 export { connect, ControlClient } from './control-client.js';
 export type { ConnectOptions, LogsOptions } from './control-client.js';

@@ -98,6 +98,8 @@ export interface ChildStats extends ChildInfo {
   spare: SpareInfo | undefined;
   /** While it waits out a back-off: when its restart is due, on the supervisor's clock. */
   restartAt: number | undefined;
+  /** With `cronRestart`: when its next scheduled restart is due, on the supervisor's clock (once it has started). */
+  cronRestartAt: number | undefined;
   /** Its log file (the `logs` option): lines written and dropped. */
   log: LogFileStats | undefined;
 }

@@ -24,6 +24,7 @@ import { FileWatch } from './internal/file-watch.js';
 import { Operations } from './internal/operations.js';
 import { ChildSlot } from './internal/child-slot.js';
 import { GroupRestart } from './internal/group-restart.js';
+import { CronRestarts } from './internal/cron-restart.js';
 import { RestartIntensity } from './internal/restart-intensity.js';
 import { RollingRestart } from './internal/rolling-restart.js';
 import { SharedSockets } from './internal/shared-sockets.js';
@@ -83,6 +84,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #groups: GroupRestart;
   readonly #rolling: RollingRestart;
   readonly #spares: SpareKeeper;
+  readonly #cron: CronRestarts;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #failure: Error | undefined;
@@ -132,6 +134,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       holds: (slot) => this.#slots.includes(slot),
       output: (slot) => this.#output(slot),
       onError: (error) => this.emit('error', { error }),
+    });
+    this.#cron = new CronRestarts({
+      clock: this.#clock,
+      members: (key) => this.#slots.filter((slot) => (slot.spec.group ?? slot.name) === key),
+      restart: (slot) => this.#rolling.restart(slot, 'cron', { readyOnly: true }),
     });
     this.#stopped = new Promise<void>((resolve, reject) => {
       this.#settleStopped = (error) => (error ? reject(error) : resolve());
@@ -266,7 +273,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       recentRestarts: this.#intensity.recent(now),
       maxRestarts: Number.isFinite(this.options.maxRestarts) ? this.options.maxRestarts : null,
       periodMs: this.options.periodMs,
-      children: this.#slots.map((slot) => slot.stats(now, this.#logs?.file(slot.name).stats())),
+      children: this.#slots.map((slot) => slot.stats(now, this.#logs?.file(slot.name).stats(), this.#cron.nextAt(slot))),
     };
   }
 
@@ -473,6 +480,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.started = true;
     slot.state = 'starting';
     if (slot.spec.watch && !slot.watch) this.#watch(slot, slot.spec.watch);
+    this.#cron.arm(slot);
     let run: ChildRun;
     try {
       run = this.#spawn(slot, (ready) => this.#onReady(slot, ready), { adopt: true, spare: this.#spares.take(slot) });
@@ -645,6 +653,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#operations.stopping();
     this.emit('shutdown', { reason, signal });
     this.#groups.cancel();
+    this.#cron.close();
     for (const slot of this.#slots) {
       slot.cancelTimer(this.#clock);
       slot.watch?.close();

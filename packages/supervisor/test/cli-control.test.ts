@@ -1,9 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir, pidExists, removeTempDirs } from '@drove/test-support';
+import { CONTROL_COMMANDS } from '../src/control-protocol.js';
 import { fixture, waitFor } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -66,8 +68,8 @@ describe('drove-supervise commands for a running supervisor', () => {
     expect(status.stderr).toBe('');
     const [head, columns, alpha, ticker] = lines(status.stdout);
     expect(head).toMatch(new RegExp(`^supervisor pid \\d+, running, 2 children, 0 restarts \\(${runFolder}\\)$`));
-    expect(columns!.split(/\s+/)).toEqual(['name', 'instance', 'state', 'pid', 'uptime', 'restarts', 'back-off', 'cpu', 'rss', 'dropped']);
-    expect(alpha).toMatch(/^alpha +- +running +\d+ +\d+(ms|s) +0 +- +\d+\.\d% +\d+\.\d MiB +0$/);
+    expect(columns!.split(/\s+/)).toEqual(['name', 'instance', 'state', 'pid', 'uptime', 'restarts', 'back-off', 'cpu', 'rss', 'dropped', 'cron']);
+    expect(alpha).toMatch(/^alpha +- +running +\d+ +\d+(ms|s) +0 +- +\d+\.\d% +\d+\.\d MiB +0 +-$/);
     expect(ticker).toMatch(/^ticker +- +running +\d+ /);
     const alphaPid = Number(alpha!.split(/\s+/)[3]);
 
@@ -84,7 +86,7 @@ describe('drove-supervise commands for a running supervisor', () => {
     expect((await command(['stop', 'alpha', '-r', runFolder])).stdout).toBe('alpha stopped\n');
     const again = await command(['stop', 'alpha', '-r', runFolder]);
     expect(again.code).toBe(0);
-    expect(lines((await command(['status', '-r', runFolder])).stdout)[2]).toMatch(/^alpha +- +stopped +- +- +1 +- +- +- +0$/);
+    expect(lines((await command(['status', '-r', runFolder])).stdout)[2]).toMatch(/^alpha +- +stopped +- +- +1 +- +- +- +0 +-$/);
 
     const started = await command(['start', 'alpha', '-r', runFolder]);
     expect(started.stdout).toMatch(/^alpha running \(pid \d+\)\n$/);
@@ -179,6 +181,22 @@ describe('drove-supervise commands for a running supervisor', () => {
     expect(help.code).toBe(0);
     for (const word of ['status', 'scale <name> <N>', 'restart <name>', 'stop <name>', 'start <name>', 'reload', 'logs <name>', 'shutdown', '-r, --run-folder <dir>', '-f, --follow', '-n, --lines <N>', '--json']) {
       expect(help.stdout).toContain(word);
+    }
+  });
+
+  it('lists in --help every command of the control protocol, every option the parser knows and the config options for running a fleet', async () => {
+    const help = (await command(['--help'])).stdout;
+    const commands = help.slice(help.indexOf('Commands,'), help.indexOf('Options:'));
+    for (const name of CONTROL_COMMANDS) expect(commands).toMatch(new RegExp(`^ {2}${name}\\b`, 'm'));
+    // Every option the parser accepts (read from its source), and no other, is in the Options section.
+    const parser = readFileSync(fileURLToPath(new URL('../src/internal/cli-args.ts', import.meta.url)), 'utf8');
+    const code = parser.slice(parser.indexOf('export function parseCliArgs'));
+    const known = new Set([...code.matchAll(/'(--[a-z-]+|-[a-z])'/g)].map((match) => match[1]!));
+    const options = help.slice(help.indexOf('Options:'), help.indexOf('Config options'));
+    const listed = new Set([...options.matchAll(/^ {2}(?:(-[a-z]), )? *(--[a-z-]+)/gm)].flatMap((match) => [match[1], match[2]].filter((flag): flag is string => flag !== undefined)));
+    expect([...listed].sort()).toEqual([...known].sort());
+    for (const option of ['runFolder', 'logs', 'health', 'systemd', 'children[].instances', 'children[].reload', 'children[].watch', 'children[].cronRestart']) {
+      expect(help).toMatch(new RegExp(`^ {2}${option.replace(/[[\].]/g, '\\$&')}\\b`, 'm'));
     }
   });
 });

@@ -62,7 +62,7 @@ export class ChildSlot {
     };
   }
 
-  stats(now: number, log: LogFileStats | undefined): ChildStats {
+  stats(now: number, log: LogFileStats | undefined, cronRestartAt: number | undefined): ChildStats {
     const run = this.run;
     return {
       ...this.info(),
@@ -75,6 +75,7 @@ export class ChildSlot {
       instance: this.spec.instance,
       spare: spareInfo(this.spare),
       restartAt: this.state === 'restarting' ? this.restartAt : undefined,
+      cronRestartAt,
       log,
     };
   }

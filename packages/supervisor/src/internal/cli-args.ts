@@ -53,11 +53,13 @@ resolve against the config's folder. A child that never calls ready() from
 
 Commands, for the supervisor running with that runFolder (its control socket):
   status            each child: state, pid, uptime, restarts, back-off, CPU, RSS,
-                    and the log lines dropped when it wrote faster than the disk
+                    the log lines dropped when it wrote faster than the disk,
+                    and the time to its next scheduled restart (cronRestart)
   restart <name>    stop the child (whatever its state) and start it again
   stop <name>       stop the child; it stays stopped until start or restart
   start <name>      start a stopped child
   reload            restart every child, one at a time, each ready before the next
+                    (with reload: 'surge', each successor ready before its child stops)
   logs <name>       the last lines of its log file (the config needs \`logs\`)
   scale <name> <N>  run N copies of a spec with \`instances\` (or max): start
                     copies, or stop the newest first
@@ -76,6 +78,22 @@ Options:
   -n, --lines <N>        logs: how many of the last lines (default 15)
   -f, --follow           logs: then print each new line until Ctrl-C
       --json             status: the status as JSON, for scripts
+
+Config options for running a fleet (the README shows each with an example):
+  runFolder               its control socket, for the commands above (and, with
+                          --daemon, the pid file and the supervisor's own log)
+  logs: {}                each child's lines in <runFolder>/logs/<name>.log,
+                          timestamped, rotated by size (maxBytes, keep)
+  health: { port }        GET /healthz, /readyz and /metrics (Prometheus)
+  systemd: true           Type=notify readiness, watchdog and stopping
+  children[].instances    N copies of the spec ('max': one per core) sharing its
+                          sockets, named <name>#0 ...; scale resizes the group
+  children[].reload       'surge': a reload starts each successor beside its
+                          child and stops the child once it is ready
+  children[].watch        restart the child when its files change (development)
+  children[].cronRestart  restart it on a schedule, as PM2's cron_restart:
+                          '0 3 * * *' (5 fields, or 6 with seconds first), or
+                          { pattern, timezone }
 
 Signals:
   SIGTERM, SIGINT stop every child gracefully (a second one kills them at once)

@@ -98,7 +98,7 @@ function explain(error: unknown, args: ControlArgs): unknown {
   }
 }
 
-const COLUMNS = ['name', 'instance', 'state', 'pid', 'uptime', 'restarts', 'back-off', 'cpu', 'rss', 'dropped'] as const;
+const COLUMNS = ['name', 'instance', 'state', 'pid', 'uptime', 'restarts', 'back-off', 'cpu', 'rss', 'dropped', 'cron'] as const;
 
 /** The status as a table, one child a row, as `pm2 status` has it. */
 export function formatStatus(status: FleetStatus): string {
@@ -127,6 +127,7 @@ function row(child: ChildStatus): string[] {
     child.cpuPercent === null ? '-' : `${child.cpuPercent.toFixed(1)}%`,
     child.rssBytes === null ? '-' : `${(child.rssBytes / 2 ** 20).toFixed(1)} MiB`,
     child.droppedLogLines === null ? '-' : String(child.droppedLogLines),
+    child.cronRestartMs === null ? '-' : `in ${formatUptime(child.cronRestartMs)}`,
   ];
 }
 

@@ -275,6 +275,7 @@ export class ControlServer {
         restarts: child.restarts,
         consecutiveFailures: child.consecutiveFailures,
         backoffMs: child.restartAt === undefined ? null : Math.max(0, child.restartAt - now),
+        cronRestartMs: child.cronRestartAt === undefined ? null : Math.max(0, child.cronRestartAt - now),
         cpuPercent: before && after ? Math.max(0, ((after.cpuMs - before.cpuMs) / elapsedMs) * 100) : null,
         rssBytes: after?.rssBytes ?? null,
         droppedLogLines: child.log?.droppedLines ?? null,

@@ -73,12 +73,15 @@ export class RollingRestart {
     if (this.#rolling) this.#aborted = true;
   }
 
-  /** Restarts one running child as its `reload` says; a child not running (or being restarted already) is skipped. */
-  async restart(slot: ChildSlot, cause: RestartCause): Promise<RestartOutcome> {
+  /**
+   * Restarts one child as its `reload` says. A child that is not running (or
+   * is being restarted already) is skipped; one still starting is restarted
+   * too, unless `readyOnly` (a schedule leaves a child that is starting alone).
+   */
+  async restart(slot: ChildSlot, cause: RestartCause, { readyOnly = false }: { readyOnly?: boolean } = {}): Promise<RestartOutcome> {
     const run = slot.run;
-    if (!run?.alive || (slot.state !== 'running' && slot.state !== 'starting') || !this.#host.slots().includes(slot) || this.#busy.has(slot)) {
-      return 'skipped';
-    }
+    const wanted = slot.state === 'running' || (slot.state === 'starting' && !readyOnly);
+    if (!run?.alive || !wanted || !this.#host.slots().includes(slot) || this.#busy.has(slot)) return 'skipped';
     this.#busy.add(slot);
     try {
       if (slot.spec.reload === 'surge' && run.ready) return (await this.#surge(slot, run, cause)) ? 'done' : 'failed';
