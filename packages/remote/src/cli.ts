@@ -4,12 +4,12 @@
 // stopped by SIGTERM/SIGINT after finishing or returning its tasks, 1 could not
 // start or failed, 2 bad usage.
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KnownFailure, oneLine, runCommand, UsageError } from '@drove/pool/cli';
-import { checkConnection, describeConnection } from './connection.js';
+import { checkConnection, connectionWithTls, describeConnection } from './connection.js';
 import { RemoteError } from './errors.js';
 import { createRemoteHost, type RemoteHostOptions } from './remote-host.js';
 
@@ -21,6 +21,7 @@ the worker module (the same defineWorker module a local @drove/pool runs).
 
   --connection URL        Redis, redis://[user:password@]host:port[/db] or rediss:// for TLS
                           (default: $REDIS_URL; prefer it: a command line is visible to ps)
+  --tls-ca FILE           a CA certificate (PEM) to trust for a rediss:// connection, besides the system's
   --queue NAME            the queue callers send to (createRemotePool({ queue }))
   --threads N             local workers (default: ${availableParallelism()}, the cores)
   --concurrency N         tasks taken from the queue at once (default: the threads); more keeps
@@ -61,6 +62,7 @@ function parseCliArgs(argv: string[]): CliArgs {
       strict: true,
       options: {
         connection: { type: 'string' },
+        'tls-ca': { type: 'string' },
         queue: { type: 'string' },
         threads: { type: 'string' },
         concurrency: { type: 'string' },
@@ -89,7 +91,7 @@ function parseCliArgs(argv: string[]): CliArgs {
     throw new UsageError((error as Error).message.replace('`--connection`', '--connection'));
   }
   if (values.kind !== undefined && values.kind !== 'thread' && values.kind !== 'process') throw new UsageError(`--kind expects thread or process, got ${JSON.stringify(values.kind)}`);
-  const options: RemoteHostOptions = { queue: values.queue, connection, worker: positionals[0] ?? '' };
+  const options: RemoteHostOptions = { queue: values.queue, connection: withCa(connection, values['tls-ca']), worker: positionals[0] ?? '' };
   const threads = integer('threads', values.threads, 1);
   if (threads !== undefined) options.threads = threads;
   const concurrency = integer('concurrency', values.concurrency, 1);
@@ -108,6 +110,15 @@ function parseCliArgs(argv: string[]): CliArgs {
   if (report !== undefined && report > 0 && report < 50) throw new UsageError(`--report-interval-ms expects 0 or an integer >= 50, got "${report}"`);
   if (report !== undefined) options.reportIntervalMs = report;
   return { options, quiet: values.quiet === true };
+}
+
+/** A rediss:// URL and the CA of --tls-ca, as connection options. */
+function withCa(url: string, caFile: string | undefined): RemoteHostOptions['connection'] {
+  if (caFile === undefined) return url;
+  if (!url.startsWith('rediss://')) throw new UsageError('--tls-ca goes with a rediss:// connection');
+  const file = resolve(caFile);
+  if (!existsSync(file)) throw new KnownFailure(`no CA certificate at ${file}`, 'check --tls-ca: a PEM file');
+  return connectionWithTls(url, { ca: readFileSync(file, 'utf8') });
 }
 
 async function serve({ options, quiet }: CliArgs): Promise<number> {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isIP } from 'node:net';
 import { Redis } from 'ioredis';
 import { InvalidRemoteOptionError } from './errors.js';
 
@@ -69,6 +70,35 @@ export function describeConnection(connection: Connection): string {
   const auth = connection.password !== undefined || connection.username !== undefined ? '***@' : '';
   const db = connection.db !== undefined ? `/${connection.db}` : '';
   return `${scheme}://${auth}${connection.host ?? '127.0.0.1'}:${connection.port ?? 6379}${db}`;
+}
+
+/**
+ * A `redis://` / `rediss://` URL as ioredis options, with TLS options added
+ * (a CA of one's own for a server whose certificate the system's CAs do not
+ * sign): what `drove-worker --tls-ca FILE` connects with. The password moves
+ * from the URL into the options, and {@link describeConnection} still hides it.
+ *
+ * @throws {InvalidRemoteOptionError} `ERR_REMOTE_INVALID_OPTION` for what is not a redis:// or rediss:// URL.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { connectionWithTls } from '@drove/remote';
+ * const connection = connectionWithTls(process.env.REDIS_URL ?? '', { ca: readFileSync('ca.crt', 'utf8') });
+ * ```
+ */
+export function connectionWithTls(url: string, tls: Record<string, unknown>): RedisConnectionOptions {
+  checkConnection('connection', url);
+  const parsed = new URL(url);
+  const db = parsed.pathname.replace(/^\//, '');
+  return {
+    host: parsed.hostname,
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    ...(parsed.username !== '' && { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password !== '' && { password: decodeURIComponent(parsed.password) }),
+    ...(db !== '' && { db: Number(db) }),
+    // SNI names a host, never an address (RFC 6066); Node warns when given one.
+    tls: { ...(isIP(parsed.hostname) === 0 && { servername: parsed.hostname }), ...tls },
+  };
 }
 
 /** A Redis client of our own (pub/sub for cancellations) on the same connection BullMQ uses. */

@@ -5,7 +5,7 @@ export type { HostReport, RemoteHostStats } from './host-report.js';
 export { resolveRemotePoolOptions } from './options.js';
 export type { RemotePoolOptions, ResolvedRemotePoolOptions, RetryBackoff } from './options.js';
 export type { RemoteMapOptions, RemotePoolEvents, RemotePoolStats, RemoteRunOptions, Settled } from './types.js';
-export { describeConnection } from './connection.js';
+export { connectionWithTls, describeConnection } from './connection.js';
 export type { Connection, RedisConnectionOptions } from './connection.js';
 export { InvalidRemoteOptionError, RemoteError } from './errors.js';
 export type { RemoteErrorCode, RemoteErrorOptions } from './errors.js';

@@ -1,6 +1,6 @@
 // describeConnection and the connection checks: a connection is shown without its credentials, whatever its form.
 import { describe, expect, it } from 'vitest';
-import { describeConnection, resolveRemotePoolOptions } from '../src/index.js';
+import { connectionWithTls, describeConnection, resolveRemotePoolOptions } from '../src/index.js';
 
 describe('describeConnection', () => {
   it.each([
@@ -16,6 +16,16 @@ describe('describeConnection', () => {
   it('shows ioredis options the same way: TLS as rediss, no user, no password', () => {
     expect(describeConnection({ host: 'cache', port: 6380, username: 'app', password: 's3cret', db: 3, tls: {} })).toBe('rediss://***@cache:6380/3');
     expect(describeConnection({})).toBe('redis://127.0.0.1:6379');
+  });
+});
+
+describe('connectionWithTls', () => {
+  it('turns a URL into ioredis options with TLS, the password inside them and never shown', () => {
+    const options = connectionWithTls('rediss://app:s%40cret@cache.example:6380/2', { ca: 'PEM' });
+    expect(options).toEqual({ host: 'cache.example', port: 6380, username: 'app', password: 's@cret', db: 2, tls: { servername: 'cache.example', ca: 'PEM' } });
+    expect(describeConnection(options)).toBe('rediss://***@cache.example:6380/2');
+    expect(connectionWithTls('rediss://127.0.0.1', {})).toEqual({ host: '127.0.0.1', port: 6379, tls: {} });
+    expect(() => connectionWithTls('http://x', {})).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_INVALID_OPTION' }));
   });
 });
 

@@ -161,4 +161,29 @@ describe('an export over three hosts', () => {
     expect(error).toMatchObject({ code: 'ERR_EXPORT_MERGE' });
     expect((error as Error).message).toContain('merge into the previous merge\'s outDir');
   });
+
+  it('runs over TLS with a CA of its own and an ACL user, from the command line, showing no password', { timeout: 120_000 }, async () => {
+    const secret = 'export-S3cret-41d0';
+    const secure = await startRedis({ tls: true, user: { name: 'exporter', password: secret } });
+    try {
+      const caFile = secure.tls?.caFile ?? '';
+      const out = tempDir('drove-tls-host-');
+      const host = await startExportHost(secure.url, 'tls', { name: 'tls-host', out, args: ['--tls-ca', caFile] });
+      expect(host.stderr()).toContain(`at rediss://***@127.0.0.1:${secure.port}`);
+      const paths = ['/', '/about', '/blog/7/with-assets'];
+      const coordinator = await run(['--queue', 'tls', '--tls-ca', caFile, '--paths', pathsFile(paths)], { REDIS_URL: secure.url });
+      expect(coordinator.code).toBe(0);
+      expect(coordinator.stdout).toContain('3 rendered, 0 failed');
+      const untrusted = await run(['--queue', 'tls', '--paths', pathsFile(paths)], { REDIS_URL: secure.url });
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toContain(`drove-export: Could not reach Redis at rediss://***@127.0.0.1:${secure.port}`);
+      expect(await stopExportHost(host)).toBe(0);
+      for (const text of [host.stderr(), coordinator.stdout, coordinator.stderr, untrusted.stdout, untrusted.stderr]) expect(text).not.toContain(secret);
+      const merged = tempDir('drove-tls-merged-');
+      await mergeExports({ from: [out], outDir: merged });
+      expect(treeOf(merged)).toEqual(treeOf(await localExport(paths)));
+    } finally {
+      await secure.stop();
+    }
+  });
 });

@@ -5,4 +5,4 @@ export { makeTempDir, removeTempDirs } from './make-temp-dir.js';
 export { traceGc, type GcTotals, type GcTrace } from './trace-gc.js';
 export { chaosIterations, chaosSeed, describeProcess, processesMarked, seededRandom } from './chaos.js';
 export { findNginx, startNginx, type Nginx, type NginxOptions } from './nginx.js';
-export { findRedisServer, startRedis, type Redis } from './redis.js';
+export { findRedisServer, startRedis, type Redis, type StartRedisOptions } from './redis.js';

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
 import { findExecutable } from './find-executable.js';
 import { freePort } from './free-port.js';
 import { makeTempDir } from './make-temp-dir.js';
@@ -11,8 +12,10 @@ import { waitFor } from './wait-for.js';
 export interface Redis {
   /** The port it listens on, on 127.0.0.1. */
   port: number;
-  /** `redis://127.0.0.1:PORT` */
+  /** `redis://127.0.0.1:PORT`; `rediss://` with `tls`, and `user:password@` (or `:password@`) when started with them. */
   url: string;
+  /** With `tls`: the CA that signed the server's certificate (PEM, and its file in `dir`). */
+  tls: { ca: string; caFile: string } | undefined;
   pid: number | undefined;
   /** Its own folder (working dir and log), removed by `stop()`. */
   dir: string;
@@ -27,20 +30,37 @@ export function findRedisServer(): string {
   return findExecutable({ name: 'redis-server', path: '/usr/bin/redis-server', env: 'REDIS_SERVER_PATH', debianPackage: 'redis-server' });
 }
 
-/** Sends PING and resolves whether the answer was +PONG (not merely that something accepts). */
-function pongs(port: number): Promise<boolean> {
+/** Options of {@link startRedis}; without any, a plain server that asks for no password. */
+export interface StartRedisOptions {
+  /** The default user's password (`requirepass`). */
+  password?: string;
+  /** An ACL user with every right (`user NAME on >PASSWORD ~* &* +@all`); the default user is turned off. */
+  user?: { name: string; password: string };
+  /**
+   * TLS only, no plain port: a CA and a server certificate for 127.0.0.1 are
+   * made with Debian's `openssl` in the server's folder; clients need no
+   * certificate of their own. @default false
+   */
+  tls?: boolean;
+}
+
+/**
+ * Sends PING and resolves whether the server answered as Redis does: +PONG, or
+ * -NOAUTH when it wants a password (not merely that something accepts).
+ */
+function pongs(port: number, ca?: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
+    const socket: Socket = ca === undefined ? connect({ port, host: '127.0.0.1' }) : connectTls({ port, host: '127.0.0.1', ca });
     let reply = '';
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
     socket.setTimeout(2000, () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once(ca === undefined ? 'connect' : 'secureConnect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
     socket.once('error', () => done(false));
   });
@@ -51,7 +71,10 @@ function pongs(port: number): Promise<boolean> {
  * and a temp folder of its own, and no persistence (`--save ''
  * --appendonly no`): nothing outlives {@link Redis.stop}. The port is picked
  * free and taken a moment later: another process taking it meanwhile makes
- * redis-server exit, and it starts again on another port.
+ * redis-server exit, and it starts again on another port. With `password` or
+ * `user` it asks for them (`url` carries them, for the tests that connect); with
+ * `tls` it listens only with TLS, on a certificate signed by a CA of its own
+ * (`tls.ca`, `tls.caFile`).
  *
  * @example
  * import { startRedis } from '@drove/test-support';
@@ -59,16 +82,30 @@ function pongs(port: number): Promise<boolean> {
  * afterAll(() => redis.stop());
  * const queue = new Queue('q', { connection: { url: redis.url } });
  */
-export async function startRedis(): Promise<Redis> {
+export async function startRedis(options: StartRedisOptions = {}): Promise<Redis> {
   const binary = findRedisServer();
   const dir = makeTempDir('drove-redis-');
   const logPath = join(dir, 'redis.log');
+  const tls = options.tls === true ? makeCertificates(dir) : undefined;
+  const auth = [
+    ...(options.password !== undefined ? ['--requirepass', options.password] : []),
+    ...(options.user !== undefined ? ['--user', 'default', 'off', '--user', options.user.name, 'on', `>${options.user.password}`, '~*', '&*', '+@all'] : []),
+  ];
+  const credentials = options.user
+    ? `${encodeURIComponent(options.user.name)}:${encodeURIComponent(options.user.password)}@`
+    : options.password !== undefined
+      ? `:${encodeURIComponent(options.password)}@`
+      : '';
   const log = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
+    const listen = tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no']
+      : ['--port', String(port)];
     const args = [
       '--bind', '127.0.0.1',
-      '--port', String(port),
+      ...listen,
+      ...auth,
       '--dir', dir,
       '--logfile', logPath,
       '--save', '',
@@ -84,12 +121,13 @@ export async function startRedis(): Promise<Redis> {
     let exited = false;
     child.once('exit', () => (exited = true));
     child.once('error', () => (exited = true));
-    await waitFor(async () => exited || (await pongs(port)), { deadlineMs: 10_000 });
+    await waitFor(async () => exited || (await pongs(port, tls?.ca)), { deadlineMs: 10_000 });
     if (!exited) {
       let stopped: Promise<void> | undefined;
       return {
         port,
-        url: `redis://127.0.0.1:${port}`,
+        url: `${tls ? 'rediss' : 'redis'}://${credentials}127.0.0.1:${port}`,
+        tls: tls && { ca: tls.ca, caFile: tls.caFile },
         pid: child.pid,
         dir,
         log,
@@ -111,4 +149,16 @@ export async function startRedis(): Promise<Redis> {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`redis-server (${binary}) did not start:\n${text}`);
   }
+}
+
+/** A CA and a server certificate for 127.0.0.1 and localhost, made with openssl in `dir`, valid for a day. */
+function makeCertificates(dir: string): { ca: string; caFile: string; certFile: string; keyFile: string } {
+  const openssl = findExecutable({ name: 'openssl', path: '/usr/bin/openssl', env: 'OPENSSL_PATH', debianPackage: 'openssl' });
+  const file = (name: string) => join(dir, name);
+  const run = (args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '1', '-subj', '/CN=Drove test CA']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1']);
+  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  run(['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.crt'), '-days', '1', '-extfile', file('server.ext')]);
+  return { ca: readFileSync(file('ca.crt'), 'utf8'), caFile: file('ca.crt'), certFile: file('server.crt'), keyFile: file('server.key') };
 }

@@ -1,17 +1,18 @@
 // startRedis: a real redis-server on 127.0.0.1, its own port and folder, no persistence, gone after stop().
 import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive, removeTempDirs, startRedis, waitFor } from '../src/index.js';
 
 afterAll(removeTempDirs);
 
 /** Sends RESP commands (inline form) and resolves with the raw replies once `replies` lines arrived. */
-function ask(port: number, commands: string[], replies: number): Promise<string[]> {
+function ask(port: number, commands: string[], replies: number, ca?: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1' });
+    const socket = ca === undefined ? connect({ port, host: '127.0.0.1' }) : connectTls({ port, host: '127.0.0.1', ca });
     let text = '';
-    socket.once('connect', () => socket.write(commands.map((command) => `${command}\r\n`).join('')));
+    socket.once(ca === undefined ? 'connect' : 'secureConnect', () => socket.write(commands.map((command) => `${command}\r\n`).join('')));
     socket.on('data', (chunk: Buffer) => {
       text += chunk.toString();
       const lines = text.split('\r\n').filter(Boolean);
@@ -61,5 +62,34 @@ describe('startRedis', () => {
     await redis.stop();
     expect(isAlive(pid)).toBe(false);
     expect(existsSync(redis.dir)).toBe(false);
+  });
+
+  it('asks for the password it was given, and for an ACL user in place of the default user', async () => {
+    const [withPassword, withUser] = await Promise.all([startRedis({ password: 's3cret pass' }), startRedis({ user: { name: 'drove', password: 'p@ss' } })]);
+    try {
+      expect(withPassword.url).toBe(`redis://:s3cret%20pass@127.0.0.1:${withPassword.port}`);
+      expect((await ask(withPassword.port, ['PING'], 1))[0]).toMatch(/^-NOAUTH/);
+      expect(await ask(withPassword.port, ['AUTH "s3cret pass"', 'PING'], 2)).toEqual(['+OK', '+PONG']);
+      expect(withUser.url).toBe(`redis://drove:p%40ss@127.0.0.1:${withUser.port}`);
+      expect((await ask(withUser.port, ['AUTH default ""'], 1))[0]).toMatch(/^-WRONGPASS/);
+      expect(await ask(withUser.port, ['AUTH drove p@ss', 'SET k v'], 2)).toEqual(['+OK', '+OK']);
+    } finally {
+      await Promise.all([withPassword.stop(), withUser.stop()]);
+    }
+  });
+
+  it('listens only with TLS, on a certificate its own CA signed, when asked', async () => {
+    const redis = await startRedis({ tls: true, password: 'pw' });
+    try {
+      expect(redis.url).toBe(`rediss://:pw@127.0.0.1:${redis.port}`);
+      expect(redis.tls?.ca).toContain('BEGIN CERTIFICATE');
+      expect(await ask(redis.port, ['AUTH pw', 'PING'], 2, redis.tls?.ca)).toEqual(['+OK', '+PONG']);
+      // Without the CA the certificate is refused; in plain text the server answers nothing that is Redis.
+      await expect(ask(redis.port, ['PING'], 1, '')).rejects.toThrow();
+      const plain = await Promise.race([ask(redis.port, ['PING'], 1).catch(() => ['closed']), new Promise<string[]>((resolve) => setTimeout(() => resolve(['no answer']), 3000))]);
+      expect(plain[0]).not.toMatch(/^[+-]/);
+    } finally {
+      await redis.stop();
+    }
   });
 });

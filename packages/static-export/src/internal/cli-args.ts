@@ -26,7 +26,7 @@ export interface CliArgs {
   /** Info lines of `ctx.log()`, and stacks with errors. */
   verbose: boolean;
   /** Spread over hosts: the Redis connection and queue (`--remote`, `--queue`), else `undefined`. */
-  remote: { connection: string; queue: string; prefix: string | undefined; chunkPaths: number | undefined } | undefined;
+  remote: { connection: string; queue: string; prefix: string | undefined; chunkPaths: number | undefined; caFile: string | undefined } | undefined;
 }
 
 /** The usage a usage error prints under its one line. */
@@ -59,6 +59,7 @@ Options:
       --remote <url>        spread the paths over hosts through Redis (default: $REDIS_URL);
                             each host runs drove-export worker; see drove-export worker --help
       --queue <name>        the hosts' queue (with --remote)
+      --tls-ca <file>       a CA certificate (PEM) to trust for a rediss:// --remote
       --chunk-paths <n>     paths a task sent to a host (with --remote; default 16)
       --prefix <p>          BullMQ key prefix, as the hosts' (with --remote; default bull)
   -q, --quiet               no progress, only the summary (and log warnings and errors)
@@ -105,6 +106,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         remote: { type: 'string' },
         queue: { type: 'string' },
         'chunk-paths': { type: 'string' },
+        'tls-ca': { type: 'string' },
         prefix: { type: 'string' },
       },
     }));
@@ -145,7 +147,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
 
 function remoteArgs(values: Record<string, string | boolean | undefined>): CliArgs['remote'] {
   if (values.remote === undefined && values.queue === undefined) {
-    for (const flag of ['chunk-paths', 'prefix']) if (values[flag] !== undefined) throw usageError(`--${flag} goes with --remote`);
+    for (const flag of ['chunk-paths', 'prefix', 'tls-ca']) if (values[flag] !== undefined) throw usageError(`--${flag} goes with --remote`);
     return undefined;
   }
   const connection = (values.remote as string | undefined) || process.env.REDIS_URL;
@@ -156,7 +158,9 @@ function remoteArgs(values: Record<string, string | boolean | undefined>): CliAr
   }
   const chunkPaths = parseCount('--chunk-paths', values['chunk-paths'] as string | undefined);
   if (chunkPaths === 0) throw usageError('--chunk-paths must be an integer >= 1, got 0');
-  return { connection, queue: values.queue, prefix: values.prefix as string | undefined, chunkPaths };
+  const caFile = values['tls-ca'] as string | undefined;
+  if (caFile !== undefined && !connection.startsWith('rediss://')) throw usageError('--tls-ca goes with a rediss:// connection');
+  return { connection, queue: values.queue, prefix: values.prefix as string | undefined, chunkPaths, caFile };
 }
 
 function parseWorkers(text: string | undefined): number | 'auto' {

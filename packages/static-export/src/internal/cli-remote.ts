@@ -1,11 +1,12 @@
 // `drove-export --remote URL --queue NAME --paths FILE`: the coordinator of an export spread over hosts.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KnownFailure, UsageError } from '@drove/pool/cli';
 import { StaticExportError } from '../errors.js';
 import { exportRemote, RemoteExportAbortedError } from '../remote-export.js';
 import type { RemoteExportSummary } from '../remote-report.js';
 import type { CliArgs } from './cli-args.js';
+import { loadRemote } from './load-remote.js';
 import { ProgressView } from './progress-view.js';
 
 const signalExitCodes: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -14,6 +15,12 @@ export async function exportRemoteFromArgs(args: CliArgs, remote: NonNullable<Cl
   if (args.paths !== '-') {
     const file = resolve(args.paths);
     if (!existsSync(file) || statSync(file).isDirectory()) throw new KnownFailure(`no paths file at ${file}`, 'check --paths: a file of paths, one a line, or - to read them from standard input');
+  }
+  let connection: Parameters<typeof exportRemote>[0]['connection'] = remote.connection;
+  if (remote.caFile !== undefined) {
+    const caFile = resolve(remote.caFile);
+    if (!existsSync(caFile)) throw new KnownFailure(`no CA certificate at ${caFile}`, 'check --tls-ca: a PEM file');
+    connection = (await loadRemote()).connectionWithTls(remote.connection, { ca: readFileSync(caFile, 'utf8') });
   }
   const view = new ProgressView(process.stderr, { total: undefined, quiet: args.quiet });
   const controller = new AbortController();
@@ -33,7 +40,7 @@ export async function exportRemoteFromArgs(args: CliArgs, remote: NonNullable<Cl
   let code: number;
   try {
     summary = await exportRemote({
-      connection: remote.connection,
+      connection,
       queue: remote.queue,
       paths,
       incremental: args.incremental,

@@ -41,6 +41,8 @@ Options:
 
 interface WorkerArgs {
   options: ExportHostOptions;
+  /** --tls-ca: a CA file to trust for the rediss:// connection. */
+  caFile: string | undefined;
   quiet: boolean;
 }
 
@@ -49,29 +51,6 @@ function integer(name: string, text: string | undefined, min: number): number | 
   const value = Number(text);
   if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} expects an integer >= ${min}, got ${JSON.stringify(text)}`);
   return value;
-}
-
-/** A `rediss://` URL with a CA of one's own becomes ioredis options; the password stays inside them, never in a message. */
-export function connectionWith(url: string, caFile: string | undefined): ExportHostOptions['connection'] {
-  if (caFile === undefined) return url;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError('--connection must be a redis:// or rediss:// URL');
-  }
-  if (parsed.protocol !== 'rediss:') throw new UsageError('--tls-ca goes with a rediss:// connection');
-  const file = resolve(caFile);
-  if (!existsSync(file)) throw new KnownFailure(`no CA certificate at ${file}`, 'check --tls-ca: a PEM file');
-  const db = parsed.pathname.replace(/^\//, '');
-  return {
-    host: parsed.hostname,
-    port: parsed.port === '' ? 6379 : Number(parsed.port),
-    ...(parsed.username !== '' && { username: decodeURIComponent(parsed.username) }),
-    ...(parsed.password !== '' && { password: decodeURIComponent(parsed.password) }),
-    ...(db !== '' && { db: Number(db) }),
-    tls: { ca: readFileSync(file, 'utf8'), servername: parsed.hostname },
-  };
 }
 
 function parseWorkerArgs(argv: string[]): WorkerArgs {
@@ -119,7 +98,7 @@ function parseWorkerArgs(argv: string[]): WorkerArgs {
     }
   }
   const options: ExportHostOptions = {
-    connection: connectionWith(url, values['tls-ca'] as string | undefined),
+    connection: url,
     queue: values.queue as string,
     renderer,
     outDir: values.out as string,
@@ -134,11 +113,17 @@ function parseWorkerArgs(argv: string[]): WorkerArgs {
   if (stall !== undefined) options.stallIntervalMs = stall;
   const shutdown = integer('shutdown-timeout-ms', values['shutdown-timeout-ms'] as string | undefined, 0);
   if (shutdown !== undefined) options.shutdownTimeoutMs = shutdown;
-  return { options, quiet: values.quiet === true };
+  const caFile = values['tls-ca'] as string | undefined;
+  if (caFile !== undefined) {
+    if (!url.startsWith('rediss://')) throw new UsageError('--tls-ca goes with a rediss:// connection');
+    if (!existsSync(caFile)) throw new KnownFailure(`no CA certificate at ${resolve(caFile)}`, 'check --tls-ca: a PEM file');
+  }
+  return { options, caFile, quiet: values.quiet === true };
 }
 
-async function serve({ options, quiet }: WorkerArgs): Promise<number> {
-  const { describeConnection } = await loadRemote();
+async function serve({ options: given, caFile, quiet }: WorkerArgs): Promise<number> {
+  const { connectionWithTls, describeConnection } = await loadRemote();
+  const options = caFile === undefined ? given : { ...given, connection: connectionWithTls(String(given.connection), { ca: readFileSync(caFile, 'utf8') }) };
   const where = describeConnection(options.connection);
   let host;
   try {
