@@ -1,8 +1,7 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Drop } from 'liquidjs';
-import { Liquid } from 'liquidjs';
+import { Drop, Liquid } from '../src/internal/liquid.js';
 import { describe, expect, it, vi } from 'vitest';
 import { generateSite } from '../src/generate.js';
 import { loadSiteConfig } from '../src/config.js';

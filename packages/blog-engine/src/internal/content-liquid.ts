@@ -1,4 +1,4 @@
-import { IncludeTag, Liquid, Tag, type Context, type Emitter, type Template, type TagToken, type TopLevelToken } from 'liquidjs';
+import { IncludeTag, Liquid, Tag, type Context, type Emitter, type Template, type TagToken, type TopLevelToken } from './liquid.js';
 import { BlogEngineError } from '../errors.js';
 import { registerFilters } from './filters.js';
 import { highlightHtml, type MarkdownRenderer } from './markdown.js';

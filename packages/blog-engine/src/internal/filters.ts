@@ -1,4 +1,4 @@
-import type { Liquid } from 'liquidjs';
+import type { Liquid } from './liquid.js';
 import { formatDate, rfc822 } from './dates.js';
 import type { MarkdownRenderer } from './markdown.js';
 import { slugify } from './slugify.js';

@@ -20,7 +20,7 @@ import {
   type Template,
   type Token,
   type Value,
-} from 'liquidjs';
+} from './liquid.js';
 import { applyModifiers, BlockDrop, createScope, findScope, ForloopDrop, readPath, settle, StringEmitter, toEnumerable, type BlockRender, type Key } from './liquid-runtime.js';
 
 /** A compiled template: writes to the emitter what liquidjs's own `render` would. */

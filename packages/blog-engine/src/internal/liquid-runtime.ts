@@ -1,4 +1,4 @@
-import { Drop, toValue, toValueSync, type Context, type Emitter } from 'liquidjs';
+import { Drop, toValue, toValueSync, type Context, type Emitter } from './liquid.js';
 
 /*
  * The pieces of liquidjs's renderer that it does not export, written again for

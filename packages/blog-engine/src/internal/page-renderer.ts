@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Drop, type Liquid } from 'liquidjs';
+import { Drop, type Liquid } from './liquid.js';
 import { formatMonth } from './dates.js';
 import { atomFeed, rssFeed, sitemap } from './feeds.js';
 import { registerFilters, translate } from './filters.js';

@@ -1,4 +1,4 @@
-import { Liquid, Tag, Value, type Context, type Emitter, type FS, type Template, type TagToken, type TopLevelToken } from 'liquidjs';
+import { Liquid, Tag, Value, type Context, type Emitter, type FS, type Template, type TagToken, type TopLevelToken } from './liquid.js';
 import { BlogEngineError } from '../errors.js';
 import type { CompilableTag, LiquidCompiler } from './liquid-compiler.js';
 
