@@ -1,6 +1,7 @@
 // Turns a generated drove-blog site into a Hugo site with equivalent Go templates:
 // posts, a paginated home per language, paginated tag and category pages, RSS
-// feeds (home and per tag, Hugo's own), a sitemap and a 404 page. Hugo has no
+// feeds (home, per tag and per category: the 20 newest posts, whole, as drove-blog's),
+// a sitemap and a 404 page; raw HTML in Markdown is kept, as drove-blog keeps it. Hugo has no
 // Atom feed and no year/month archives out of the box: those are not made.
 //
 // Two styles of templates:
@@ -42,7 +43,13 @@ taxonomies:
   category: categories
 permalinks:
   posts: /:year/:month/:filename/
+services:
+  rss:
+    limit: 20
 markup:
+  goldmark:
+    renderer:
+      unsafe: true
   highlight:
     noClasses: false
 languages:
@@ -120,6 +127,25 @@ ${pagesLine}
   writeFileSync(
     join(layouts, '_default', 'terms.html'),
     `{{ define "main" }}<h1>{{ .Title }}</h1><ul class="tag-cloud">{{ range .Data.Terms.ByCount }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.LinkTitle }}</a> <span>{{ .Count }}</span></li>{{ end }}</ul>{{ end }}`,
+  );
+  // drove-blog's feeds hold the 20 newest posts, whole: Hugo's built-in RSS template holds
+  // summaries, so the site gets an RSS template of its own with the content (and
+  // `services.rss.limit` above), for home, tag and category feeds alike.
+  writeFileSync(
+    join(layouts, '_default', 'rss.xml'),
+    `{{- $pages := .Pages -}}{{- if .IsHome -}}{{- $pages = .Site.RegularPages -}}{{- end -}}
+{{- $pages = $pages | first .Site.Config.Services.RSS.Limit -}}
+{{- printf "<?xml version=\\"1.0\\" encoding=\\"utf-8\\" standalone=\\"yes\\"?>" | safeHTML }}
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>
+<title>{{ .Title }} · {{ .Site.Title }}</title>
+<link>{{ .Permalink }}</link>
+<language>{{ .Lang }}</language>
+{{ with .OutputFormats.Get "RSS" }}{{ printf "<atom:link href=%q rel=\\"self\\" type=%q />" .Permalink .MediaType | safeHTML }}{{ end }}
+{{- range $pages }}
+<item><title>{{ .Title }}</title><link>{{ .Permalink }}</link><pubDate>{{ .Date.Format "Mon, 02 Jan 2006 15:04:05 -0700" | safeHTML }}</pubDate><guid>{{ .Permalink }}</guid><description>{{ .Content | html }}</description></item>
+{{- end }}
+</channel></rss>
+`,
   );
   writeFileSync(join(layouts, '404.html'), `{{ define "main" }}<h1>Page not found</h1>{{ end }}`);
   return dir;

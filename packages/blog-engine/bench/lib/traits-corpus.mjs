@@ -6,7 +6,9 @@
 // - about 300 tags in a Zipf distribution, 1 to 4 a post, and 25 categories;
 // - about 30 % of posts with fenced code in nine languages, no two blocks alike;
 //   GFM tables, blockquotes, numbered and nested lists, links to other posts;
-// - 10 % German posts (umlauts, ß) next to the English ones, as posts of their own.
+// - 10 % German posts (umlauts, ß) next to the English ones, as posts of their own
+//   (`name.de.md` with no English `name.md`: the convention drove-blog, Hugo and the
+//   bench's Eleventy site share).
 //
 //   node bench/lib/traits-corpus.mjs OUT POSTS [SEED]
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,7 +58,7 @@ export function makeTraitsCorpus(out, posts, seed = 1) {
 
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'posts'), { recursive: true });
-  writeFileSync(join(out, 'site.config.json'), JSON.stringify({ title: 'Traits blog', baseUrl: 'https://example.org/', languages: ['en', 'de'] }, null, 2));
+  writeFileSync(join(out, 'site.config.json'), `${JSON.stringify({ title: 'Traits blog', baseUrl: 'https://example.org/', languages: { en: {}, de: { title: 'Merkmale-Blog' } }, paginate: { home: 10, tag: 10, category: 10, archive: 20 } }, null, 2)}\n`);
 
   const made = [];
   const start = Date.UTC(2012, 0, 1);
@@ -101,7 +103,6 @@ export function makeTraitsCorpus(out, posts, seed = 1) {
       '---',
       `title: ${JSON.stringify(title)}`,
       `date: ${iso}`,
-      ...(de ? ['lang: de'] : []),
       'tags:',
       ...postTags.map((t) => `  - ${t}`),
       'categories:',
@@ -110,7 +111,7 @@ export function makeTraitsCorpus(out, posts, seed = 1) {
     ];
     const year = iso.slice(0, 4);
     mkdirSync(join(out, 'posts', year), { recursive: true });
-    writeFileSync(join(out, 'posts', year, `${slug}.md`), `${front.join('\n')}\n${blocks.join('\n\n')}\n`);
+    writeFileSync(join(out, 'posts', year, `${slug}${de ? '.de' : ''}.md`), `${front.join('\n')}\n${blocks.join('\n\n')}\n`);
     made.push({ title, url: `${de ? '/de' : ''}/${year}/${iso.slice(5, 7)}/${slug}/` });
   }
   return { posts, dir: out };
