@@ -2,18 +2,12 @@
 // drove (binding its own port, or on a supervisor-owned socket), a bare
 // respawn loop (fork again on exit), and PM2 (its daemon, autorestart).
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Supervisor } from '@drove/supervisor';
 import { freePort, get } from './http.mjs';
+import { loadPm2, stopPm2 } from './pm2.mjs';
 
 const bare = fileURLToPath(new URL('../fixtures/bare-http.cjs', import.meta.url));
-// PM2 reads PM2_HOME once, when it is loaded: one private home for the whole run.
-const pm2Home = mkdtempSync(join(tmpdir(), 'drove-bench-pm2-'));
-process.on('exit', () => rmSync(pm2Home, { recursive: true, force: true }));
 const droveChild = new URL('../fixtures/drove-http.mjs', import.meta.url);
 
 /** Resolves when the server answers. */
@@ -87,14 +81,9 @@ export const contenders = [
   {
     name: 'pm2',
     async start() {
-      process.env.PM2_HOME = pm2Home;
-      let pm2;
-      try {
-        pm2 = createRequire(import.meta.url)('pm2');
-      } catch {
-        return undefined;
-      }
-      const call = (method, ...args) => new Promise((resolve, reject) => pm2[method](...args, (error, result) => (error ? reject(error) : resolve(result))));
+      const pm2 = loadPm2();
+      if (!pm2) return undefined;
+      const { call } = pm2;
       const port = await freePort();
       await call('connect', false);
       // min_uptime low so that the kills of the benchmark never count as unstable restarts.
@@ -109,9 +98,7 @@ export const contenders = [
           pid = await describe();
         },
         async stop() {
-          await call('delete', 'web').catch(() => {});
-          await call('killDaemon').catch(() => {});
-          pm2.disconnect();
+          await stopPm2(pm2, ['web']);
         },
       };
     },
