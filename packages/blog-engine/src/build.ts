@@ -37,7 +37,8 @@ export interface BuildOptions {
   out?: string;
   /**
    * Render workers: a count, or 'auto': on the main thread (as `kind: 'inline'`) for a site of fewer than 6,000
-   * posts and pages, where starting workers costs more than they win, else one a core (`os.availableParallelism()`).
+   * posts and pages, where starting workers costs more than they win, else one a core (`os.availableParallelism()`);
+   * a rebuild of a larger site that changes fewer than 2,000 pages renders them on the main thread too.
    * @default 'auto'
    */
   workers?: number | 'auto';
@@ -116,6 +117,11 @@ export interface BuildResult {
 
 /** Sites of fewer posts and pages than this render on the main thread with `workers: 'auto'`. */
 const autoInlineBelow = 6000;
+/**
+ * A rebuild of a larger site with `workers: 'auto'` renders on the main thread when fewer routes than this
+ * changed: starting workers and copying the site's snapshot to them costs more than a few pages do.
+ */
+const autoInlineRoutesBelow = 2000;
 
 const engineVersion = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -248,13 +254,18 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     problems.push(...checkTemplates(liquid, loaded.templates, loaded.templateFiles));
     checkAbort();
 
-    // From here on the build renders something (or finds it has nothing to render): start the workers now.
-    // `auto` renders a smaller site on this thread: workers' start (their modules, their JIT warm-up, the snapshot
-    // copied to each) costs more than two cores win below about 6,000 posts (see the README's Benchmarks).
+    // From here on the build renders something (or finds it has nothing to render): start the workers now, so their
+    // start overlaps the indexing. `auto` renders a smaller site on this thread: workers' start (their modules, their
+    // JIT warm-up, the snapshot copied to each) costs more than two cores win below about 6,000 posts (see the README's
+    // Benchmarks). A rebuild of a larger site waits for the plan, which says how many pages changed.
     if (resolved.auto && loaded.docs.length < autoInlineBelow) resolved.kind = 'inline';
-    pool = startRenderPool(resolved.kind, resolved.workers, options.onTelemetry ? resolved.telemetryIntervalMs : 0);
-    const { onTelemetry } = options;
-    if (onTelemetry) pool.on('telemetry', ({ workers }) => onTelemetry(workers));
+    const startPool = () => {
+      const started = startRenderPool(resolved.kind, resolved.workers, options.onTelemetry ? resolved.telemetryIntervalMs : 0);
+      const { onTelemetry } = options;
+      if (onTelemetry) started.on('telemetry', ({ workers }) => onTelemetry(workers));
+      return started;
+    };
+    if (!(resolved.auto && resolved.kind === 'thread' && complete !== undefined)) pool = startPool();
 
     enter('macros');
     // Bodies that macros changed; every other body is the file's own text after its front matter.
@@ -278,6 +289,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     if (problems.length > 0) throw new BuildError(problems);
     const stored = await db.outputs();
     checkAbort();
+    if (!pool) {
+      const changed = plan.routes.reduce((n, route) => (stored.get(route.path)?.key === route.key ? n : n + 1), 0);
+      if (changed < autoInlineRoutesBelow) resolved.kind = 'inline';
+      pool = startPool();
+    }
 
     await db.deleteMeta('complete');
     const outExisted = existsSync(outDir);

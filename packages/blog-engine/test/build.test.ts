@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { build, generateSite, type BuildResult, type WorkerTelemetry } from '@drove/blog-engine';
@@ -219,7 +219,7 @@ describe('telemetry', () => {
 });
 
 describe("workers: 'auto'", () => {
-  it('renders a site of fewer than 6,000 posts on the main thread, a larger one in a worker a core, and an explicit count as given', async () => {
+  it('renders a site of fewer than 6,000 posts on the main thread, a larger one in a worker a core (a rebuild of fewer than 2,000 pages on the main thread), and an explicit count as given', async () => {
     const small = writeSite({ 'posts/2020-01-01-a.md': post({ title: 'A' }) });
     const auto = await build({ site: small, out: join(tempDir(), 'out') });
     expect({ kind: auto.kind, workers: auto.workers }).toEqual({ kind: 'inline', workers: 1 });
@@ -229,9 +229,32 @@ describe("workers: 'auto'", () => {
     expect(explicitKind.kind).toBe('thread');
     const large = tempDir();
     await generateSite({ out: large, posts: 6200, seed: 2 });
-    const big = await build({ site: large, out: join(tempDir(), 'out') });
+    const bigOut = join(tempDir(), 'out');
+    const big = await build({ site: large, out: bigOut });
     expect(big.posts).toBeGreaterThanOrEqual(6000);
     expect(big.kind).toBe('thread');
     expect(big.workers).toBeGreaterThanOrEqual(1);
-  }, 120_000);
+
+    // A rebuild after one edit renders its few pages on the main thread; one that changes every page uses workers.
+    const edited = join(large, 'posts', readdirSync(join(large, 'posts')).sort()[3]!);
+    const file = readdirSync(edited)
+      .filter((name) => /^[^.]+\.md$/.test(name))
+      .sort()
+      .map((name) => join(edited, name))
+      .find((path) => !readFileSync(path, 'utf8').includes('draft: true'))!;
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\nOne more paragraph.\n`);
+    const oneEdit = await build({ site: large, out: bigOut });
+    expect({ kind: oneEdit.kind, workers: oneEdit.workers }).toEqual({ kind: 'inline', workers: 1 });
+    expect(oneEdit.written).toBeGreaterThan(0);
+    expect(oneEdit.written).toBeLessThan(100);
+    const config = join(large, 'site.config.json');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('"title": "', '"title": "Renamed '));
+    const everyPage = await build({ site: large, out: bigOut });
+    expect(everyPage.kind).toBe('thread');
+    expect(everyPage.written).toBeGreaterThan(2000);
+    // The same bytes as a cold build with workers, page for page.
+    const fresh = await build({ site: large, out: join(tempDir(), 'fresh'), database: `file:${join(tempDir(), 'fresh.db')}`, workers: 2 });
+    expect(fresh.kind).toBe('thread');
+    expect(tree(bigOut)).toEqual(tree(join(fresh.outDir)));
+  }, 240_000);
 });
