@@ -1,10 +1,8 @@
 // A tiny HTTP server that accepts on the supervisor's socket `http`.
 import http from 'node:http';
-import { listen, ready } from '@drove/supervisor/child';
+import { drain, listen, ready } from '@drove/supervisor/child';
 
-const server = http.createServer((request, response) => {
-  response.setHeader('connection', 'close');
-  response.end(`hello from pid ${process.pid}\n`);
-});
+const server = http.createServer((request, response) => response.end(`hello from pid ${process.pid}\n`));
 await listen(server, 'http');
-ready({ onShutdown: () => new Promise((done) => server.close(() => done())) });
+// On stop: finish what it serves, answer keep-alive clients with `connection: close`, then exit.
+ready({ onShutdown: () => drain(server) });

@@ -18,7 +18,8 @@
  *
  * @module
  */
-import type { Server } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Server } from 'node:net';
 import { isMainThread } from 'node:worker_threads';
 import { hasParent, listen as listenOnParent, ready as readyToParent, type ReadyOptions as ParentReadyOptions } from '@drove/pool/child';
 import { envelope, serializeError } from '@drove/pool/envelope';
@@ -111,4 +112,56 @@ async function asPoolError(error: unknown): Promise<unknown> {
   const { PoolError } = await import('@drove/pool');
   if (error instanceof PoolError) return error;
   return new PoolError(code as ConstructorParameters<typeof PoolError>[0], error.message, { cause: error });
+}
+
+/** What {@link drain} takes. */
+export interface DrainOptions {
+  /**
+   * How often connections that are idle (keep-alive connections between
+   * requests) are closed while the server drains; the first time after this
+   * long, so a client busy on one gets its next answer with `connection: close` first.
+   * @default 1000
+   */
+  idleCloseMs?: number;
+}
+
+/**
+ * Stops a server gracefully, for `ready({ onShutdown })`: it stops
+ * accepting, and resolves once every connection has ended — the ones the
+ * supervisor handed over too. An HTTP server answers each request from now on
+ * with `connection: close`, so a keep-alive client opens its next connection
+ * to a successor instead, and connections left idle are closed every
+ * `idleCloseMs`. `server.close()` instead drops idle keep-alive connections
+ * at once (Node >= 19), and a request a client sends on one right then is
+ * reset: under keep-alive clients, that is what fails requests during a
+ * reload.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { drain, listen, ready } from '@drove/supervisor/child';
+ * const server = http.createServer((req, res) => res.end('hello'));
+ * await listen(server, 'http');
+ * ready({ onShutdown: () => drain(server) });
+ * ```
+ */
+export function drain(server: Server, { idleCloseMs = 1000 }: DrainOptions = {}): Promise<void> {
+  const http = server as Server & { closeIdleConnections?: () => void };
+  let sweep: NodeJS.Timeout | undefined;
+  if (typeof http.closeIdleConnections === 'function') {
+    // First in line, before the application's own handler writes its headers.
+    server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+      response.shouldKeepAlive = false;
+    });
+    sweep = setInterval(() => http.closeIdleConnections!(), idleCloseMs);
+    sweep.unref();
+  }
+  return new Promise((resolve) => {
+    // net.Server's close: it stops accepting and calls back once the last connection has ended;
+    // http.Server's would also drop the idle keep-alive connections at once.
+    Server.prototype.close.call(server, () => {
+      clearInterval(sweep);
+      resolve();
+    });
+  });
 }

@@ -27,6 +27,7 @@ describe('the health endpoint', () => {
     expect(metrics).toContain('drove_child_restarts_total{child="cache",kind="command"} 0\n');
     expect(Number(/^drove_child_resident_memory_bytes\{child="web",kind="process"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(1024 * 1024);
     expect(/^drove_child_cpu_seconds_total\{child="web",kind="process"\} [\d.]+$/m.test(metrics)).toBe(true);
+    expect(/^drove_child_uptime_seconds\{child="web",kind="process"\} [\d.]+$/m.test(metrics)).toBe(true);
 
     // A crashed child waiting out its back-off makes the fleet unready, not the supervisor dead.
     process.kill(supervisor.whichChildren()[0]!.pid!, 'SIGKILL');
@@ -44,6 +45,32 @@ describe('the health endpoint', () => {
 
     await supervisor.stop();
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+
+  it("exports each child's heartbeat telemetry and its next scheduled restart", async () => {
+    const supervisor = supervise({
+      health: { port: 0 },
+      children: [{ ...web, heartbeat: { intervalMs: 50, timeoutMs: 5000 }, cronRestart: { pattern: '0 3 * * *', timezone: 'UTC' } }, cache],
+    });
+    await supervisor.start();
+    expect(await waitFor(() => supervisor.stats().children[0]!.lastPong !== undefined)).toBe(true);
+    const metrics = (await get(`http://127.0.0.1:${supervisor.healthAddress()!.port}/metrics`)).body;
+    const value = (name: string, child = 'web', kind = 'process'): number | undefined => {
+      const found = new RegExp(`^${name}\\{child="${child}",kind="${kind}"\\} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1];
+      return found === undefined ? undefined : Number(found);
+    };
+    expect(value('drove_child_heap_used_bytes')).toBeGreaterThan(1024 * 1024);
+    expect(value('drove_child_heap_total_bytes')).toBeGreaterThanOrEqual(value('drove_child_heap_used_bytes')!);
+    const utilization = value('drove_child_event_loop_utilization');
+    expect(utilization).toBeGreaterThanOrEqual(0);
+    expect(utilization).toBeLessThanOrEqual(1);
+    expect(value('drove_child_heartbeat_age_seconds')).toBeGreaterThanOrEqual(0);
+    const cron = value('drove_child_next_cron_restart_seconds');
+    expect(cron).toBeGreaterThan(0);
+    expect(cron).toBeLessThanOrEqual(24 * 3600);
+    // A command has no heartbeat and no schedule: no such sample.
+    expect(value('drove_child_heap_used_bytes', 'cache', 'command')).toBeUndefined();
+    expect(value('drove_child_next_cron_restart_seconds', 'cache', 'command')).toBeUndefined();
   });
 
   it('refuses a busy port at start, and an invalid option at construction', async () => {

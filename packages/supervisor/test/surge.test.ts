@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir, pidExists, removeTempDirs } from '@drove/test-support';
@@ -66,6 +67,56 @@ describe("reload: 'surge'", () => {
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(0);
     // Old and new children answered: the requests spanned the reloads.
+    expect(answered.size).toBeGreaterThan(2);
+  });
+
+  it('fails no request of keep-alive clients during full reloads when the child drains with drain()', async () => {
+    const supervisor = supervise({
+      sockets: { http: { port: 0 } },
+      children: [{ name: 'web', kind: 'process', entry: fixture('drain-child.mjs'), reload: 'surge', instances: 2 }],
+    });
+    await supervisor.start();
+    const port = supervisor.address('http')!.port;
+    // Node's own keep-alive agent (no retry of a reset request) and fetch's.
+    const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+    const viaAgent = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`status ${res.statusCode}`))));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const viaFetch = async (): Promise<string> => {
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      const body = await response.text();
+      if (response.status !== 200) throw new Error(`status ${response.status}`);
+      return body;
+    };
+    let reloading = true;
+    const answered = new Set<string>();
+    const failures: string[] = [];
+    const client = async (ask: () => Promise<string>): Promise<void> => {
+      while (reloading) {
+        try {
+          answered.add(await ask());
+        } catch (error) {
+          failures.push(String((error as Error & { code?: string; cause?: Error }).code ?? (error as Error & { cause?: Error }).cause?.message ?? error));
+        }
+      }
+    };
+    const clients = [client(viaAgent), client(viaAgent), client(viaFetch), client(viaFetch)];
+    await supervisor.rollingRestart();
+    await supervisor.rollingRestart();
+    reloading = false;
+    await Promise.all(clients);
+    agent.destroy();
+    expect(failures).toEqual([]);
+    // Two generations of successors answered besides the first copies: the clients moved on to them.
     expect(answered.size).toBeGreaterThan(2);
   });
 

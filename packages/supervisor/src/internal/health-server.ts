@@ -100,6 +100,15 @@ export class HealthServer {
     const measured = children.flatMap((child, i) => (procs[i] ? [[label(i), procs[i]] as const] : []));
     metric('drove_child_resident_memory_bytes', 'gauge', 'Resident set size of the child process (processes and commands).', measured.map(([labels, stat]) => [labels, stat.rssBytes]));
     metric('drove_child_cpu_seconds_total', 'counter', 'User and system CPU time of the child process (processes and commands).', measured.map(([labels, stat]) => [labels, stat.cpuMs / 1000]));
+    metric('drove_child_next_cron_restart_seconds', 'gauge', 'Seconds until the scheduled restart of a child with cronRestart.', children.flatMap((child, i) => (child.cronRestartAt === undefined ? [] : [[label(i), Math.max(0, child.cronRestartAt - now) / 1000] as [Record<string, string>, number]])));
+    // What a child with a heartbeat reports of itself in its last pong (pool's envelope telemetry).
+    const ponged = children.flatMap((child, i) => (child.lastPong ? [[label(i), child.lastPong] as const] : []));
+    if (ponged.length > 0) {
+      metric('drove_child_heap_used_bytes', 'gauge', "V8 heap used by the child, from its last heartbeat.", ponged.map(([labels, pong]) => [labels, pong.telemetry.heapUsedBytes]));
+      metric('drove_child_heap_total_bytes', 'gauge', "V8 heap allocated by the child, from its last heartbeat.", ponged.map(([labels, pong]) => [labels, pong.telemetry.heapTotalBytes]));
+      metric('drove_child_event_loop_utilization', 'gauge', "The child's event-loop utilization (0 to 1) between its last two heartbeats.", ponged.map(([labels, pong]) => [labels, pong.telemetry.eventLoopUtilization]));
+      metric('drove_child_heartbeat_age_seconds', 'gauge', "Seconds since the child's last heartbeat answer.", ponged.map(([labels, pong]) => [labels, Math.max(0, now - pong.at) / 1000]));
+    }
     const logged = children.flatMap((child, i) => (child.log ? [[label(i), child.log] as const] : []));
     if (logged.length > 0) {
       metric('drove_child_log_lines_total', 'counter', "Lines of the child's output written to its log file.", logged.map(([labels, log]) => [labels, log.lines]));
