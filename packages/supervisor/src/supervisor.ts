@@ -6,7 +6,6 @@
  * @module
  */
 import type { AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EventEmitter } from 'eventemitter3';
 import { resolveChildSpec, type ChildSpec, type ResolvedChildSpec, type RestartType } from './child-spec.js';
@@ -19,7 +18,7 @@ import type { ChildCounts, ChildInfo, ExitReason, SupervisorState, SupervisorSta
 import { ChildRun, type RunExit } from './internal/child-run.js';
 import { childOutput, type ChildOutput } from './internal/child-output.js';
 import { LogWriter } from './log-writer.js';
-import { scaleGroup } from './internal/scale-group.js';
+import { GroupScaler } from './internal/scale-group.js';
 import { FileWatch } from './internal/file-watch.js';
 import { Operations } from './internal/operations.js';
 import { ChildSlot } from './internal/child-slot.js';
@@ -70,10 +69,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #sockets: SharedSockets;
   readonly #runs = new Set<ChildRun>();
   readonly #logs: LogWriter | undefined;
-  /** Each `instances` group's spec (its first copy), to make more copies of. */
-  readonly #templates = new Map<string, ResolvedChildSpec>();
-  /** The scale() in progress: scales run one after the other. */
-  #scaling: Promise<unknown> = Promise.resolve();
+  readonly #scaler: GroupScaler;
   /** The control socket, the health endpoint and systemd's notify protocol, as the options ask. */
   readonly #operations: Operations;
   /** The stdio of ended runs, until closed: their last lines are for the log files. */
@@ -101,7 +97,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.options = resolveSupervisorOptions(options);
     this.#clock = this.options.clock;
     this.#slots = this.options.children.map((spec) => new ChildSlot(spec));
-    for (const spec of this.options.children) if (spec.group !== undefined && !this.#templates.has(spec.group)) this.#templates.set(spec.group, spec);
+    this.#scaler = new GroupScaler(this.options.children, {
+      slots: () => this.#slots,
+      stopped: () => (this.#closing ? this.#stoppedError('scale') : undefined),
+      retire: async (slot) => {
+        await this.#terminate(slot);
+        this.#remove(slot);
+      },
+      add: async (spec) => {
+        const slot = new ChildSlot(spec);
+        this.#slots.push(slot);
+        if (this.#state !== 'idle') await this.#startAndReport(slot, 'manual');
+      },
+    });
     this.#intensity = new RestartIntensity(this.options.maxRestarts, this.options.periodMs);
     this.#sockets = new SharedSockets(this.options.sockets, (error) => this.emit('error', { error }));
     this.#logs = this.options.logs && new LogWriter(this.options.logs, (error) => this.emit('error', { error }));
@@ -399,41 +407,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   scale(group: string, count: number | 'max', { signal }: CallOptions = {}): Promise<ChildInfo[]> {
     const invalid = invalidSignal(signal);
     if (invalid) return Promise.reject(invalid);
-    const wanted = count === 'max' ? availableParallelism() : count;
-    if (typeof wanted !== 'number' || !Number.isSafeInteger(wanted) || wanted < 0) {
-      return Promise.reject(new InvalidSpecError([`Expected \`count\` to be an integer >= 0 or \`'max'\`, got \`${String(count)}\` (${typeof count})`], 'scale'));
-    }
-    const template = this.#templates.get(group);
-    if (!template) {
-      const known = [...this.#templates.keys()].map((name) => `\`${name}\``).join(', ') || 'none';
-      return Promise.reject(new SupervisorError('ERR_SUPERVISOR_UNKNOWN_CHILD', `No group of instances named \`${group}\` (groups: ${known})`));
-    }
-    if (this.#closing) return Promise.reject(this.#stoppedError('scale'));
-    if (signal?.aborted) return Promise.reject(abortError('scale', signal));
-    const scaling = this.#scaling.catch(() => {}).then(() => this.#scale(group, template, wanted, signal));
-    this.#scaling = scaling;
-    return scaling;
-  }
-
-  async #scale(group: string, template: ResolvedChildSpec, count: number, signal: AbortSignal | undefined): Promise<ChildInfo[]> {
-    const members = (): ChildSlot[] => this.#slots.filter((slot) => slot.spec.group === group);
-    await scaleGroup(template, count, {
-      members,
-      check: () => {
-        if (this.#closing) throw this.#stoppedError('scale');
-        if (signal?.aborted) throw abortError('scale', signal);
-      },
-      retire: async (slot) => {
-        await this.#terminate(slot);
-        this.#remove(slot);
-      },
-      add: async (spec) => {
-        const slot = new ChildSlot(spec);
-        this.#slots.push(slot);
-        if (this.#state !== 'idle') await this.#startAndReport(slot, 'manual');
-      },
-    });
-    return members().map((slot) => slot.info());
+    return this.#scaler.scale(group, count, signal);
   }
 
   /**
