@@ -7,6 +7,7 @@ export default packageConfig(
     'front-door': 'src/services/front-door.ts',
     dashboard: 'src/services/dashboard.ts',
     'catalogue-renderer': 'src/catalogue/renderer.ts',
+    'remote-worker': 'src/remote/remote-worker.ts',
     'tenants/blog/server': 'src/tenants/blog/server.ts',
     'tenants/catalogue/server': 'src/tenants/catalogue/server.ts',
     'tenants/api/server': 'src/tenants/api/server.ts',

@@ -222,6 +222,43 @@ function overWhen(action, ok) {
 
 let state = { at: Date.now(), coordinator: undefined, frontDoor: undefined, problems: [] };
 
+/** The Remote panel: the pool's stats and one row a host, from `remote.hosts()`. */
+function renderRemote(remote) {
+  $('#remote').hidden = !remote;
+  if (!remote) return;
+  const { stats, hosts, batch } = remote;
+  put('#remote-where', `@drove/remote · queue ${esc(remote.queue)} at ${esc(remote.connection)}`);
+  const progress = batch.batches > 0 ? ` · batch ${batch.batches}: ${num(batch.done)} / ${num(batch.total)}${batch.running ? '' : ' done'}` : '';
+  put(
+    '#remote-stats',
+    `${hosts.length} host${hosts.length === 1 ? '' : 's'} · ${num(stats.pending)} pending · ${num(stats.running)} running · ${num(stats.completed)} completed · ${num(stats.failed)} failed · ${num(stats.stalled)} stalled${progress}${
+      remote.error ? ` · <span class="error">${esc(remote.error)}</span>` : ''
+    }`,
+  );
+  // Made here, not in the page: a page without Redis has no Remote panel, and no hidden button either.
+  put('#remote-buttons', `<button id="remote-batch" data-action="remote-batch"${batch.running || remote.error ? ' disabled' : ''}>Send 200 tasks</button>`);
+  const rows = hosts.map((host) => {
+    const cpu = host.workers.reduce((sum, w) => sum + (w.cpuPercent ?? 0), 0);
+    const rss = host.workers.reduce((sum, w) => sum + (w.rssBytes ?? 0), 0);
+    return {
+      attributes: `data-host="${esc(host.hostId)}"`,
+      cells: [
+        esc(host.hostId),
+        esc(host.hostname),
+        esc(host.pid),
+        num(host.workers.length),
+        num(host.stats.running),
+        num(host.stats.completed),
+        num(host.stats.failed),
+        pct(cpu),
+        mib(rss || undefined),
+        clock(host.at),
+      ],
+    };
+  });
+  put('#remote-hosts', rows.length > 0 ? table('remote-hosts', ['host', 'machine', 'pid', 'workers', 'running', 'completed', 'failed', 'CPU', 'RSS', 'report'], rows) : '<p class="muted">No host has reported yet.</p>');
+}
+
 function render() {
   const { coordinator, frontDoor } = state;
   const now = state.at ?? Date.now();
@@ -243,6 +280,7 @@ function render() {
     keepOnly('cpu', live);
     put('#children', childRows(supervisor));
     put('#events', events.slice().reverse().map((e) => `<li>${clock(e.at)} ${esc(e.text)}</li>`).join(''));
+    renderRemote(coordinator.remote);
   }
   if (frontDoor) {
     put('#tenant-table', tenantRows(frontDoor, now));

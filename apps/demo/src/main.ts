@@ -19,6 +19,7 @@ import { startControlServer } from './control/control-server.js';
 import { parseDemoArgs, usage } from './control/demo-options.js';
 import { startFleet, type Fleet } from './control/fleet.js';
 import { Jobs } from './control/jobs.js';
+import { RemotePanel } from './control/remote-panel.js';
 import { dataLayout } from './shared/layout.js';
 import type { CoordinatorState, DemoUrls } from './shared/state.js';
 
@@ -38,13 +39,21 @@ await mkdir(layout.catalogueOut, { recursive: true });
 
 // The parts, made in the order each needs the others: the control API (whose
 // address the supervisor's children are given), the fleet, then the jobs.
-const parts: { fleet?: Fleet; jobs?: Jobs; urls?: DemoUrls } = {};
+const parts: { fleet?: Fleet; jobs?: Jobs; urls?: DemoUrls; remote?: RemotePanel } = {};
 const token = randomBytes(16).toString('hex');
 const control = await startControlServer(token, {
   state: (): CoordinatorState | undefined => {
     const { fleet, jobs, urls } = parts;
     if (!fleet || !jobs || !urls) return undefined;
-    return { urls, run: jobs.run, running: jobs.running, jobs: [jobs.blog, jobs.catalogue], supervisor: fleet.supervisor.stats(), events: fleet.events() };
+    return {
+      urls,
+      run: jobs.run,
+      running: jobs.running,
+      jobs: [jobs.blog, jobs.catalogue],
+      supervisor: fleet.supervisor.stats(),
+      events: fleet.events(),
+      remote: parts.remote?.view(),
+    };
   },
   rebuild: () => {
     if (parts.jobs?.running) return 'a build is running already';
@@ -58,6 +67,7 @@ const control = await startControlServer(token, {
     process.kill(child.pid, 'SIGKILL');
     return undefined;
   },
+  remoteBatch: () => (parts.remote ? parts.remote.batch() : 'the demo has no Redis: start it with REDIS_URL=redis://…'),
 });
 
 let stopping = false;
@@ -68,6 +78,7 @@ const sameKeypressMs = 1000;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   log(`${signal}: stopping (again to kill at once)`);
   await parts.jobs?.stop();
+  await parts.remote?.close();
   await parts.fleet?.supervisor.stop();
   parts.fleet?.close();
   await closeServer(control.server);
@@ -137,7 +148,10 @@ const jobs = new Jobs({
   renderer: new URL('./catalogue-renderer.js', import.meta.url),
   log,
 });
-Object.assign(parts, { fleet, jobs, urls });
+// With Redis, the dashboard's Remote panel: a remote pool, a host of it here, and any other host of its queue.
+const redisUrl = process.env.REDIS_URL;
+const remote = redisUrl ? await RemotePanel.start(redisUrl, log) : undefined;
+Object.assign(parts, { fleet, jobs, urls, remote });
 console.log(`
   Drove demo
   front door  ${urls.frontDoor}

@@ -25,10 +25,10 @@ export interface RunningDemo {
 }
 
 /** Starts `drove-demo` on free ports with a small site, in its own process group. */
-export async function startDemo(extra: string[] = []): Promise<RunningDemo> {
+export async function startDemo(extra: string[] = [], env: Record<string, string> = {}): Promise<RunningDemo> {
   const dataDir = mkdtempSync(join(tmpdir(), 'drove-demo-'));
   const args = ['--port', '0', '--dashboard-port', '0', '--posts', '120', '--products', '120', '--data-dir', dataDir, '--json', ...extra];
-  const child = spawn(process.execPath, [main, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const output: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));

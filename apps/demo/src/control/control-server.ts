@@ -16,6 +16,8 @@ export interface ControlHandlers {
   rebuild: () => string | undefined;
   killWorker: (pid: number) => string | undefined;
   killChild: (name: string) => string | undefined;
+  /** Sends a batch of tasks over the remote pool's hosts. */
+  remoteBatch: () => string | undefined;
 }
 
 /**
@@ -54,6 +56,9 @@ export async function startControlServer(token: string, handlers: ControlHandler
           problem = typeof name === 'string' ? handlers.killChild(name) : 'expected { "name": <string> }';
           break;
         }
+        case 'POST /remote-batch':
+          problem = handlers.remoteBatch();
+          break;
         default:
           sendJson(response, 404, { error: `nothing at ${route}` });
           return;

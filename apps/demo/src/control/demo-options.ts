@@ -36,7 +36,12 @@ Options:
   --idle-seconds <n>    a tenant is stopped after this long without requests (default 20)
   --data-dir <dir>      where the generated and built sites go (default apps/demo/.data)
   --json                also print machine-readable lines ({"event":"listening",…}, {"event":"built",…})
-  -h, --help            print this help and exit`;
+  -h, --help            print this help and exit
+
+Environment:
+  REDIS_URL             a Redis (redis://…): the dashboard gets a Remote panel of the
+                        remote pool on the queue drove-demo, with a host run here; more hosts:
+                        drove-worker --queue drove-demo apps/demo/dist/remote-worker.js`;
 
 /** The flags drove-demo reads (the usage names each of them). */
 export const demoFlags = {

@@ -56,6 +56,9 @@ async function perform(action: DashboardAction): Promise<string> {
     case 'clear-backoff':
       await callJson(`${frontDoorUrl}/_drove/tenants/${encodeURIComponent(action.key)}/clear-backoff`, token, {});
       return `back-off of ${action.key} cleared`;
+    case 'remote-batch':
+      await callJson(`${controlUrl}/remote-batch`, token, {});
+      return 'a batch of 200 tasks goes to the remote hosts';
     case 'drain':
       await callJson(`${frontDoorUrl}/_drove/drain`, token, {});
       return 'the runtime drains: no new tenant starts';

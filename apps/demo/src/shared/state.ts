@@ -4,6 +4,7 @@
  * snapshot of both, which the page renders.
  */
 import type { WorkerTelemetry } from '@drove/pool';
+import type { HostReport, RemotePoolStats } from '@drove/remote';
 import type { SupervisorStats } from '@drove/supervisor';
 import type { RuntimeMetrics } from '@drove/tenant-runtime';
 
@@ -65,6 +66,24 @@ export interface CoordinatorState {
   jobs: JobView[];
   supervisor: SupervisorStats;
   events: FleetEvent[];
+  /** The Remote panel, when the demo was given Redis (`REDIS_URL`). */
+  remote: RemoteView | undefined;
+}
+
+/** The Remote panel: a remote pool's stats and what each host of its queue reported last. */
+export interface RemoteView {
+  queue: string;
+  /** The Redis connection as it may be shown: `redis://***@host:port`, never a password. */
+  connection: string;
+  stats: RemotePoolStats;
+  /** `remote.hosts()`: every live host's stats and per-worker telemetry. */
+  hosts: HostReport[];
+  /** When `hosts` was read (epoch ms). */
+  hostsAt: number | undefined;
+  /** The batch the panel's button sends. */
+  batch: { running: boolean; done: number; total: number; batches: number };
+  /** Redis trouble, shown on the panel. */
+  error: string | undefined;
 }
 
 /** Where the demo answers. */
@@ -121,7 +140,8 @@ export type DashboardAction =
   | { type: 'kill-child'; name: string }
   | { type: 'kill-tenant'; key: string }
   | { type: 'clear-backoff'; key: string }
-  | { type: 'drain' };
+  | { type: 'drain' }
+  | { type: 'remote-batch' };
 
 /** The header that carries the demo's per-run token on its internal APIs. */
 export const TOKEN_HEADER = 'x-drove-demo-token';
