@@ -2,11 +2,13 @@
 // their own folders, the coordinator (`exportRemote`, `drove-export --remote`) sends the paths, and
 // `mergeExports` (`drove-export merge`) joins the folders into what a one-machine export writes, byte for byte.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportStatic, mergeExports, readManifest, StaticExportError, type ManifestEntry } from '@drove/static-export';
-import { exportRemote } from '@drove/static-export/remote';
+import { exportRemote, RemoteExportAbortedError } from '@drove/static-export/remote';
 import { removeTempDirs, startRedis, type Redis } from '@drove/test-support';
 import { cliPath, pathsFile } from './export-process.js';
 import { filesUnder, fixture, sitePaths, tempDir, treeOf } from './helpers.js';
@@ -185,5 +187,39 @@ describe('an export over three hosts', () => {
     } finally {
       await secure.stop();
     }
+  });
+
+  it('stops on abort: rejects ERR_EXPORT_ABORTED with what finished, the tasks in flight taken back', { timeout: 120_000 }, async () => {
+    await startExportHost(redis.url, 'abort', { name: 'abort-host', out: tempDir('drove-abort-') });
+    const controller = new AbortController();
+    const error = await exportRemote({
+      connection: redis.url,
+      queue: 'abort',
+      paths: sitePaths(5000),
+      chunkPaths: 4,
+      concurrency: 2,
+      signal: controller.signal,
+      onProgress: ({ done }) => {
+        if (done === 40) controller.abort(new Error('enough'));
+      },
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RemoteExportAbortedError);
+    expect(error).toMatchObject({ code: 'ERR_EXPORT_ABORTED', summary: { aborted: true, failed: 0 } });
+    const { summary } = error as RemoteExportAbortedError;
+    expect(summary.rendered).toBeGreaterThanOrEqual(40);
+    expect(summary.rendered).toBeLessThan(5000);
+  });
+
+  it('rejects ERR_EXPORT_REMOTE when Redis does not answer, showing no password', async () => {
+    // A port nothing listens on: taken, then given back.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const { port } = probe.address() as AddressInfo;
+    probe.close();
+    const error = await exportRemote({ connection: `redis://user:hunter2@127.0.0.1:${port}`, queue: 'none', paths: ['/'], connectTimeoutMs: 500 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StaticExportError);
+    expect(error).toMatchObject({ code: 'ERR_EXPORT_REMOTE' });
+    expect((error as Error).message).toContain(`Could not reach Redis at redis://***@127.0.0.1:${port}`);
+    expect(JSON.stringify(error)).not.toContain('hunter2');
   });
 });
