@@ -125,6 +125,7 @@ export async function exportRemote(options: RemoteExportOptions): Promise<Remote
   }
   // Connection trouble while ioredis reconnects: the tasks wait in Redis, and their own errors reach their paths.
   remote.on('error', () => undefined);
+  remote.on('stalled', () => run.stalled++);
   const source: { error?: { value: unknown } } = {};
   try {
     try {

@@ -35,6 +35,8 @@ export interface RemoteExportSummary {
   failures: RemoteExportFailure[];
   /** The hosts that rendered paths of this run. */
   hosts: string[];
+  /** Times a host lost a task of this run (it died, or stopped answering past its stall interval) and the task went back to the queue. */
+  stalled: number;
   durationMs: number;
   aborted: boolean;
 }

@@ -69,5 +69,5 @@ it(`an export of ${count} paths survives a killed host and a paused one: merged,
   // Every path exactly once in the manifest, in input order.
   const lines = readFileSync(join(merged, '.drove-manifest.jsonl'), 'utf8').trimEnd().split('\n');
   expect(lines.map((line) => (JSON.parse(line) as { path: string }).path)).toEqual([...sitePaths(count)]);
-  console.log(`chaos: ${count} paths on ${summary.hosts.join(', ')}; merge: ${result.duplicates} paths rendered twice, ${result.tornLines} torn lines, ${result.copied} files copied`);
+  console.log(`chaos: ${count} paths on ${summary.hosts.join(', ')}, ${summary.stalled} tasks taken back from the killed or paused host; merge: ${result.duplicates} paths rendered twice, ${result.tornLines} torn lines, ${result.copied} files copied`);
 });

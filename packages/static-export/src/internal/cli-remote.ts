@@ -79,7 +79,7 @@ function report(summary: RemoteExportSummary): string {
   const head = summary.aborted ? 'interrupted:' : summary.failed > 0 ? '✗' : '✓';
   const lines = [
     `${head} ${summary.paths} paths finished: ${summary.rendered} rendered, ${summary.failed} failed, in ${seconds.toFixed(1)} s (${rate} pages/s) on ${summary.hosts.length} host${summary.hosts.length === 1 ? '' : 's'}`,
-    `  ${summary.artifacts} files written, ${summary.unchanged} unchanged`,
+    `  ${summary.artifacts} files written, ${summary.unchanged} unchanged${summary.stalled > 0 ? `; ${summary.stalled} tasks taken back from a host that died or stalled` : ''}`,
     `  run ${summary.run}: drove-export merge <each host's --out> --out <dir> joins the hosts' folders`,
   ];
   for (const failure of summary.failures) lines.push(`  ✗ ${failure.path}: ${failure.code} ${failure.message}`);

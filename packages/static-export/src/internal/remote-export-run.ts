@@ -100,6 +100,9 @@ export class RemoteExportRun {
     }
   }
 
+  /** Tasks lost by a host and put back in the queue, as the remote pool counted them. */
+  stalled = 0;
+
   summary(aborted: boolean): RemoteExportSummary {
     return {
       run: this.run,
@@ -112,6 +115,7 @@ export class RemoteExportRun {
       bytes: this.bytes,
       failures: [...this.#failures],
       hosts: [...this.#hosts].sort(),
+      stalled: this.stalled,
       durationMs: performance.now() - this.#startedAt,
       aborted,
     };
