@@ -79,13 +79,14 @@ Options:
   -f, --follow           logs: then print each new line until Ctrl-C
       --json             status: the status as JSON, for scripts
 
-Config options for running a fleet (the README shows each with an example):
+Config options for running a fleet (each in the README):
   runFolder               its control socket, for the commands above (and, with
                           --daemon, the pid file and the supervisor's own log)
   logs: {}                each child's lines in <runFolder>/logs/<name>.log,
                           timestamped, rotated by size (maxBytes, keep)
   health: { port }        GET /healthz, /readyz and /metrics (Prometheus)
-  systemd: true           Type=notify readiness, watchdog and stopping
+  systemd                 Type=notify readiness, watchdog and stopping (the
+                          command sets it: it speaks only under NOTIFY_SOCKET)
   children[].instances    N copies of the spec ('max': one per core) sharing its
                           sockets, named <name>#0 ...; scale resizes the group
   children[].reload       'surge': a reload starts each successor beside its
