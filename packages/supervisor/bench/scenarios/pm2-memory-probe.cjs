@@ -1,6 +1,8 @@
 // Run in a fresh process with its own PM2_HOME: starts PM2's daemon (God)
 // with N idle apps, then prints the daemon's memory as JSON. The daemon is
 // what PM2 keeps running besides the apps, as drove's master is.
+/* global require, process, setTimeout, __dirname */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS script, as PM2 and the bare loop run it */
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
