@@ -15,7 +15,8 @@ import { PageRenderer } from '../internal/page-renderer.js';
 import { contentHash } from '../internal/hash.js';
 import { crashPoint } from '../internal/crash-point.js';
 import { FileStager, moveIntoPlace } from '../internal/file-stager.js';
-import type { RenderJob, RenderOutcome, Snapshot } from '../internal/snapshot.js';
+import type { RenderBatch } from '../internal/render-schedule.js';
+import type { RenderOutcome, Snapshot } from '../internal/snapshot.js';
 
 /** What every task carries about its build: a worker loads it on the first task that names it. */
 export interface RenderBuild {
@@ -71,8 +72,9 @@ export default defineWorker({
   init: (_initData, { workerId }): WorkerState => ({ workerId, build: undefined }),
   handlers: {
     /** Renders a batch of routes; stages the files whose bytes differ from what is on disk. */
-    render: ({ build, jobs }: { build: RenderBuild; jobs: RenderJob[] }, ctx): RenderOutcome[] => {
+    render: ({ build, jobs, reportContent, contents }: RenderBatch, ctx): RenderOutcome[] => {
       const { renderer, stager, outDir, probeDisk } = loaded(ctx.state as WorkerState, build);
+      for (const [post, html] of contents ?? []) renderer.adoptContent(post, html);
       const outcomes: RenderOutcome[] = [];
       for (const job of jobs) {
         crashPoint('render-page');
@@ -83,11 +85,12 @@ export default defineWorker({
         }
         const bytes = typeof rendered.bytes === 'string' ? Buffer.from(rendered.bytes) : rendered.bytes;
         const hash = contentHash(bytes);
+        const content = reportContent && job.route.type === 'post' ? renderer.keptContent(job.route.post) : undefined;
         if (hash === job.storedHash || (job.storedHash === null && probeDisk && unchangedOnDisk(`${outDir}/${job.path}`, bytes))) {
-          outcomes.push({ path: job.path, status: 'same', hash });
+          outcomes.push({ path: job.path, status: 'same', hash, ...(content === undefined ? {} : { content }) });
           continue;
         }
-        outcomes.push({ path: job.path, status: 'staged', hash, staged: stager.stage(bytes) });
+        outcomes.push({ path: job.path, status: 'staged', hash, staged: stager.stage(bytes), ...(content === undefined ? {} : { content }) });
       }
       return outcomes;
     },

@@ -86,6 +86,7 @@ export class PageRenderer {
   readonly #layouts = new Map<string, (scope: Record<string, unknown>) => string>();
   readonly #compiler: LiquidCompiler | undefined;
   #contentLiquid: ContentLiquid | undefined;
+  #feedPosts: Set<number> | undefined;
 
   /** `compile: false` renders through liquidjs alone: the reference the compiled renders are tested against. */
   constructor(snapshot: Snapshot, { compile = true }: { compile?: boolean } = {}) {
@@ -111,8 +112,8 @@ export class PageRenderer {
         if (post.redirectTo !== null) return redirectPage(this.#absolute(post.redirectTo), post.lang);
         // A Jekyll text file with front matter (`robots.txt`) is its body, Liquid rendered, with no layout.
         if (post.format === 'text' || post.layout === '') return this.#content(post, false);
-        // A post's page is rendered once: its HTML is kept only when a feed asks for it.
-        const content = this.#content(post, false);
+        // A post's page is rendered once: its HTML is kept only when a full-content feed will ask for it.
+        const content = this.#content(post, this.#inFeeds().has(post.id));
         // Assigned onto a new card, not spread from one: spreading would render its lazy excerpt.
         const page = Object.assign(this.#cardOf(post), {
           kind: post.kind,
@@ -204,6 +205,31 @@ export class PageRenderer {
   #md(): MarkdownRenderer {
     this.#markdown ??= createMarkdown(this.#snapshot.site.markdown);
     return this.#markdown;
+  }
+
+  /** A post's HTML, rendered by another worker, for the feeds this worker renders. */
+  adoptContent(post: number, html: string): void {
+    this.#html.set(post, html);
+  }
+
+  /** A post's HTML if this worker keeps it (its post is in a full-content feed). */
+  keptContent(post: number): string | undefined {
+    return this.#html.get(post);
+  }
+
+  /** The posts whose HTML a full-content feed shows: the newest of every list with a feed. */
+  #inFeeds(): Set<number> {
+    if (!this.#feedPosts) {
+      this.#feedPosts = new Set();
+      const { site, lists } = this.#snapshot;
+      if (site.feeds.fullContent) {
+        for (const list of lists) {
+          if (list.feeds.rss === null && list.feeds.atom === null) continue;
+          for (const id of list.postIds.slice(0, site.feeds.limit)) this.#feedPosts.add(id);
+        }
+      }
+    }
+    return this.#feedPosts;
   }
 
   /** A post's HTML; `keep` memoizes it (a feed's posts appear in many feeds). */

@@ -1,16 +1,17 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
-import { createPool, type Lease, type Pool } from '@drove/pool';
+import { createPool, type Pool } from '@drove/pool';
 import { BlogEngineError, BuildError } from '../errors.js';
 import type { BuildDatabase, OutputRow } from './build-db.js';
 import { crashPoint } from './crash-point.js';
 import { removeOutputs, stagingFolderName } from './file-stager.js';
 import { countOf, occupied, refuseOverwrite, unownedInTheWay } from './refuse-overwrite.js';
 import type { PlannedRoute } from './route-planner.js';
-import { sectionNames, type RenderJob, type RenderOutcome, type SectionName, type Snapshot } from './snapshot.js';
+import { sectionNames, type RenderJob, type SectionName, type Snapshot } from './snapshot.js';
 import type RenderWorker from '../entry/render-worker.js';
 import type { RenderBuild } from '../entry/render-worker.js';
+import { renderBatches, type ContentExchange, type RenderBatch } from './render-schedule.js';
 
 /** The pool a build renders with. */
 export type RenderPool = Pool<(typeof RenderWorker)['handlers']>;
@@ -136,13 +137,23 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
       const totals = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;
       for (const route of toRender) totals[route.section]++;
       let rendered = 0;
-      const batches = (routes: PlannedRoute[]) =>
+      const batches = (routes: PlannedRoute[]): RenderBatch[] =>
         chunk(
           routes.map((r): RenderJob => ({ path: r.path, route: r.route, storedHash: stored.get(r.path)?.hash ?? null })),
           chunkSize(toRender.length, workers),
         ).map((batch) => ({ build, jobs: batch }));
       const inOrder = (group: readonly SectionName[]) => group.flatMap((section) => toRender.filter((r) => r.section === section));
-      await renderBatches(pool, batches(inOrder(listSections)), batches(inOrder(['single'])), signal, (outcomes) => {
+      const isFeed = (r: PlannedRoute) => r.route.type === 'feed';
+      const lists = inOrder(listSections);
+      const queues = { lists: batches(lists.filter((r) => !isFeed(r))), pages: batches(inOrder(['single'])), feeds: batches(lists.filter(isFeed)) };
+      const { limit } = snapshot.site.feeds;
+      const exchange: ContentExchange = {
+        *postsOf(batch) {
+          for (const { route } of batch.jobs) if (route.type === 'feed') yield* snapshot.lists[route.list]!.postIds.slice(0, limit);
+        },
+        postOf: ({ route }) => (route.type === 'post' ? route.post : undefined),
+      };
+      await renderBatches(pool, queues, exchange, signal, (outcomes) => {
         for (const outcome of outcomes) {
           const section = bySection.get(outcome.path)!;
           done[section]++;
@@ -209,60 +220,6 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
 
 /** The sections of list pages (and feeds), which show cards of posts from all over the site. */
 const listSections: readonly SectionName[] = ['core', 'tag', 'category', 'date'];
-
-type RenderBatch = { build: RenderBuild; jobs: RenderJob[] };
-
-/**
- * Runs the render batches. With two workers or more, one worker is leased for
- * the list pages: they show cards of posts from all over the site, and on one
- * worker each card is rendered (and memoized) once instead of once per worker.
- * The other workers take the post pages. A worker whose own queue is empty
- * takes from the other, so none waits at the end.
- */
-async function renderBatches(
-  pool: RenderPool,
-  lists: RenderBatch[],
-  pages: RenderBatch[],
-  signal: AbortSignal | undefined,
-  onOutcomes: (outcomes: RenderOutcome[]) => void,
-): Promise<void> {
-  // The first failure stops every other consumer; the caller's signal stops them all.
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(signal?.reason);
-  if (signal?.aborted) onAbort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  let firstError: { error: unknown } | undefined;
-  const consume = async (run: (batch: RenderBatch) => Promise<RenderOutcome[]>, first: RenderBatch[], second: RenderBatch[]) => {
-    try {
-      for (let batch = first.shift() ?? second.shift(); batch !== undefined; batch = first.shift() ?? second.shift()) onOutcomes(await run(batch));
-    } catch (error) {
-      firstError ??= { error };
-      stop.abort(error);
-    }
-  };
-  const onPool = (batch: RenderBatch) => pool.run(batch, { handler: 'render', signal: stop.signal });
-  const consumers: Promise<void>[] = [];
-  let lease: Lease | undefined;
-  // The pool's own bound (an inline pool has one worker whatever was asked): a lease must leave a worker for the rest.
-  const workers = pool.options.maxWorkers;
-  try {
-    if (workers >= 2 && lists.length > 0 && pages.length > 0) {
-      lease = await pool.acquire({ signal: stop.signal });
-      const leased = lease;
-      consumers.push(consume((batch) => leased.run<RenderOutcome[]>(batch, { handler: 'render', signal: stop.signal }), lists, pages));
-      // Two batches in flight a worker: the next one waits in the pool while one renders.
-      for (let i = 0; i < (workers - 1) * 2; i++) consumers.push(consume(onPool, pages, lists));
-    } else {
-      const all = [...lists, ...pages];
-      for (let i = 0; i < workers * 2; i++) consumers.push(consume(onPool, all, []));
-    }
-    await Promise.all(consumers);
-    if (firstError) throw firstError.error;
-  } finally {
-    lease?.release();
-    signal?.removeEventListener('abort', onAbort);
-  }
-}
 
 /** Runs the commit tasks (moves into place) over the pool, yielding each batch's index once its files are on disk. */
 async function* commitInOrder(pool: RenderPool, outDir: string, moves: { path: string; staged: string }[][], workers: number): AsyncGenerator<number> {

@@ -136,8 +136,8 @@ export interface RenderJob {
   storedHash: string | null;
 }
 
-/** What a worker reports for one route. */
+/** What a worker reports for one route; `content` is a post page's HTML when a feed will show it (see render-schedule.ts). */
 export type RenderOutcome =
-  | { path: string; status: 'same'; hash: string }
-  | { path: string; status: 'staged'; hash: string; staged: string }
+  | { path: string; status: 'same'; hash: string; content?: string }
+  | { path: string; status: 'staged'; hash: string; staged: string; content?: string }
   | { path: string; status: 'failed'; problem: BlogEngineErrorJSON };
