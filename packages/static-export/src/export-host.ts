@@ -108,6 +108,8 @@ export async function startExportHost(options: ExportHostOptions): Promise<Remot
   try {
     await host.start();
   } catch (error) {
+    // Its threads may have started (a setup that failed in one of them): stop them all.
+    await host.close().catch(() => undefined);
     if (error instanceof RemoteError && error.code === 'ERR_REMOTE_CONNECTION') throw new StaticExportError('ERR_EXPORT_REMOTE', error.message, { cause: error });
     const cause = (error as Error).cause ?? error;
     throw new StaticExportError('ERR_EXPORT_SETUP_FAILED', `The renderer's setup failed on this host (${initData.renderer}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });

@@ -19,11 +19,12 @@ beforeAll(async () => {
   redis = await startRedis();
 });
 
+// Removing the folders (over 100,000 files after the chaos run) takes a while on a busy disk.
 afterAll(async () => {
   await killExportHosts();
   await redis?.stop();
   removeTempDirs();
-});
+}, 300_000);
 
 it(`an export of ${count} paths survives a killed host and a paused one: merged, it equals a one-machine export`, { timeout: 30 * 60_000 }, async () => {
   const stall = ['--stall-interval-ms', '1000'];

@@ -11,7 +11,7 @@ import { exportStatic, mergeExports, readManifest, StaticExportError, type Manif
 import { exportRemote, RemoteExportAbortedError } from '@drove/static-export/remote';
 import { removeTempDirs, startRedis, type Redis } from '@drove/test-support';
 import { cliPath, pathsFile } from './export-process.js';
-import { filesUnder, fixture, sitePaths, tempDir, treeOf } from './helpers.js';
+import { filesUnder, fixture, fixturePath, sitePaths, tempDir, treeOf } from './helpers.js';
 import { killExportHosts, startExportHost, stopExportHost } from './remote-hosts.js';
 
 let redis: Redis;
@@ -20,11 +20,12 @@ beforeAll(async () => {
   redis = await startRedis();
 });
 
+// Removing the hosts' and merged folders takes a while on a busy disk.
 afterAll(async () => {
   await killExportHosts();
   await redis?.stop();
   removeTempDirs();
-});
+}, 300_000);
 
 /** What a one-machine export of `paths` writes, with the renderer options the hosts got. */
 async function localExport(paths: Iterable<string>, rendererOptions?: unknown): Promise<string> {
@@ -221,5 +222,15 @@ describe('an export over three hosts', () => {
     expect(error).toMatchObject({ code: 'ERR_EXPORT_REMOTE' });
     expect((error as Error).message).toContain(`Could not reach Redis at redis://***@127.0.0.1:${port}`);
     expect(JSON.stringify(error)).not.toContain('hunter2');
+  });
+
+  it('drove-export worker: a renderer whose setup throws, and a Redis that does not answer, are one line each, exit 1, no password', { timeout: 60_000 }, async () => {
+    const setup = await run(['worker', '--queue', 'q', '--renderer', fixturePath('setup-fails.mjs'), '--out', tempDir('drove-setup-'), '--threads', '2'], { REDIS_URL: redis.url });
+    expect(setup.code).toBe(1);
+    expect(setup.stderr).toMatch(/^drove-export worker: ERR_EXPORT_SETUP_FAILED The renderer's setup failed on this host \(file:.*setup-fails\.mjs\): .*\n$/);
+    const args = ['worker', '--queue', 'q', '--renderer', fixturePath('remote-renderer.mjs'), '--out', tempDir('drove-unreachable-'), '--connect-timeout-ms', '300'];
+    const unreachable = await run(args, { REDIS_URL: 'redis://exporter:hunter2@127.0.0.1:1' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toBe('drove-export worker: could not reach Redis at redis://***@127.0.0.1:1; check --connection (or REDIS_URL) and that Redis runs there\n');
   });
 });

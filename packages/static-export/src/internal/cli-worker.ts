@@ -34,6 +34,7 @@ Options:
       --prefix <p>          BullMQ key prefix, as the coordinator's (default: bull)
       --stall-interval-ms <ms>  a task whose host stops answering this long goes to another host (default: 30000)
       --shutdown-timeout-ms <ms>  on SIGTERM/SIGINT, time running tasks get before they go back (default: 30000)
+      --connect-timeout-ms <ms>   how long to wait for Redis at start (default: 10000)
   -q, --quiet               no ready and stopped lines
       --verbose             stacks with errors
   -h, --help                this text
@@ -73,6 +74,7 @@ function parseWorkerArgs(argv: string[]): WorkerArgs {
         prefix: { type: 'string' },
         'stall-interval-ms': { type: 'string' },
         'shutdown-timeout-ms': { type: 'string' },
+        'connect-timeout-ms': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         verbose: { type: 'boolean' },
       },
@@ -113,6 +115,8 @@ function parseWorkerArgs(argv: string[]): WorkerArgs {
   if (stall !== undefined) options.stallIntervalMs = stall;
   const shutdown = integer('shutdown-timeout-ms', values['shutdown-timeout-ms'] as string | undefined, 0);
   if (shutdown !== undefined) options.shutdownTimeoutMs = shutdown;
+  const connect = integer('connect-timeout-ms', values['connect-timeout-ms'] as string | undefined, 1);
+  if (connect !== undefined) options.connectTimeoutMs = connect;
   const caFile = values['tls-ca'] as string | undefined;
   if (caFile !== undefined) {
     if (!url.startsWith('rediss://')) throw new UsageError('--tls-ca goes with a rediss:// connection');
