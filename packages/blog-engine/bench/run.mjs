@@ -3,7 +3,10 @@
 // rebuild, one post edited, `serve`'s rebuild after an edit, CPU per output file, peak RSS.
 //
 //   npm run bench -w @drove/blog-engine [-- --corpora generated,traits,realtext --sizes 100,1000,10000
-//                                          --skip-eleventy --skip-hugo --skip-hugo-docs --skip-serve]
+//                                          --skip-eleventy --eleventy-max N --skip-hugo --skip-hugo-docs --skip-serve]
+//
+// (`--eleventy-max 1000` leaves Eleventy out of the larger sizes: at 10,000 posts it takes
+// minutes a build.)
 //
 // Corpora (every one a folder drove-blog, Hugo and the bench's Eleventy site all read):
 // - generated: drove-blog's own generator (`generateSite`, seed 1), three languages;
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     corpora: { type: 'string', default: 'generated,traits,realtext' },
     sizes: { type: 'string', default: '100,1000,10000' },
     'skip-eleventy': { type: 'boolean', default: false },
+    'eleventy-max': { type: 'string', default: '100000' },
     'skip-hugo': { type: 'boolean', default: false },
     'skip-hugo-docs': { type: 'boolean', default: false },
     'skip-serve': { type: 'boolean', default: false },
@@ -196,7 +200,7 @@ for (const corpus of corpora) {
       rows.push({ corpus, posts, tool, style, coldMs: cold.wallMs, coldCpuMs: cold.cpuMs, files, noChangeMs: noChange.wallMs, oneEditMs: oneEdit.wallMs, maxRssBytes: cold.maxRssBytes });
       rmSync(project, { recursive: true, force: true });
     }
-    if (!values['skip-eleventy']) {
+    if (!values['skip-eleventy'] && posts <= Number(values['eleventy-max'])) {
       const project = makeEleventySite(site, join(work, 'eleventy'));
       const builder = join(here, 'lib', 'eleventy-build.mjs');
       const run = async () => {
