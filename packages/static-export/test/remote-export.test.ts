@@ -233,4 +233,18 @@ describe('an export over three hosts', () => {
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toBe('drove-export worker: could not reach Redis at redis://***@127.0.0.1:1; check --connection (or REDIS_URL) and that Redis runs there\n');
   });
+
+  it('works with one folder shared by every host: merged into itself, it equals a one-machine export', { timeout: 120_000 }, async () => {
+    const shared = tempDir('drove-shared-');
+    const hosts = await Promise.all(['shared-a', 'shared-b'].map((name) => startExportHost(redis.url, 'shared', { name, out: shared })));
+    const paths = [...sitePaths(300)];
+    expect(await exportRemote({ connection: redis.url, queue: 'shared', paths, chunkPaths: 4 })).toMatchObject({ rendered: 300, failed: 0 });
+    expect(await Promise.all(hosts.map(stopExportHost))).toEqual([0, 0]);
+    const result = await mergeExports({ from: [shared], outDir: shared });
+    expect(result).toMatchObject({ paths: 300, copied: 0 });
+    expect(result.inPlace).toBe(result.files);
+    const tree = treeOf(shared);
+    for (const file of Object.keys(tree)) if (file.startsWith('.drove-run.')) delete tree[file];
+    expect(tree).toEqual(treeOf(await localExport(paths)));
+  });
 });
