@@ -12,7 +12,7 @@ import { fail } from './internal/validate.js';
 export interface ServeOptions extends Omit<BuildOptions, 'signal' | 'onProgress' | 'clean'> {
   /** The port on 127.0.0.1; 0 picks a free one. @default 4000 */
   port?: number;
-  /** Quiet time after a file change before rebuilding. @default 80 */
+  /** Quiet time after a file change before rebuilding (an editor's save is one burst of events within a few milliseconds). @default 30 */
   debounceMs?: number;
   /** Called after every build with its result or its error. */
   onBuild?: (outcome: { result?: BuildResult; error?: Error }) => void;
@@ -68,7 +68,7 @@ const reloadScript = `<script>new EventSource(${JSON.stringify(eventsPath)}).add
  * ```
  */
 export async function serve(options: ServeOptions = {}): Promise<DevServer> {
-  const { port = 4000, debounceMs = 80, onBuild, signal, ...buildOptions } = options;
+  const { port = 4000, debounceMs = 30, onBuild, signal, ...buildOptions } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail('port', 'an integer >= 0 and <= 65535', port);
   if (!Number.isInteger(debounceMs) || debounceMs < 0) fail('debounceMs', 'an integer >= 0', debounceMs);
   const site = resolve(buildOptions.site ?? process.cwd());

@@ -22,7 +22,8 @@ import type { RenderOutcome, Snapshot } from '../internal/snapshot.js';
 export interface RenderBuild {
   /** Unique per build. */
   id: string;
-  snapshot: SharedArrayBuffer;
+  /** Its v8 serialization in shared memory; or, for an inline worker (on the build's own thread), the snapshot itself. */
+  snapshot: SharedArrayBuffer | Snapshot;
   outDir: string;
   stagingDir: string;
   /** Whether the output folder held files when the build began: only then is a file without a known hash compared with the disk. */
@@ -44,7 +45,7 @@ interface WorkerState {
 
 function loaded(state: WorkerState, build: RenderBuild): LoadedBuild {
   if (state.build?.id !== build.id) {
-    const data = deserialize(new Uint8Array(build.snapshot)) as Snapshot;
+    const data = build.snapshot instanceof SharedArrayBuffer ? (deserialize(new Uint8Array(build.snapshot)) as Snapshot) : build.snapshot;
     state.build = {
       id: build.id,
       renderer: new PageRenderer(data),

@@ -127,11 +127,9 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
     if (toRender.length > 0) {
       input.onPhase?.('render');
       const shipped = shipOnlyNeededBodies(snapshot, toRender, input.bodyOf);
-      const bytes = serialize(shipped);
-      const shared = new SharedArrayBuffer(bytes.length);
-      new Uint8Array(shared).set(bytes);
       // Every task carries the (shared, never copied) snapshot; each worker deserializes it on its first task.
-      const build: RenderBuild = { id: `${process.pid}-${Date.now()}-${++buildCount}`, snapshot: shared, outDir, stagingDir, probeDisk: input.probeDisk };
+      // An inline worker is on this thread, and its messages are not cloned: it takes the snapshot as it is.
+      const build: RenderBuild = { id: `${process.pid}-${Date.now()}-${++buildCount}`, snapshot: pool.options.kind === 'inline' ? shipped : shareSnapshot(shipped), outDir, stagingDir, probeDisk: input.probeDisk };
       const problems: BlogEngineError[] = [];
       const done = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;
       const totals = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;
@@ -237,6 +235,14 @@ async function* commitInOrder(pool: RenderPool, outDir: string, moves: { path: s
     if (next < indexed.length) start();
     yield index;
   }
+}
+
+/** The snapshot's v8 serialization in shared memory: one copy for every worker. */
+function shareSnapshot(snapshot: Snapshot): SharedArrayBuffer {
+  const bytes = serialize(snapshot);
+  const shared = new SharedArrayBuffer(bytes.length);
+  new Uint8Array(shared).set(bytes);
+  return shared;
 }
 
 /** A copy of the snapshot that carries only the bodies this build renders (a post's own page, full-content feeds). */
