@@ -1,8 +1,9 @@
 // processGroup: true (src/internal/group-reaper.ts and the process endpoint): the whole group is
 // signalled, stopped after its leader's exit, and killed when the parent dies however it dies.
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive } from '@drove/test-support';
+import { describeProcess, isAlive, processesMarked, waitFor } from '@drove/test-support';
 import { spawnEndpoint, type Endpoint } from '@drove/pool/transport';
 import { allGone, killParent, startTree, sweep } from './orphans.js';
 
@@ -106,4 +107,45 @@ describe('processGroup', () => {
     expect(await allGone(tree.children)).toBe(true);
     expect(isAlive(tree.lines[0]!)).toBe(true);
   });
+
+  // The parent dies inside spawnEndpoint, after the leader's spawn() returned and before the transport's
+  // next line, once the leader has gone as far as it can by itself: a leader that ran on unlisted would
+  // have started its grandchildren by then, and the watcher, never told of the group, would leave them.
+  for (const setpriv of ['setpriv', 'no setpriv'] as const) {
+    for (const spec of [
+      { kind: 'command', command: 'sh', args: ['-c', 'sleep 1000 & sleep 1000 & wait'] },
+      { kind: 'process', entry: './forks-grandchild.mjs' },
+    ] as const) {
+      it(`a ${spec.kind} leader whose parent dies right after its spawn, before the group is listed, leaves nothing (${setpriv})`, async () => {
+        const marker = `drove-pool-unlisted-group-${process.pid}-${spec.kind}-${setpriv.replace(' ', '-')}`;
+        const parent = spawn(process.execPath, [new URL('./fixtures/dies-after-group-spawn.mjs', import.meta.url).pathname, JSON.stringify({ ...spec, processGroup: true })], {
+          stdio: 'ignore',
+          env: { ...process.env, DROVE_TEST_MARK: marker, ...(setpriv === 'setpriv' ? {} : { DROVE_SETPRIV: '' }) },
+        });
+        const [, signal] = (await once(parent, 'exit')) as [number | null, NodeJS.Signals | null];
+        // Killed by itself at the hook, not exited: the hook found the leader's spawn.
+        expect(signal).toBe('SIGKILL');
+        const gone = await waitFor(() => processesMarked(marker).length === 0, { deadlineMs: 1000 });
+        const left = gone ? [] : processesMarked(marker);
+        leftovers.push(...left);
+        expect(left.map(describeProcess)).toEqual([]);
+      });
+    }
+  }
+
+  for (const ipc of [false, true]) {
+    it(`a group leader's command gets the descriptors a lone command gets: its gate is closed before it runs (ipc: ${ipc})`, async () => {
+      const fds = async (processGroup: boolean): Promise<string> => {
+        const endpoint = spawnEndpoint({ kind: 'command', command: 'sh', args: ['-c', 'ls /proc/$$/fd'], stdio: 'pipe', ipc, processGroup });
+        started.push(endpoint);
+        let out = '';
+        endpoint.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        await endpoint.closed;
+        return out;
+      };
+      const lone = await fds(false);
+      expect(lone.split('\n')).toContain(ipc ? '3' : '2');
+      expect(await fds(true)).toBe(lone);
+    });
+  }
 });

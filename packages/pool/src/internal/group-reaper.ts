@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 
 /**
  * The watcher: a POSIX `sh` reading `+pgid` / `-pgid` lines on stdin. Its
@@ -81,21 +82,22 @@ class GroupReaper {
   readonly #lingering = new Set<number>();
 
   /**
-   * Starts the watcher, if it is not running, before a group leader is
-   * spawned. Started afterwards, a parent SIGKILLed while the watcher's own
-   * spawn blocks (a fork and an exec, a few ms) would leave the new group
-   * unlisted; started before, the `+pgid` line follows the leader's spawn by
-   * microseconds, too soon for the leader to have started anything: it is
-   * still in setpriv, which its parent's death kills or its parent check stops.
+   * Puts group `pgid` in the watcher's list (starting the watcher when
+   * needed), then opens the leader's gate: a pipe the leader reads, before
+   * it runs anything of its own (the command guard, the Node child's parent
+   * check), until this newline or EOF. So no member of the group but the
+   * leader exists before the watcher has the group, however long this parent
+   * takes between the leader's spawn and this call; a parent that dies in
+   * between closes the gate, and the leader, at EOF, exits with nothing
+   * started (the parent-death signal may have killed it first). The gate
+   * opens once the line is in the watcher's pipe (the write's callback, on
+   * success or failure, so a leader never waits for ever).
    */
-  prepare(): void {
-    if (!this.#watcher) this.#start();
-  }
-
-  /** Puts group `pgid` in the watcher's list (starting the watcher when needed). */
-  add(pgid: number): void {
+  add(pgid: number, gate?: Writable | null): void {
     this.#groups.add(pgid);
-    this.#write(`+${pgid}\n`);
+    // A leader killed before it read its gate: EPIPE, and no one left to tell.
+    gate?.on('error', () => {});
+    this.#write(`+${pgid}\n`, () => gate?.end('\n'));
   }
 
   /**
@@ -132,10 +134,14 @@ class GroupReaper {
     }
   }
 
-  #write(line: string): void {
-    const watcher = this.#watcher ?? this.#start();
-    // A pipe write is attempted synchronously by libuv, so the line is in the pipe before spawn's caller moves on.
-    watcher?.stdin?.write(line);
+  /** `written` runs once the line is in the watcher's pipe, or could not be (no watcher, a broken pipe). */
+  #write(line: string, written?: () => void): void {
+    const stdin = (this.#watcher ?? this.#start())?.stdin;
+    if (!stdin) {
+      written?.();
+      return;
+    }
+    stdin.write(line, () => written?.());
   }
 
   #start(): ChildProcess | undefined {

@@ -13,7 +13,8 @@ const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'];
 
 /**
  * The environment variable the preload (`entry/orphan-watch.cjs`) reads:
- * `<parent pid>` or `<parent pid>:pdeathsig` when the signal is armed.
+ * `<parent pid>`, then `:pdeathsig` when the signal is armed and `:gate=<fd>`
+ * for a group leader (see `GroupReaper.add`).
  */
 export const PARENT_ENV = 'DROVE_PARENT';
 
@@ -21,11 +22,19 @@ export const PARENT_ENV = 'DROVE_PARENT';
  * The parent-death signal is armed (by setpriv, in the child) after the fork:
  * a parent that dies in between leaves the child re-parented and unsignalled.
  * This check runs after setpriv's prctl and before the command: the parent is
- * still the one that spawned it, or the command is not run at all. A POSIX sh
- * exports `PWD` (the real one) to what it runs: the command gets the `PWD` it
- * was given, or none. (Where /bin/sh is bash, bash adds `SHLVL=0`.)
+ * still the one that spawned it, or the command is not run at all. A group
+ * leader (`$4` is its gate's file descriptor, `-` for none) then waits for its
+ * gate (see `GroupReaper.add`) and closes it, so the command gets no extra
+ * descriptor. A POSIX sh exports `PWD` (the real one) to what it runs: the
+ * command gets the `PWD` it was given, or none. (Where /bin/sh is bash, bash
+ * adds `SHLVL=0`.) `drove_gate` is not exported: the command never sees it.
  */
-const COMMAND_GUARD = '[ "$PPID" = "$1" ] || exit 129; if [ "$2" = 1 ]; then PWD=$3; export PWD; else unset PWD; fi; shift 3; exec "$@"';
+const COMMAND_GUARD = [
+  '[ "$PPID" = "$1" ] || exit 129',
+  'if [ "$4" != - ]; then read -r drove_gate <&"$4" || exit 129; eval "exec $4<&-"; fi',
+  'if [ "$2" = 1 ]; then PWD=$3; export PWD; else unset PWD; fi',
+  'shift 4; exec "$@"',
+].join('; ');
 
 let setprivPath: string | null | undefined;
 
@@ -77,22 +86,33 @@ export function wrapNode(nodeArgs: string[]): { file: string; args: string[] } {
   return { file: setpriv, args: ['--pdeathsig', 'SIGKILL', '--', process.execPath, ...nodeArgs] };
 }
 
-/** What to exec for a command child: setpriv, then a `sh` that checks the parent is still alive, then the command (one pid throughout). */
-export function wrapCommand(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string | undefined): { file: string; args: string[] } {
+/**
+ * What to exec for a command child: setpriv, then a `sh` that checks the parent is still alive (and,
+ * for a group leader, waits at its gate, file descriptor `gateFd`), then the command (one pid
+ * throughout). A group leader goes through the `sh` even without setpriv, for its gate. `gated` says
+ * whether the child reads the gate: not when the command cannot be found (it is spawned bare).
+ */
+export function wrapCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string | undefined,
+  gateFd?: number,
+): { file: string; args: string[]; gated: boolean } {
   const setpriv = setprivCommand();
-  if (!setpriv || findExecutable(command, env, cwd) === undefined) return { file: command, args };
-  return {
-    file: setpriv,
-    args: [
-      ...['--pdeathsig', 'SIGKILL', '--', '/bin/sh', '-c', COMMAND_GUARD, 'drove-parent-guard', String(process.pid)],
-      ...(env.PWD === undefined ? ['0', ''] : ['1', env.PWD]),
-      command,
-      ...args,
-    ],
-  };
+  if ((!setpriv && gateFd === undefined) || findExecutable(command, env, cwd) === undefined) return { file: command, args, gated: false };
+  const guarded = [
+    ...['/bin/sh', '-c', COMMAND_GUARD, 'drove-parent-guard', String(process.pid)],
+    ...(env.PWD === undefined ? ['0', ''] : ['1', env.PWD]),
+    gateFd === undefined ? '-' : String(gateFd),
+    command,
+    ...args,
+  ];
+  if (!setpriv) return { file: guarded[0]!, args: guarded.slice(1), gated: gateFd !== undefined };
+  return { file: setpriv, args: ['--pdeathsig', 'SIGKILL', '--', ...guarded], gated: gateFd !== undefined };
 }
 
-/** The value of {@link PARENT_ENV} for a child of this process. */
-export function parentEnvValue(): string {
-  return parentDeathSignalArmed() ? `${process.pid}:pdeathsig` : String(process.pid);
+/** The value of {@link PARENT_ENV} for a child of this process; `gateFd` for a group leader. */
+export function parentEnvValue(gateFd?: number): string {
+  return `${process.pid}${parentDeathSignalArmed() ? ':pdeathsig' : ''}${gateFd === undefined ? '' : `:gate=${gateFd}`}`;
 }

@@ -50,27 +50,31 @@ export class ProcessEndpoint extends Endpoint {
     const streams = [spec.stdin ?? 'ignore', stdio, stdio] as const;
     this.#group = spec.processGroup === true;
     const env = spec.env ?? process.env;
-    if (this.#group) groupReaper.prepare();
+    // A group leader's gate (see GroupReaper.add): one more pipe, after the IPC channel if there is one.
+    let gateFd: number | undefined;
     if (spec.kind === 'process') {
       // What fork() does (spawn node with an 'ipc' stdio slot), with setpriv in front where it is armed.
       const entry = toPath(spec.entry);
       const { file, args } = wrapNode([...withOrphanWatch(spec.execArgv ?? process.execArgv, entry), entry, ...(spec.args ?? [])]);
+      gateFd = this.#group ? 4 : undefined;
       this.child = spawn(file, args, {
-        env: { ...env, [PARENT_ENV]: parentEnvValue() },
+        env: { ...env, [PARENT_ENV]: parentEnvValue(gateFd) },
         cwd: spec.cwd,
         serialization: spec.serialization ?? 'advanced',
-        stdio: [...streams, 'ipc'],
+        stdio: [...streams, 'ipc', ...(gateFd === undefined ? [] : ['pipe' as const])],
         detached: this.#group,
         ...(spec.uid === undefined ? {} : { uid: spec.uid }),
         ...(spec.gid === undefined ? {} : { gid: spec.gid }),
       });
     } else {
-      const { file, args } = wrapCommand(spec.command, spec.args ?? [], env, spec.cwd);
+      const slots = spec.ipc ? [...streams, 'ipc' as const] : [...streams];
+      const { file, args, gated } = wrapCommand(spec.command, spec.args ?? [], env, spec.cwd, this.#group ? slots.length : undefined);
+      gateFd = gated ? slots.length : undefined;
       this.child = spawn(file, args, {
         env,
         cwd: spec.cwd,
         serialization: 'advanced',
-        stdio: spec.ipc ? [...streams, 'ipc'] : [...streams],
+        stdio: gateFd === undefined ? slots : [...slots, 'pipe'],
         detached: this.#group,
         ...(spec.uid === undefined ? {} : { uid: spec.uid }),
         ...(spec.gid === undefined ? {} : { gid: spec.gid }),
@@ -78,7 +82,7 @@ export class ProcessEndpoint extends Endpoint {
     }
     const pgid = this.#group ? this.child.pid : undefined;
     if (pgid !== undefined) {
-      groupReaper.add(pgid);
+      groupReaper.add(pgid, gateFd === undefined ? undefined : (this.child.stdio[gateFd] as Writable | null));
       this.child.once('exit', () => groupReaper.leaderExited(pgid));
     }
     this.#json = spec.kind === 'process' && spec.serialization === 'json';
