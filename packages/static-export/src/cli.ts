@@ -5,14 +5,13 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ExportAbortedError, StaticExportError } from './errors.js';
+import { ExportAbortedError } from './errors.js';
 import { exportStatic } from './export-static.js';
 import { parseCliArgs, synopsis, usage, type CliArgs } from './internal/cli-args.js';
+import { failureLines, runCliExport, summaryHead } from './internal/cli-export.js';
 import { KnownFailure, runCommand, UsageError } from '@drove/pool/cli';
 import { ProgressView } from './internal/progress-view.js';
 import type { ExportSummary } from './report.js';
-
-const signalExitCodes: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 async function main(argv: string[]): Promise<number> {
   // Subcommands of a remote export, loaded only when used.
@@ -53,59 +52,34 @@ async function exportFromArgs(args: CliArgs): Promise<number> {
   checkInputs(args);
   const total = process.stderr.isTTY && args.paths !== '-' && !args.quiet ? await countPaths(args.paths) : undefined;
   const view = new ProgressView(process.stderr, { total, quiet: args.quiet });
-  const controller = new AbortController();
-  let stoppedBy: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stoppedBy) {
-      // A second signal: stop now. Forked children exit when their IPC channel closes.
-      view.stop();
-      process.exit(signalExitCodes[signal] ?? 1);
-    }
-    stoppedBy = signal;
-    view.note(`${signal}: no new paths; waiting for the paths being rendered (again to stop at once)`);
-    controller.abort(new Error(`Interrupted by ${signal}`));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  let summary: ExportSummary;
-  let code: number;
-  try {
-    summary = await exportStatic({
-      renderer: args.renderer,
-      paths: readPaths(args.paths),
-      outDir: args.out,
-      workers: args.workers,
-      kind: args.kind,
-      shard: args.shard,
-      incremental: args.incremental,
-      force: args.force,
-      rendererOptions: args.rendererOptions,
-      ...(args.timeoutMs !== undefined && { timeoutMs: args.timeoutMs }),
-      ...(args.retries !== undefined && { retries: args.retries }),
-      ...(args.manifest !== undefined && { manifest: args.manifest }),
-      signal: controller.signal,
-      onProgress: (progress) => view.update(progress),
-      onLog: (entry) => {
-        if (entry.type === 'failure') view.failure(entry);
-        else if (entry.type === 'message' && (entry.level !== 'info' || args.verbose)) view.log(entry);
-      },
-    });
-    code = summary.failed > 0 ? 1 : 0;
-  } catch (error) {
-    view.stop();
-    if (error instanceof ExportAbortedError) {
-      summary = error.summary;
-      code = signalExitCodes[stoppedBy ?? 'SIGINT'] ?? 130;
-    } else if (error instanceof StaticExportError && error.code === 'ERR_EXPORT_INVALID_OPTION') {
-      throw new UsageError(error.message);
-    } else {
-      throw error;
-    }
-  }
-  view.stop();
-  await write(process.stdout, args.json ? `${JSON.stringify(summary)}\n` : report(summary));
-  return code;
+  return runCliExport<ExportSummary>({
+    view,
+    stopping: 'no new paths; waiting for the paths being rendered',
+    json: args.json,
+    report,
+    abortedSummary: (error) => (error instanceof ExportAbortedError ? error.summary : undefined),
+    run: (signal) =>
+      exportStatic({
+        renderer: args.renderer,
+        paths: readPaths(args.paths),
+        outDir: args.out,
+        workers: args.workers,
+        kind: args.kind,
+        shard: args.shard,
+        incremental: args.incremental,
+        force: args.force,
+        rendererOptions: args.rendererOptions,
+        ...(args.timeoutMs !== undefined && { timeoutMs: args.timeoutMs }),
+        ...(args.retries !== undefined && { retries: args.retries }),
+        ...(args.manifest !== undefined && { manifest: args.manifest }),
+        signal,
+        onProgress: (progress) => view.update(progress),
+        onLog: (entry) => {
+          if (entry.type === 'failure') view.failure(entry);
+          else if (entry.type === 'message' && (entry.level !== 'info' || args.verbose)) view.log(entry);
+        },
+      }),
+  });
 }
 
 /** The paths of a file or of standard input, one a line, without blank lines and # comments. */
@@ -135,13 +109,7 @@ async function countPaths(file: string): Promise<number | undefined> {
 }
 
 function report(summary: ExportSummary): string {
-  const lines: string[] = [];
-  const seconds = summary.durationMs / 1000;
-  const rate = seconds > 0 ? Math.round(summary.paths / seconds) : summary.paths;
-  const head = summary.aborted ? 'interrupted:' : summary.failed > 0 ? '✗' : '✓';
-  lines.push(
-    `${head} ${summary.paths} paths finished: ${summary.rendered} rendered, ${summary.failed} failed, in ${seconds.toFixed(1)} s (${rate} pages/s)`,
-  );
+  const lines = [summaryHead(summary)];
   if (summary.aborted) {
     lines.push(`  ${summary.interrupted} paths were cut short and left nothing behind; the paths not yet read were not exported`);
   }
@@ -151,17 +119,12 @@ function report(summary: ExportSummary): string {
     }`,
   );
   if (summary.manifestFile) lines.push(`  manifest: ${summary.manifestFile}`);
-  for (const failure of summary.failures) lines.push(`  ✗ ${failure.path}: ${failure.code} ${failure.message}`);
-  if (summary.failed > summary.failures.length) lines.push(`  … and ${summary.failed - summary.failures.length} more failures`);
+  lines.push(...failureLines(summary));
   return `${lines.join('\n')}\n`;
 }
 
 function mebibytes(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
-}
-
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve) => stream.write(text, () => resolve()));
 }
 
 process.exit(await main(process.argv.slice(2)));

@@ -5,26 +5,15 @@
 // 20,000 paths (about 30 s on a shared 2-core machine); CHAOS_PATHS=<n> for another count.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { exportStatic, mergeExports } from '@drove/static-export';
 import { exportRemote } from '@drove/static-export/remote';
-import { isAlive, removeTempDirs, startRedis, waitFor, type Redis } from '@drove/test-support';
+import { isAlive, waitFor } from '@drove/test-support';
 import { fixture, sitePaths, tempDir, treeOf } from './helpers.js';
-import { killExportHosts, startExportHost, stopExportHost, type ExportHost } from './remote-hosts.js';
+import { startExportHost, stopExportHost, useRedis, type ExportHost } from './remote-hosts.js';
 
 const count = Number(process.env.CHAOS_PATHS ?? 20_000);
-let redis: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-
-// Removing the folders (over 100,000 files after the chaos run) takes a while on a busy disk.
-afterAll(async () => {
-  await killExportHosts();
-  await redis?.stop();
-  removeTempDirs();
-}, 300_000);
+const redis = useRedis();
 
 it(`an export of ${count} paths survives a killed host and a paused one: merged, it equals a one-machine export`, { timeout: 30 * 60_000 }, async () => {
   const stall = ['--stall-interval-ms', '1000'];

@@ -6,26 +6,15 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exportStatic, mergeExports, readManifest, StaticExportError, type ManifestEntry } from '@drove/static-export';
 import { exportRemote, RemoteExportAbortedError } from '@drove/static-export/remote';
-import { removeTempDirs, startRedis, type Redis } from '@drove/test-support';
+import { startRedis } from '@drove/test-support';
 import { cliPath, pathsFile } from './export-process.js';
 import { filesUnder, fixture, fixturePath, sitePaths, tempDir, treeOf } from './helpers.js';
-import { killExportHosts, startExportHost, stopExportHost } from './remote-hosts.js';
+import { startExportHost, stopExportHost, useRedis } from './remote-hosts.js';
 
-let redis: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-
-// Removing the hosts' and merged folders takes a while on a busy disk.
-afterAll(async () => {
-  await killExportHosts();
-  await redis?.stop();
-  removeTempDirs();
-}, 300_000);
+const redis = useRedis();
 
 /** What a one-machine export of `paths` writes, with the renderer options the hosts got. */
 async function localExport(paths: Iterable<string>, rendererOptions?: unknown): Promise<string> {

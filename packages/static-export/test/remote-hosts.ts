@@ -1,6 +1,7 @@
 // Hosts of a remote export for the tests: real `drove-export worker` processes on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { isAlive, waitFor } from '@drove/test-support';
+import { afterAll, beforeAll } from 'vitest';
+import { isAlive, removeTempDirs, startRedis, waitFor, type Redis } from '@drove/test-support';
 import { cliPath } from './export-process.js';
 import { fixturePath } from './helpers.js';
 
@@ -56,4 +57,27 @@ export async function killExportHosts(): Promise<void> {
     await host.exited;
     await waitFor(() => !isAlive(host.pid), { deadlineMs: 5000 });
   }
+}
+
+/**
+ * A redis-server started before a test file's tests; after them, the hosts
+ * they started are killed, Redis stops and the temp folders are removed.
+ */
+export function useRedis(): Pick<Redis, 'url'> {
+  let redis: Redis | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  // Removing the hosts' folders (over 100,000 files after the chaos run) takes a while on a busy disk.
+  afterAll(async () => {
+    await killExportHosts();
+    await redis?.stop();
+    removeTempDirs();
+  }, 300_000);
+  return {
+    get url() {
+      if (!redis) throw new Error('Redis is not started yet: use its url inside a test');
+      return redis.url;
+    },
+  };
 }

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Settled } from '@drove/pool';
 import { StaticExportError } from '../errors.js';
 import { resolveOutputFile } from '../output-path.js';
@@ -8,6 +7,7 @@ import { fnv1a32, FingerprintTable } from './fingerprint.js';
 import type { ManifestWriter } from './manifest-writer.js';
 import { failureOf, toPathError } from './path-error.js';
 import type { RenderReply } from './render-task.js';
+import { RunTally } from './run-tally.js';
 
 /**
  * The coordinator's book-keeping for one export: which paths are admitted
@@ -16,26 +16,18 @@ import type { RenderReply } from './render-task.js';
  * in paths and bytes but for the claimed output files: 8 bytes each in a
  * {@link FingerprintTable}, which is how a collision is caught.
  */
-export class ExportRun {
+export class ExportRun extends RunTally<ExportFailure> {
   readonly #options: ResolvedExportOptions;
   readonly #manifest: ManifestWriter | undefined;
   readonly #claims = new FingerprintTable();
-  readonly #startedAt = performance.now();
-  readonly #failures: ExportFailure[] = [];
-  seen = 0;
   /** Paths sent (or about to be sent) to a child: each may have written files, whatever became of it. */
   admitted = 0;
   /** Files two paths of this run wrote (found after the second was rendered): the manifest cannot vouch for them. */
   lateCollisions = 0;
-  rendered = 0;
-  failed = 0;
   otherShards = 0;
-  interrupted = 0;
-  artifacts = 0;
-  unchanged = 0;
-  bytes = 0;
 
   constructor(options: ResolvedExportOptions, manifest: ManifestWriter | undefined) {
+    super(options);
     this.#options = options;
     this.#manifest = manifest;
     if (options.manifest !== undefined) this.#claims.add(options.manifest);
@@ -96,32 +88,23 @@ export class ExportRun {
     const onLog = this.#options.onLog;
     for (const record of reply.files) {
       bytes += record.bytes;
-      if (record.unchanged) this.unchanged++;
-      else {
-        this.artifacts++;
-        this.bytes += record.bytes;
-      }
+      this.countFile(record);
       onLog?.({ type: 'artifact', path, file: record.file, bytes: record.bytes, hash: record.hash, unchanged: record.unchanged });
     }
     if (reply.logs && onLog) for (const log of reply.logs) onLog({ type: 'message', path, level: log.level, message: log.message });
     this.#manifest?.add(path, reply.files, bytes, reply.hash);
-    this.rendered++;
-    this.#progress(path, 'rendered');
+    this.countRendered(path);
   }
 
   /** The summary so far. */
   summary(aborted: boolean): ExportSummary {
+    const { paths, rendered, failed, ...rest } = this.totals();
     return {
-      paths: this.rendered + this.failed,
-      rendered: this.rendered,
-      failed: this.failed,
+      paths,
+      rendered,
+      failed,
       otherShards: this.otherShards,
-      interrupted: this.interrupted,
-      artifacts: this.artifacts,
-      unchanged: this.unchanged,
-      bytes: this.bytes,
-      failures: [...this.#failures],
-      durationMs: performance.now() - this.#startedAt,
+      ...rest,
       manifestFile: this.#manifest?.file,
       shard: this.#options.shard,
       kind: this.#options.kind,
@@ -131,26 +114,7 @@ export class ExportRun {
   }
 
   #fail(path: string, error: StaticExportError): void {
-    this.failed++;
-    const failure = failureOf(path, error);
-    if (this.#failures.length < this.#options.maxFailuresKept) this.#failures.push(failure);
-    this.#options.onLog?.({ type: 'failure', ...failure });
-    this.#progress(path, 'failed');
-  }
-
-  #progress(path: string, outcome: 'rendered' | 'failed'): void {
-    this.#options.onProgress?.({
-      path,
-      outcome,
-      seen: this.seen,
-      done: this.rendered + this.failed,
-      rendered: this.rendered,
-      failed: this.failed,
-      artifacts: this.artifacts,
-      unchanged: this.unchanged,
-      bytes: this.bytes,
-      elapsedMs: performance.now() - this.#startedAt,
-    });
+    this.countFailure(failureOf(path, error));
   }
 }
 

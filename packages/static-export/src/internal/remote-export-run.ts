@@ -1,18 +1,15 @@
-import { performance } from 'node:perf_hooks';
 import { deserializeError } from '@drove/pool/envelope';
 import { StaticExportError } from '../errors.js';
 import { resolveOutputFile } from '../output-path.js';
-import type { ExportProgress } from '../report.js';
 import type { RemoteExportFailure, RemoteExportLogEntry, RemoteExportSummary } from '../remote-report.js';
 import { FingerprintTable } from './fingerprint.js';
 import { failureOf, toPathError } from './path-error.js';
 import type { RemotePathOutcome } from './remote-task.js';
+import { RunTally, type RunTallyCallbacks } from './run-tally.js';
 
 /** What the coordinator of a remote export calls back. */
-export interface RemoteRunCallbacks {
-  maxFailuresKept: number;
+export interface RemoteRunCallbacks extends RunTallyCallbacks<RemoteExportFailure> {
   onLog: ((entry: RemoteExportLogEntry) => void) | undefined;
-  onProgress: ((progress: ExportProgress) => void) | undefined;
 }
 
 /**
@@ -22,23 +19,15 @@ export interface RemoteRunCallbacks {
  * It keeps no list of paths: the coordinator's memory does not grow with them
  * but for that table.
  */
-export class RemoteExportRun {
+export class RemoteExportRun extends RunTally<RemoteExportFailure> {
   readonly run: string;
   readonly #callbacks: RemoteRunCallbacks;
   readonly #claims = new FingerprintTable();
-  readonly #startedAt = performance.now();
-  readonly #failures: RemoteExportFailure[] = [];
   /** Hosts that answered: a handful, whatever the paths. */
   readonly #hosts = new Set<string>();
-  seen = 0;
-  rendered = 0;
-  failed = 0;
-  interrupted = 0;
-  artifacts = 0;
-  unchanged = 0;
-  bytes = 0;
 
   constructor(run: string, callbacks: RemoteRunCallbacks) {
+    super(callbacks);
     this.run = run;
     this.#callbacks = callbacks;
   }
@@ -79,16 +68,11 @@ export class RemoteExportRun {
     }
     const onLog = this.#callbacks.onLog;
     for (const record of outcome.files) {
-      if (record.unchanged) this.unchanged++;
-      else {
-        this.artifacts++;
-        this.bytes += record.bytes;
-      }
+      this.countFile(record);
       onLog?.({ type: 'artifact', path, file: record.file, bytes: record.bytes, hash: record.hash, unchanged: record.unchanged, host });
     }
     if (outcome.logs && onLog) for (const log of outcome.logs) onLog({ type: 'message', path, level: log.level, message: log.message, host });
-    this.rendered++;
-    this.#progress(path, 'rendered');
+    this.countRendered(path);
   }
 
   /** A task that failed as a whole (its hosts lost it too often, Redis refused it): each of its paths fails with its error. */
@@ -104,45 +88,14 @@ export class RemoteExportRun {
   stalled = 0;
 
   summary(aborted: boolean): RemoteExportSummary {
-    return {
-      run: this.run,
-      paths: this.rendered + this.failed,
-      rendered: this.rendered,
-      failed: this.failed,
-      interrupted: this.interrupted,
-      artifacts: this.artifacts,
-      unchanged: this.unchanged,
-      bytes: this.bytes,
-      failures: [...this.#failures],
-      hosts: [...this.#hosts].sort(),
-      stalled: this.stalled,
-      durationMs: performance.now() - this.#startedAt,
-      aborted,
-    };
+    const { durationMs, ...counts } = this.totals();
+    return { run: this.run, ...counts, hosts: [...this.#hosts].sort(), stalled: this.stalled, durationMs, aborted };
   }
 
   #fail(path: string, error: StaticExportError, host: string | undefined): void {
-    this.failed++;
     const failure: RemoteExportFailure = { ...failureOf(path, error), host };
     if (host !== undefined && !failure.message.includes(host)) failure.message = `${failure.message} (on host ${host})`;
-    if (this.#failures.length < this.#callbacks.maxFailuresKept) this.#failures.push(failure);
-    this.#callbacks.onLog?.({ type: 'failure', ...failure });
-    this.#progress(path, 'failed');
-  }
-
-  #progress(path: string, outcome: 'rendered' | 'failed'): void {
-    this.#callbacks.onProgress?.({
-      path,
-      outcome,
-      seen: this.seen,
-      done: this.rendered + this.failed,
-      rendered: this.rendered,
-      failed: this.failed,
-      artifacts: this.artifacts,
-      unchanged: this.unchanged,
-      bytes: this.bytes,
-      elapsedMs: performance.now() - this.#startedAt,
-    });
+    this.countFailure(failure);
   }
 }
 
