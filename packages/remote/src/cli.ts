@@ -4,13 +4,14 @@
 // stopped by SIGTERM/SIGINT after finishing or returning its tasks, 1 could not
 // start or failed, 2 bad usage.
 import { availableParallelism } from 'node:os';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KnownFailure, oneLine, runCommand, UsageError } from '@drove/pool/cli';
-import { checkConnection, connectionWithTls, describeConnection } from './connection.js';
+import { KnownFailure, runCommand, UsageError } from '@drove/pool/cli';
+import { describeConnection } from './connection.js';
 import { RemoteError } from './errors.js';
+import { closeOnSignal, hostFlags, integerFlag, parseHostFlags } from './host-cli.js';
 import { createRemoteHost, type RemoteHostOptions } from './remote-host.js';
 
 const synopsis = 'usage: drove-worker --queue NAME [--connection redis://…] [--threads N] [options] ./worker.mjs';
@@ -46,13 +47,6 @@ interface CliArgs {
   quiet: boolean;
 }
 
-function integer(name: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} expects an integer >= ${min}, got ${JSON.stringify(text)}`);
-  return value;
-}
-
 function parseCliArgs(argv: string[]): CliArgs {
   let parsed;
   try {
@@ -61,17 +55,10 @@ function parseCliArgs(argv: string[]): CliArgs {
       allowPositionals: true,
       strict: true,
       options: {
-        connection: { type: 'string' },
-        'tls-ca': { type: 'string' },
-        queue: { type: 'string' },
-        threads: { type: 'string' },
+        ...hostFlags,
         concurrency: { type: 'string' },
         kind: { type: 'string' },
-        prefix: { type: 'string' },
-        'stall-interval-ms': { type: 'string' },
         'max-stalled': { type: 'string' },
-        'shutdown-timeout-ms': { type: 'string' },
-        'connect-timeout-ms': { type: 'string' },
         'report-interval-ms': { type: 'string' },
         quiet: { type: 'boolean' },
         verbose: { type: 'boolean' },
@@ -82,43 +69,17 @@ function parseCliArgs(argv: string[]): CliArgs {
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the worker module' : `one worker module, got ${positionals.length}: ${positionals.join(' ')}`);
-  if (values.queue === undefined || values.queue === '') throw new UsageError('--queue is required');
-  const connection = values.connection ?? process.env.REDIS_URL;
-  if (connection === undefined || connection === '') throw new UsageError('--connection is required (or set REDIS_URL)');
-  try {
-    checkConnection('--connection', connection);
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace('`--connection`', '--connection'));
-  }
+  const options: RemoteHostOptions = { ...parseHostFlags(values), worker: positionals[0] ?? '' };
   if (values.kind !== undefined && values.kind !== 'thread' && values.kind !== 'process') throw new UsageError(`--kind expects thread or process, got ${JSON.stringify(values.kind)}`);
-  const options: RemoteHostOptions = { queue: values.queue, connection: withCa(connection, values['tls-ca']), worker: positionals[0] ?? '' };
-  const threads = integer('threads', values.threads, 1);
-  if (threads !== undefined) options.threads = threads;
-  const concurrency = integer('concurrency', values.concurrency, 1);
+  const concurrency = integerFlag('concurrency', values.concurrency, 1);
   if (concurrency !== undefined) options.concurrency = concurrency;
   if (values.kind !== undefined) options.kind = values.kind;
-  if (values.prefix !== undefined) options.prefix = values.prefix;
-  const stall = integer('stall-interval-ms', values['stall-interval-ms'], 100);
-  if (stall !== undefined) options.stallIntervalMs = stall;
-  const maxStalled = integer('max-stalled', values['max-stalled'], 0);
+  const maxStalled = integerFlag('max-stalled', values['max-stalled'], 0);
   if (maxStalled !== undefined) options.maxStalledCount = maxStalled;
-  const shutdown = integer('shutdown-timeout-ms', values['shutdown-timeout-ms'], 0);
-  if (shutdown !== undefined) options.shutdownTimeoutMs = shutdown;
-  const connect = integer('connect-timeout-ms', values['connect-timeout-ms'], 1);
-  if (connect !== undefined) options.connectTimeoutMs = connect;
-  const report = integer('report-interval-ms', values['report-interval-ms'], 0);
+  const report = integerFlag('report-interval-ms', values['report-interval-ms'], 0);
   if (report !== undefined && report > 0 && report < 50) throw new UsageError(`--report-interval-ms expects 0 or an integer >= 50, got "${report}"`);
   if (report !== undefined) options.reportIntervalMs = report;
   return { options, quiet: values.quiet === true };
-}
-
-/** A rediss:// URL and the CA of --tls-ca, as connection options. */
-function withCa(url: string, caFile: string | undefined): RemoteHostOptions['connection'] {
-  if (caFile === undefined) return url;
-  if (!url.startsWith('rediss://')) throw new UsageError('--tls-ca goes with a rediss:// connection');
-  const file = resolve(caFile);
-  if (!existsSync(file)) throw new KnownFailure(`no CA certificate at ${file}`, 'check --tls-ca: a PEM file');
-  return connectionWithTls(url, { ca: readFileSync(file, 'utf8') });
 }
 
 async function serve({ options, quiet }: CliArgs): Promise<number> {
@@ -126,27 +87,7 @@ async function serve({ options, quiet }: CliArgs): Promise<number> {
   if (!existsSync(module)) throw new KnownFailure(`no worker module at ${module}`, 'give the path of a module that exports defineWorker({ handlers })');
   const where = describeConnection(options.connection);
   const host = createRemoteHost({ ...options, worker: pathToFileURL(module) });
-  // Redis drops and comes back: ioredis reconnects by itself; say so once per distinct message, never with credentials.
-  let lastError = '';
-  host.on('error', (error) => {
-    const line = oneLine(error);
-    if (line !== lastError) process.stderr.write(`drove-worker: ${line}\n`);
-    lastError = line;
-  });
-  let stopping: NodeJS.Signals | undefined;
-  const stopped = new Promise<void>((done) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) process.exit(1);
-      stopping = signal;
-      if (!quiet) process.stderr.write(`drove-worker: ${signal}: taking no new tasks; finishing ${host.stats().running} running (again to stop at once)\n`);
-      void host.close().then(done, (error: unknown) => {
-        process.stderr.write(`drove-worker: ${oneLine(error)}\n`);
-        done();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  const stopped = closeOnSignal(host, { program: 'drove-worker', quiet, stopping: (running) => `taking no new tasks; finishing ${running} running` });
   try {
     await host.start();
   } catch (error) {
