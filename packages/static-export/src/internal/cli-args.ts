@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StaticExportError } from '../errors.js';
 import type { ExportKind } from '../options.js';
 import { parseShard, type Shard } from '../shard.js';
@@ -28,6 +28,13 @@ export interface CliArgs {
   /** Spread over hosts: the Redis connection and queue (`--remote`, `--queue`), else `undefined`. */
   remote: { connection: string; queue: string; prefix: string | undefined; chunkPaths: number | undefined; caFile: string | undefined } | undefined;
 }
+
+/** The flags that name the renderer, its options and where it writes: `drove-export` and `drove-export worker` take them alike. */
+export const rendererFlags = {
+  renderer: { type: 'string', short: 'r' },
+  out: { type: 'string', short: 'o' },
+  options: { type: 'string' },
+} as const;
 
 /** The usage a usage error prints under its one line. */
 export const synopsis = `Usage: drove-export --renderer <module> --paths <file|-> --out <dir> [options]
@@ -73,46 +80,50 @@ Over several machines (Redis between them):
   drove-export merge host-a-out host-b-out --out dist                        (after it)`;
 
 /**
+ * A command line of flags alone (no positionals), read strictly: `drove-export`'s and `drove-export worker`'s.
+ *
+ * @throws {StaticExportError} `ERR_EXPORT_INVALID_OPTION` for a flag it does not know or one without its value.
+ */
+export function parseFlags<const T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+): ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: false; options: T }>>['values'] {
+  try {
+    return parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+}
+
+/**
  * Reads `drove-export`'s command line.
  *
  * @throws {StaticExportError} `ERR_EXPORT_INVALID_OPTION` with a message fit for the user.
  */
 export function parseCliArgs(argv: string[]): CliArgs {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        renderer: { type: 'string', short: 'r' },
-        paths: { type: 'string', short: 'p' },
-        out: { type: 'string', short: 'o' },
-        workers: { type: 'string', short: 'w' },
-        kind: { type: 'string' },
-        shard: { type: 'string' },
-        incremental: { type: 'boolean' },
-        force: { type: 'boolean' },
-        timeout: { type: 'string' },
-        retries: { type: 'string' },
-        options: { type: 'string' },
-        manifest: { type: 'string' },
-        'no-manifest': { type: 'boolean' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-        remote: { type: 'string' },
-        queue: { type: 'string' },
-        'chunk-paths': { type: 'string' },
-        'tls-ca': { type: 'string' },
-        prefix: { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    throw usageError((error as Error).message);
-  }
+  const values: Record<string, string | boolean | undefined> = parseFlags(argv, {
+    ...rendererFlags,
+    paths: { type: 'string', short: 'p' },
+    workers: { type: 'string', short: 'w' },
+    kind: { type: 'string' },
+    shard: { type: 'string' },
+    incremental: { type: 'boolean' },
+    force: { type: 'boolean' },
+    timeout: { type: 'string' },
+    retries: { type: 'string' },
+    manifest: { type: 'string' },
+    'no-manifest': { type: 'boolean' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+    verbose: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
+    remote: { type: 'string' },
+    queue: { type: 'string' },
+    'chunk-paths': { type: 'string' },
+    'tls-ca': { type: 'string' },
+    prefix: { type: 'string' },
+  });
   const help = values.help === true;
   const version = values.version === true;
   const remote = remoteArgs(values);
@@ -136,7 +147,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     force: values.force === true,
     timeoutMs: parseCount('--timeout', values.timeout as string | undefined),
     retries: parseCount('--retries', values.retries as string | undefined),
-    rendererOptions: parseJson(values.options as string | undefined),
+    rendererOptions: parseRendererOptions(values.options as string | undefined),
     manifest: values['no-manifest'] === true ? false : (values.manifest as string | undefined),
     json: values.json === true,
     quiet: values.quiet === true,
@@ -175,7 +186,8 @@ function parseCount(flag: string, text: string | undefined): number | undefined 
   return Number(text);
 }
 
-function parseJson(text: string | undefined): unknown {
+/** `--options <json>`, given to the renderer's `setup()`. */
+export function parseRendererOptions(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -1,13 +1,13 @@
 // `drove-export worker`: one host of an export spread over machines. It renders the paths the
 // coordinator (`drove-export --remote`) sends into its own --out folder, until SIGTERM or SIGINT.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { KnownFailure, oneLine, runCommand, UsageError } from '@drove/pool/cli';
+import { KnownFailure, runCommand, UsageError } from '@drove/pool/cli';
 import { StaticExportError } from '../errors.js';
 import { startExportHost, type ExportHostOptions } from '../export-host.js';
-import { loadRemote } from './load-remote.js';
+import { parseFlags, parseRendererOptions, rendererFlags } from './cli-args.js';
+import { loadRemote, loadRemoteHostCli } from './load-remote.js';
 
 const synopsis = `Usage: drove-export worker --queue <name> --renderer <module> --out <dir> [options]
 Run drove-export worker --help for the options.`;
@@ -42,93 +42,42 @@ Options:
 
 interface WorkerArgs {
   options: ExportHostOptions;
-  /** --tls-ca: a CA file to trust for the rediss:// connection. */
-  caFile: string | undefined;
   quiet: boolean;
 }
 
-function integer(name: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} expects an integer >= ${min}, got ${JSON.stringify(text)}`);
-  return value;
-}
+type HostCli = Awaited<ReturnType<typeof loadRemoteHostCli>>;
 
-function parseWorkerArgs(argv: string[]): WorkerArgs {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        connection: { type: 'string' },
-        'tls-ca': { type: 'string' },
-        queue: { type: 'string' },
-        renderer: { type: 'string', short: 'r' },
-        out: { type: 'string', short: 'o' },
-        previous: { type: 'string' },
-        name: { type: 'string' },
-        threads: { type: 'string' },
-        options: { type: 'string' },
-        prefix: { type: 'string' },
-        'stall-interval-ms': { type: 'string' },
-        'shutdown-timeout-ms': { type: 'string' },
-        'connect-timeout-ms': { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-        verbose: { type: 'boolean' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
+function parseWorkerArgs(argv: string[], { hostFlags, parseHostFlags }: HostCli): WorkerArgs {
+  const values = parseFlags(argv, {
+    ...hostFlags,
+    ...rendererFlags,
+    previous: { type: 'string' },
+    name: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    verbose: { type: 'boolean' },
+  });
+  for (const name of ['renderer', 'out'] as const) {
+    if (values[name] === undefined || values[name] === '') throw new UsageError(`--${name} is required`);
   }
-  for (const name of ['queue', 'renderer', 'out'] as const) {
-    if (typeof values[name] !== 'string' || values[name] === '') throw new UsageError(`--${name} is required`);
-  }
-  const url = (values.connection as string | undefined) ?? process.env.REDIS_URL;
-  if (url === undefined || url === '') throw new UsageError('--connection is required (or set REDIS_URL)');
-  const renderer = resolve(values.renderer as string);
+  const host = parseHostFlags(values);
+  const renderer = resolve(values.renderer!);
   if (!existsSync(renderer)) throw new KnownFailure(`no renderer module at ${renderer}`, 'check --renderer: a path from the current folder to a module that exports render(path, ctx)');
-  const previous = values.previous as string | undefined;
+  const previous = values.previous;
   if (previous !== undefined && !existsSync(previous)) throw new KnownFailure(`no manifest at ${resolve(previous)}`, 'check --previous: the merged output\'s .drove-manifest.jsonl (or a copy of it)');
-  let rendererOptions: unknown;
-  if (values.options !== undefined) {
-    try {
-      rendererOptions = JSON.parse(values.options as string) as unknown;
-    } catch (error) {
-      throw new UsageError(`--options must be JSON: ${(error as Error).message}`);
-    }
-  }
+  const rendererOptions = parseRendererOptions(values.options);
   const options: ExportHostOptions = {
-    connection: url,
-    queue: values.queue as string,
+    ...host,
     renderer,
-    outDir: values.out as string,
+    outDir: values.out!,
     ...(rendererOptions !== undefined && { rendererOptions }),
     ...(previous !== undefined && { previousManifest: previous }),
-    ...(values.name !== undefined && { name: values.name as string }),
-    ...(values.prefix !== undefined && { prefix: values.prefix as string }),
+    ...(values.name !== undefined && { name: values.name }),
   };
-  const threads = integer('threads', values.threads as string | undefined, 1);
-  if (threads !== undefined) options.threads = threads;
-  const stall = integer('stall-interval-ms', values['stall-interval-ms'] as string | undefined, 100);
-  if (stall !== undefined) options.stallIntervalMs = stall;
-  const shutdown = integer('shutdown-timeout-ms', values['shutdown-timeout-ms'] as string | undefined, 0);
-  if (shutdown !== undefined) options.shutdownTimeoutMs = shutdown;
-  const connect = integer('connect-timeout-ms', values['connect-timeout-ms'] as string | undefined, 1);
-  if (connect !== undefined) options.connectTimeoutMs = connect;
-  const caFile = values['tls-ca'] as string | undefined;
-  if (caFile !== undefined) {
-    if (!url.startsWith('rediss://')) throw new UsageError('--tls-ca goes with a rediss:// connection');
-    if (!existsSync(caFile)) throw new KnownFailure(`no CA certificate at ${resolve(caFile)}`, 'check --tls-ca: a PEM file');
-  }
-  return { options, caFile, quiet: values.quiet === true };
+  return { options, quiet: values.quiet === true };
 }
 
-async function serve({ options: given, caFile, quiet }: WorkerArgs): Promise<number> {
-  const { connectionWithTls, describeConnection } = await loadRemote();
-  const options = caFile === undefined ? given : { ...given, connection: connectionWithTls(String(given.connection), { ca: readFileSync(caFile, 'utf8') }) };
-  const where = describeConnection(options.connection);
+async function serve({ options, quiet }: WorkerArgs, { closeOnSignal }: HostCli): Promise<number> {
+  const where = (await loadRemote()).describeConnection(options.connection);
   let host;
   try {
     host = await startExportHost(options);
@@ -136,29 +85,9 @@ async function serve({ options: given, caFile, quiet }: WorkerArgs): Promise<num
     if (error instanceof StaticExportError && error.code === 'ERR_EXPORT_REMOTE') {
       throw new KnownFailure(`could not reach Redis at ${where}`, 'check --connection (or REDIS_URL) and that Redis runs there', { cause: error });
     }
-    if (error instanceof StaticExportError && error.code === 'ERR_EXPORT_INVALID_OPTION') throw new UsageError(error.message);
     throw error;
   }
-  let lastError = '';
-  host.on('error', (error) => {
-    const line = oneLine(error);
-    if (line !== lastError) process.stderr.write(`drove-export worker: ${line}\n`);
-    lastError = line;
-  });
-  const stopped = new Promise<void>((done) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      if (!quiet) process.stderr.write(`drove-export worker: ${signal}: taking no new paths; finishing ${host.stats().running} tasks (again to stop at once)\n`);
-      void host.close().then(done, (error: unknown) => {
-        process.stderr.write(`drove-export worker: ${oneLine(error)}\n`);
-        done();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  const stopped = closeOnSignal(host, { program: 'drove-export worker', quiet, stopping: (running) => `taking no new paths; finishing ${running} tasks` });
   const threads = options.threads ?? availableParallelism();
   if (!quiet) process.stderr.write(`drove-export worker: ready: queue ${options.queue} at ${where}, ${threads} thread${threads === 1 ? '' : 's'}, writing into ${resolve(String(options.outDir))}\n`);
   await stopped;
@@ -173,7 +102,16 @@ export async function workerCommand(argv: string[]): Promise<number> {
     usage,
     synopsis,
     packageJson: new URL('../package.json', import.meta.url),
-    run: () => serve(parseWorkerArgs(argv)),
+    run: async () => {
+      const hostCli = await loadRemoteHostCli();
+      try {
+        return await serve(parseWorkerArgs(argv, hostCli), hostCli);
+      } catch (error) {
+        // A flag parseFlags does not know, --options that are not JSON, an option startExportHost refuses.
+        if (error instanceof StaticExportError && error.code === 'ERR_EXPORT_INVALID_OPTION') throw new UsageError(error.message);
+        throw error;
+      }
+    },
   });
   return code;
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ExportFailure, ExportProgress } from '../report.js';
+import type { ExportFailure, ExportProgress, ExportSummary } from '../report.js';
 
 /** Where a {@link RunTally} reports: the failures it keeps, the log and progress callbacks. */
 export interface RunTallyCallbacks<F extends ExportFailure> {
@@ -9,17 +9,10 @@ export interface RunTallyCallbacks<F extends ExportFailure> {
 }
 
 /** The counts a summary starts with, in the order summaries list them. */
-export interface RunTotals<F extends ExportFailure> {
-  paths: number;
-  rendered: number;
-  failed: number;
-  interrupted: number;
-  artifacts: number;
-  unchanged: number;
-  bytes: number;
+export type RunTotals<F extends ExportFailure> = Pick<ExportSummary, 'paths' | 'rendered' | 'failed' | 'interrupted' | 'artifacts' | 'unchanged' | 'bytes'> & {
   failures: F[];
   durationMs: number;
-}
+};
 
 /**
  * The counters of an export, local ({@link ExportRun}) or spread over hosts
