@@ -31,8 +31,12 @@ import { installSignalHandlers } from './internal/signal-handler.js';
 import { SpareKeeper } from './internal/spare-keeper.js';
 import type { Endpoint } from '@drove/pool/transport';
 
-/** How long a stop waits for the last lines in ended children's pipes before it closes the log files. */
-const LAST_LINES_MS = 1000;
+/**
+ * How long a stop waits at most for the last lines in ended children's pipes before it closes the log files.
+ * The wait ends as soon as every pipe is closed; the bound is for a grandchild that holds one open. At 1 s, a
+ * master starved of CPU (load 7 on two cores) closed a log before reading the last 76 of 400 lines.
+ */
+const LAST_LINES_MS = 5000;
 
 function shouldRestart(restart: RestartType, reason: ExitReason): boolean {
   if (reason === 'shutdown') return false;
