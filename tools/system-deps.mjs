@@ -15,6 +15,7 @@ export const SYSTEM_PACKAGES = [
   { name: 'nginx-light', binary: '/usr/sbin/nginx', env: 'NGINX_PATH', neededBy: "tenant-runtime's nginx test" },
   { name: 'redis-server', binary: '/usr/bin/redis-server', env: 'REDIS_SERVER_PATH', neededBy: "remote's tests and README examples (BullMQ on a real Redis)" },
   { name: 'openssl', binary: '/usr/bin/openssl', env: 'OPENSSL_PATH', neededBy: "the TLS tests of remote and static-export (a CA and certificates for redis-server)" },
+  { name: 'tini', binary: '/usr/bin/tini', env: 'DROVE_TINI', neededBy: "supervisor's PID-1 test (drove-supervise reaps orphans as PID 1 through tini)" },
 ];
 
 /** The packages of `packages` whose binary (or the one their variable names) is not an executable file. */

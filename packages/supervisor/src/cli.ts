@@ -14,6 +14,7 @@ import type { SupervisorOptions } from './options.js';
 import { explainStartFailure, loadConfig } from './internal/cli-failures.js';
 import { packageVersion, reportCliFailure } from './internal/cli-output.js';
 import { reportEvents } from './internal/cli-reporter.js';
+import { superviseUnderInit } from './internal/pid1.js';
 
 const PROGRAM = 'drove-supervise';
 
@@ -44,6 +45,11 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const { verbose } = args;
+  if (!args.daemon) {
+    // As PID 1 the fleet runs under tini, which reaps orphans (Node cannot); this process passes signals on.
+    const initExitCode = await superviseUnderInit(argv, log);
+    if (initExitCode !== undefined) return initExitCode;
+  }
   const path = isAbsolute(args.config) ? args.config : resolve(process.cwd(), args.config);
   const daemonized = process.env[DAEMON_ENV] === '1';
   let supervisor: Supervisor;
@@ -66,10 +72,6 @@ async function main(argv: string[]): Promise<number> {
     return fail(error, verbose, 2);
   }
   const reporter = reportEvents(supervisor, log, verbose);
-  // PID 1 (a container's entrypoint): the kernel gives it no default signal handling (the
-  // supervisor's own handlers cover that) and makes it the parent of every orphan, which Node
-  // cannot reap (libuv waits only for the children it spawned).
-  if (process.pid === 1) log('running as PID 1: orphaned grandchildren are not reaped; run under an init (`docker run --init`, `tini -- drove-supervise …`) if children leave any');
   try {
     await supervisor.start();
     reporter.announceSockets();

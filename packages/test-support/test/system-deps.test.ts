@@ -6,26 +6,30 @@ const chromium = SYSTEM_PACKAGES.find((pkg) => pkg.name === 'chromium') as Syste
 const nginx = SYSTEM_PACKAGES.find((pkg) => pkg.name === 'nginx-light') as SystemPackage;
 const redis = SYSTEM_PACKAGES.find((pkg) => pkg.name === 'redis-server') as SystemPackage;
 const openssl = SYSTEM_PACKAGES.find((pkg) => pkg.name === 'openssl') as SystemPackage;
+const tini = SYSTEM_PACKAGES.find((pkg) => pkg.name === 'tini') as SystemPackage;
 const situation = { debian: true, root: false, passwordlessSudo: false };
 
 describe('tools/system-deps.mjs', () => {
-  it('needs chromium, nginx-light, redis-server and openssl, known by the binaries the tests run', () => {
+  it('needs chromium, nginx-light, redis-server, openssl and tini, known by the binaries the tests run', () => {
     expect(chromium.binary).toBe('/usr/bin/chromium');
     expect(nginx.binary).toBe('/usr/sbin/nginx');
     expect(redis.binary).toBe('/usr/bin/redis-server');
     expect(redis.env).toBe('REDIS_SERVER_PATH');
     expect(openssl.binary).toBe('/usr/bin/openssl');
     expect(openssl.env).toBe('OPENSSL_PATH');
+    expect(tini.binary).toBe('/usr/bin/tini');
+    expect(tini.env).toBe('DROVE_TINI');
   });
 
   it('finds missing packages by their binary, or by the binary their variable names', () => {
-    const present = new Set(['/usr/bin/chromium', '/opt/nginx/sbin/nginx', '/usr/bin/redis-server', '/usr/bin/openssl']);
+    const present = new Set(['/usr/bin/chromium', '/opt/nginx/sbin/nginx', '/usr/bin/redis-server', '/usr/bin/openssl', '/usr/bin/tini']);
     const isExecutable = (path: string) => present.has(path);
     expect(missingPackages(SYSTEM_PACKAGES, {}, isExecutable)).toEqual([nginx]);
     expect(missingPackages(SYSTEM_PACKAGES, { NGINX_PATH: '/opt/nginx/sbin/nginx' }, isExecutable)).toEqual([]);
     expect(missingPackages(SYSTEM_PACKAGES, { CHROMIUM_PATH: '/nowhere/chromium' }, isExecutable)).toEqual([chromium, nginx]);
     expect(missingPackages(SYSTEM_PACKAGES, { REDIS_SERVER_PATH: '/nowhere/redis-server', NGINX_PATH: '/opt/nginx/sbin/nginx' }, isExecutable)).toEqual([redis]);
     expect(missingPackages(SYSTEM_PACKAGES, { OPENSSL_PATH: '/nowhere/openssl', NGINX_PATH: '/opt/nginx/sbin/nginx' }, isExecutable)).toEqual([openssl]);
+    expect(missingPackages(SYSTEM_PACKAGES, { DROVE_TINI: '/nowhere/tini', NGINX_PATH: '/opt/nginx/sbin/nginx' }, isExecutable)).toEqual([tini]);
   });
 
   it('does nothing when nothing is missing, whoever runs it', () => {

@@ -100,6 +100,13 @@ Signals:
   SIGTERM, SIGINT stop every child gracefully (a second one kills them at once)
   SIGHUP          restart the children one at a time, each ready before the next
 
+As PID 1 (a container's entrypoint):
+  the fleet runs under tini (/usr/bin/tini, /sbin/docker-init or $DROVE_TINI)
+  as a child subreaper that reaps the orphans its processes leave; PID 1
+  passes the signals above on and exits as the supervisor does. Without tini
+  it warns once and runs as usual: install it (apt-get install tini) or run
+  the container with \`docker run --init\`.
+
 Output:
   stdout, stderr  each child's lines, prefixed with its name ("web | ...")
   stderr          the supervisor's lines ("supervisor | ..."): the addresses of
