@@ -88,6 +88,8 @@ export async function renderBatches(
           if (html === undefined) continue;
           contents.push([id, html]);
           held.add(id);
+          // Once every worker holds it, this thread need not: a site's HTML is its largest part.
+          if (holds.every((set) => set.has(id))) reported.delete(id);
         }
         return contents.length > 0 ? { ...feed, contents } : feed;
       };
