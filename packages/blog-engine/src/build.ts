@@ -36,7 +36,7 @@ export interface BuildOptions {
   /** The output folder (relative paths resolve from the current directory). @default the config's `outDir` inside the site folder ('_site') */
   out?: string;
   /**
-   * Render workers: a count, or 'auto': on the main thread (as `kind: 'inline'`) for a site of fewer than 6,000
+   * Render workers: a count, or 'auto': on the main thread (as `kind: 'inline'`) for a site of fewer than 1,000
    * posts and pages, where starting workers costs more than they win, else one a core (`os.availableParallelism()`);
    * a rebuild of a larger site that changes fewer than 2,000 pages renders them on the main thread too.
    * @default 'auto'
@@ -116,7 +116,7 @@ export interface BuildResult {
 }
 
 /** Sites of fewer posts and pages than this render on the main thread with `workers: 'auto'`. */
-const autoInlineBelow = 6000;
+const autoInlineBelow = 1000;
 /**
  * A rebuild of a larger site with `workers: 'auto'` renders on the main thread when fewer routes than this
  * changed: starting workers and copying the site's snapshot to them costs more than a few pages do.
@@ -256,7 +256,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
 
     // From here on the build renders something (or finds it has nothing to render): start the workers now, so their
     // start overlaps the indexing. `auto` renders a smaller site on this thread: workers' start (their modules, their
-    // JIT warm-up, the snapshot copied to each) costs more than two cores win below about 6,000 posts (see the README's
+    // JIT warm-up, the snapshot copied to each) costs more than two cores win below about 1,000 posts (see the README's
     // Benchmarks). A rebuild of a larger site waits for the plan, which says how many pages changed.
     if (resolved.auto && loaded.docs.length < autoInlineBelow) resolved.kind = 'inline';
     const startPool = () => {

@@ -26,7 +26,7 @@ interface Command {
 const common = `  -h, --help             this text
       --verbose          stacks with errors`;
 
-const workersHelp = '  -w, --workers auto|N   worker threads (default: auto: none below 6,000 posts, one a core above)';
+const workersHelp = '  -w, --workers auto|N   worker threads (default: auto: none below 1,000 posts, one a core above)';
 const publishingFlags = { drafts: { type: 'boolean' }, future: { type: 'boolean' }, expired: { type: 'boolean' }, unpublished: { type: 'boolean' } } as const;
 
 /** The publishing flags of `build` and `serve` as build options. */
