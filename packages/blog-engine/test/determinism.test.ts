@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { build, generateSite } from '@drove/blog-engine';
+import { makeRealTextCorpus } from '../bench/lib/realtext-corpus.mjs';
 import { tempDir, tree } from './helpers.js';
 
 describe('output does not depend on how it was rendered', () => {
@@ -37,4 +38,32 @@ describe('output does not depend on how it was rendered', () => {
     await generateSite({ out: other, posts: 150, seed: 12 });
     expect(strip(tree(other))).not.toEqual(strip(tree(site)));
   });
+});
+
+// Text nobody wrote for this engine: the Markdown documentation of the packages npm installed (raw HTML, tables,
+// badges, code in many languages), with full-content feeds whose posts' HTML is handed between workers.
+describe('output on real text does not depend on how it was rendered', () => {
+  let site: string;
+  let reference: Map<string, string>;
+
+  beforeAll(async () => {
+    site = tempDir();
+    const corpus = makeRealTextCorpus(site, 150, 5);
+    expect(corpus.distinct).toBeGreaterThan(150);
+    const out = join(tempDir(), 'out');
+    const result = await build({ site, out, workers: 1, database: `file:${join(out, '..', 'one.db')}` });
+    expect(result.written).toBeGreaterThan(300);
+    reference = tree(out);
+  }, 120_000);
+
+  it.each([
+    ['2 workers', { workers: 2 }],
+    ['inline', { kind: 'inline' as const }],
+  ])('is byte-identical with %s', async (_label, options) => {
+    const out = join(tempDir(), 'out');
+    await build({ site, out, ...options, database: `file:${join(out, '..', 'build.db')}` });
+    const files = tree(out);
+    expect([...files.keys()]).toEqual([...reference.keys()]);
+    expect(files).toEqual(reference);
+  }, 120_000);
 });
