@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { makeTempDir, pidExists, removeTempDirs } from '@drove/test-support';
+import { findExecutable, makeTempDir, pidExists, removeTempDirs } from '@drove/test-support';
 import { fixture, waitFor } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -81,14 +81,6 @@ function orphanPid(file: string): number | undefined {
   }
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('drove-supervise as PID 1', () => {
   // A PID namespace needs root (or a user namespace); the CI machine runs the tests as root.
@@ -97,7 +89,7 @@ describe('drove-supervise as PID 1', () => {
 
   it('runs its fleet under tini, which reaps the orphans a child leaves, and stops on SIGTERM', async () => {
     expect(root, 'this test makes a PID namespace with unshare, which needs root').toBe(true);
-    expect(executable(tini), `${tini} is missing: apt-get install tini (npm test's tools/system-deps.mjs installs it)`).toBe(true);
+    expect(findExecutable({ name: 'tini', path: tini, env: 'DROVE_TINI', debianPackage: 'tini' })).toBe(tini);
     const pidFile = join(makeTempDir('drove-supervisor-pid1-'), 'orphan.pid');
     const run = await startAsPid1({ DROVE_TEST_ORPHAN_PID_FILE: pidFile }, 'orphans');
     expect(await waitFor(() => (run.stderr().match(/ ready in /g) ?? []).length === 2)).toBe(true);
@@ -120,7 +112,7 @@ describe('drove-supervise as PID 1', () => {
 
   it('exits with the code of the supervisor it runs under tini', async () => {
     expect(root, 'this test makes a PID namespace with unshare, which needs root').toBe(true);
-    expect(executable(tini), `${tini} is missing: apt-get install tini`).toBe(true);
+    expect(findExecutable({ name: 'tini', path: tini, env: 'DROVE_TINI', debianPackage: 'tini' })).toBe(tini);
     const run = await startAsPid1({}, 'give-up');
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain('running as PID 1: the fleet runs under');

@@ -6,3 +6,4 @@ export { traceGc, type GcTotals, type GcTrace } from './trace-gc.js';
 export { chaosIterations, chaosSeed, describeProcess, processesMarked, seededRandom } from './chaos.js';
 export { findNginx, startNginx, type Nginx, type NginxOptions } from './nginx.js';
 export { findRedisServer, startRedis, type Redis, type StartRedisOptions } from './redis.js';
+export { findExecutable, type ExecutableSpec } from './find-executable.js';
