@@ -23,6 +23,7 @@ import { hashOf } from './internal/hash.js';
 import { sectionNames, type SectionName } from './internal/snapshot.js';
 import { checkTemplates, createLiquid } from './internal/templates.js';
 import { checkKeys, fail } from './internal/validate.js';
+import type { WarmState } from './internal/warm-state.js';
 
 export type { ProgressEvent, SectionCounts } from './internal/render-phase.js';
 export type { SectionName } from './internal/snapshot.js';
@@ -202,6 +203,14 @@ export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOp
  * ```
  */
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  return buildWarm(options, undefined);
+}
+
+/**
+ * {@link build}, keeping what it learns of the site in `warm` for the next build in this process (`serve`'s):
+ * files whose stat data is unchanged are not loaded, read or hashed again.
+ */
+export async function buildWarm(options: BuildOptions, warm: WarmState | undefined): Promise<BuildResult> {
   const resolved = resolveBuildOptions(options);
   const { signal } = options;
   const started = performance.now();
@@ -228,7 +237,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     checkAbort();
 
     enter('load');
-    const loaded = await loadSite(resolved.site, db, { folders: config.folders, outDir, cacheDir: config.cacheDir, exclude: config.exclude });
+    const loaded = await loadSite(resolved.site, db, { folders: config.folders, outDir, cacheDir: config.cacheDir, exclude: config.exclude }, warm);
     const problems: BlogEngineError[] = [...loaded.problems];
     // Every input of the output in one hash. When it equals the one recorded by the last
     // build that finished (and nothing has touched the outputs since), there is nothing to do.
@@ -236,7 +245,10 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const holds = new Map(loaded.docs.map((doc) => [doc, doc.frontMatter ? holdOf(doc.frontMatter.data, fileNameDate(doc.source), resolved.publishing) : undefined]));
     const siteKey = siteFingerprint(config, loaded, outDir, resolved, holds);
     const complete = await db.meta('complete');
-    if (problems.length === 0 && complete !== undefined) {
+    // A first build with a warm state indexes the site even when nothing changed, so that the next one (`serve`'s
+    // after an edit) starts warm.
+    const warmingUp = warm !== undefined && warm.index.stamp === '';
+    if (problems.length === 0 && complete !== undefined && !warmingUp) {
       const last = JSON.parse(complete) as CompleteBuild;
       if (last.key === siteKey) {
         enter(current);
@@ -280,7 +292,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     checkAbort();
 
     enter('index');
-    const index = indexSite(config, loaded, bodies, resolved.drafts, holds);
+    const index = indexSite(config, loaded, bodies, resolved.drafts, holds, warm);
     problems.push(...index.problems);
 
     enter('plan');

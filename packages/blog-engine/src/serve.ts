@@ -2,11 +2,12 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, relative, resolve, sep } from 'node:path';
-import { build, type BuildOptions, type BuildResult } from './build.js';
+import { buildWarm, type BuildOptions, type BuildResult } from './build.js';
 import { loadSiteConfig } from './config.js';
 import { BlogEngineError } from './errors.js';
 import { stagingFolderName } from './internal/file-stager.js';
 import { fail } from './internal/validate.js';
+import { createWarmState } from './internal/warm-state.js';
 
 /** Options of {@link serve}: those of {@link build} (except `signal` and `onProgress`), and the server's. */
 export interface ServeOptions extends Omit<BuildOptions, 'signal' | 'onProgress' | 'clean'> {
@@ -78,6 +79,8 @@ export async function serve(options: ServeOptions = {}): Promise<DevServer> {
   let lastResult: BuildResult | undefined;
   const clients = new Set<ServerResponse>();
   const waiters: ((outcome: { result?: BuildResult; error?: Error }) => void)[] = [];
+  // What one build learns of the site, for the next: a rebuild after an edit reads and indexes only what changed.
+  const warm = createWarmState();
 
   let running: Promise<BuildResult | undefined> | undefined;
   let again = false;
@@ -88,7 +91,7 @@ export async function serve(options: ServeOptions = {}): Promise<DevServer> {
       basePath = config.basePath;
       outDir = buildOptions.out ? resolve(buildOptions.out) : resolve(site, config.outDir);
       cacheDir = resolve(site, config.cacheDir);
-      const result = await build({ ...buildOptions, site });
+      const result = await buildWarm({ ...buildOptions, site }, warm);
       lastResult = result;
       outcome = { result };
       if (result.written > 0 || result.removed > 0) for (const client of clients) client.write(`event: reload\ndata: ${Date.now()}\n\n`);

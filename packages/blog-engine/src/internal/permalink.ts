@@ -21,11 +21,17 @@ export function unsafeUrlReason(url: string): string | undefined {
   if (!url.startsWith('/')) return 'it does not start with "/"';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\\]/.test(url)) return 'it holds a control character or a backslash';
-  const segments = url.slice(1).split('/');
-  for (const [index, segment] of segments.entries()) {
-    if (segment === '..' || segment === '.') return `it holds a "${segment}" segment`;
-    if (segment === '' && index !== segments.length - 1) return 'it holds an empty segment ("//")';
-    if (segment.startsWith('.drove-tmp')) return 'it names the engine\'s staging folder';
+  // Segment by segment without splitting: a build checks every URL of the site, and most hold no dot at all.
+  for (let start = 1; start <= url.length; ) {
+    let end = url.indexOf('/', start);
+    if (end === -1) end = url.length;
+    if (url.charCodeAt(start) === 0x2e /* . */) {
+      const segment = url.slice(start, end);
+      if (segment === '..' || segment === '.') return `it holds a "${segment}" segment`;
+      if (segment.startsWith('.drove-tmp')) return 'it names the engine\'s staging folder';
+    }
+    if (end === start && end !== url.length) return 'it holds an empty segment ("//")';
+    start = end + 1;
   }
   return undefined;
 }

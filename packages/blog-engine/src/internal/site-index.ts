@@ -10,6 +10,7 @@ import { excerptSource } from './excerpt-source.js';
 import { aliasesOf, aliasKeys, type Alias } from './redirects.js';
 import { expiryDateKeys, fileNameDate, firstKey, holdOf, publishDateKeys, type Hold, type PublishingRules } from './publishing.js';
 import { htmlExcerpt, type LoadedSite, type SourceDoc } from './site-loader.js';
+import { warmIndex, type WarmState } from './warm-state.js';
 
 /** The default theme's layouts of lists and site pages: a Jekyll or Hugo post naming one (`layout: home`) gets its own kind's. */
 const listLayouts = new Set(['home', 'tag', 'category', 'archive', 'tags', '404', 'base']);
@@ -48,7 +49,7 @@ export interface SiteIndex {
 }
 
 /** Everything a post needs before it gets an id. */
-interface Draft {
+export interface IndexedDraft {
   doc: SourceDoc;
   frontMatter: FrontMatter;
   /** The body after macros, when they changed it. */
@@ -84,7 +85,7 @@ function readDoc(
   templates: Record<string, string>,
   problems: BlogEngineError[],
   warnings: SiteWarning[],
-): Draft | undefined {
+): IndexedDraft | undefined {
   const frontMatter = doc.frontMatter!;
   const { data, keyLines } = frontMatter;
   const file = doc.source;
@@ -283,6 +284,44 @@ function readDoc(
   };
 }
 
+/**
+ * A post made of its draft's entry, field by field (one object shape: a spread of ten thousand entries costs
+ * ten times as much), in the entry's order. Its tags and categories are copies: `canonicalize` respells them in
+ * place, and a warm draft is used again by the next build.
+ */
+function postOf(entry: IndexedDraft['entry'], id: number): PostEntry {
+  return {
+    kind: entry.kind,
+    format: entry.format,
+    source: entry.source,
+    lang: entry.lang,
+    title: entry.title,
+    slug: entry.slug,
+    url: entry.url,
+    date: entry.date,
+    updated: entry.updated,
+    dateDisplay: entry.dateDisplay,
+    updatedDisplay: entry.updatedDisplay,
+    year: entry.year,
+    month: entry.month,
+    day: entry.day,
+    tags: [...entry.tags],
+    categories: [...entry.categories],
+    summary: entry.summary,
+    layout: entry.layout,
+    redirectTo: entry.redirectTo,
+    liquid: entry.liquid,
+    bodyLine: entry.bodyLine,
+    data: entry.data,
+    excerptSource: entry.excerptSource,
+    body: entry.body,
+    id,
+    prev: null,
+    next: null,
+    translations: [],
+  };
+}
+
 function compareNewestFirst(a: { entry: { date: string; source: string } }, b: { entry: { date: string; source: string } }): number {
   return a.entry.date < b.entry.date ? 1 : a.entry.date > b.entry.date ? -1 : a.entry.source < b.entry.source ? -1 : a.entry.source > b.entry.source ? 1 : 0;
 }
@@ -290,7 +329,9 @@ function compareNewestFirst(a: { entry: { date: string; source: string } }, b: {
 /**
  * Indexes the site once: validates every post's front matter (collecting all
  * problems), assigns permalinks, links translations and neighbours, and builds
- * the home, tag, category, year and month lists of each language.
+ * the home, tag, category, year and month lists of each language. With
+ * `warm`, a post read by an earlier build under the same configuration and
+ * layouts is not read again, nor are its hashes worked out again.
  */
 export function indexSite(
   config: ResolvedSiteConfig,
@@ -298,15 +339,29 @@ export function indexSite(
   bodies: Map<string, string>,
   includeDrafts: boolean,
   publishing: PublishingRules | Map<SourceDoc, Hold | undefined>,
+  warm?: WarmState,
 ): SiteIndex {
   const problems: BlogEngineError[] = [];
-  const drafts: Draft[] = [];
+  const drafts: IndexedDraft[] = [];
   const held: SiteIndex['held'] = [];
   const warnings: SiteWarning[] = [];
+  // What a post's reading depends on besides its file: the configuration, and which layouts there are.
+  const memo = warm && warmIndex(warm, hashOf(JSON.stringify(config), ...Object.keys(loaded.templates)));
   let draftCount = 0;
   for (const doc of loaded.docs) {
     if (!doc.frontMatter) continue;
-    const draft = readDoc(doc, bodies.get(doc.source), config, loaded.templates, problems, warnings);
+    const expanded = bodies.get(doc.source);
+    const known = expanded === undefined ? memo?.docs.get(doc) : undefined;
+    let draft: IndexedDraft | undefined;
+    if (known) {
+      draft = known.draft;
+      warnings.push(...known.warnings);
+    } else {
+      const [problemsBefore, warningsBefore] = [problems.length, warnings.length];
+      draft = readDoc(doc, expanded, config, loaded.templates, problems, warnings);
+      // A post with a problem is read again next time, so that its problem is reported again.
+      if (memo && draft && expanded === undefined && problems.length === problemsBefore) memo.docs.set(doc, { draft, warnings: warnings.slice(warningsBefore) });
+    }
     if (!draft) continue;
     if ((doc.frontMatter.data.draft === true || doc.draftFolder) && !includeDrafts) {
       draftCount++;
@@ -322,7 +377,7 @@ export function indexSite(
   }
   // Posts newest first per language, then pages: ids follow this order, so every list is already sorted.
   drafts.sort((a, b) => (a.entry.kind === b.entry.kind ? compareNewestFirst(a, b) : a.entry.kind === 'post' ? -1 : 1));
-  const posts: PostEntry[] = drafts.map((draft, id) => ({ ...draft.entry, id, prev: null, next: null, translations: [] }));
+  const posts: PostEntry[] = drafts.map((draft, id) => postOf(draft.entry, id));
 
   const byKey = new Map<string, number[]>();
   for (const [id, draft] of drafts.entries()) {
@@ -362,7 +417,7 @@ export function indexSite(
         feeds: feedUrls(baseUrl, withFeeds),
       });
     };
-    add('home', 'core', null, `${language.prefix}/`, ids, config.paginate.home, 'home', true);
+      add('home', 'core', null, `${language.prefix}/`, ids, config.paginate.home, 'home', true);
 
     const group = (pick: (post: PostEntry) => TermRef[]) => {
       const terms = new Map<string, { ref: TermRef; ids: number[] }>();
@@ -373,7 +428,7 @@ export function indexSite(
       }
       return [...terms.values()].sort((a, b) => (a.ref.slug < b.ref.slug ? -1 : a.ref.slug > b.ref.slug ? 1 : 0));
     };
-    const tags = group((post) => post.tags);
+      const tags = group((post) => post.tags);
     canonicalize(tags, ids, posts, (post) => post.tags);
     for (const { ref, ids: tagIds } of tags) add('tag', 'tag', ref, ref.url, tagIds, config.paginate.tag, 'tag', config.feeds.perTag);
     tagIndex[language.code] = tags.map(({ ref, ids: tagIds }) => ({ ...ref, count: tagIds.length }));
@@ -381,7 +436,7 @@ export function indexSite(
     canonicalize(categories, ids, posts, (post) => post.categories);
     for (const { ref, ids: catIds } of categories) add('category', 'category', ref, ref.url, catIds, config.paginate.category, 'category', false);
 
-    const years = new Map<string, number[]>();
+      const years = new Map<string, number[]>();
     const months = new Map<string, number[]>();
     for (const id of ids) {
       const post = posts[id]!;
@@ -404,9 +459,14 @@ export function indexSite(
     }
   }
 
-  const cardHashes = posts.map((post) =>
-    hashOf(JSON.stringify([post.format, post.title, post.url, post.lang, post.date, post.updated, post.dateDisplay, post.tags, post.categories, post.summary, post.excerptSource, post.data, post.liquid])),
-  );
+  // A warm post's card is worked out again only when its terms' spelling (the newest post's of each) changed.
+  const terms = memo ? posts.map((post) => JSON.stringify([post.tags.map((t) => t.name), post.categories.map((c) => c.name)])) : [];
+  const baseCards = posts.map((post, id) => {
+    const known = memo?.hashes.get(drafts[id]!.doc);
+    if (known && drafts[id]!.expanded === undefined && known.terms === terms[id]) return known.card;
+    return hashOf(JSON.stringify([post.format, post.title, post.url, post.lang, post.date, post.updated, post.dateDisplay, post.tags, post.categories, post.summary, post.excerptSource, post.data, post.liquid]));
+  });
+  const cardHashes = [...baseCards];
   // A body whose Liquid reads other posts (`post_url`, `link`, `site.posts`) changes with any of them.
   const readsSite = drafts.map((draft, id) => posts[id]!.liquid && draft.doc.body!.liquid === 'site');
   if (readsSite.includes(true)) {
@@ -416,9 +476,17 @@ export function indexSite(
   // A body that macros left alone is the file's own text: its fingerprint stands for it, no second hash needed.
   const pageHashes = posts.map((post, id) => {
     const draft = drafts[id]!;
+    const known = memo?.hashes.get(draft.doc);
+    if (known && draft.expanded === undefined && known.pageOf === cardHashes[id]) return known.page;
     const bodyHash = draft.expanded === undefined ? draft.doc.fingerprint : hashOf(draft.expanded);
     return hashOf(cardHashes[id]!, post.kind, post.source, post.layout, bodyHash);
   });
+  if (memo) {
+    for (const [id, draft] of drafts.entries()) {
+      if (draft.expanded !== undefined) continue;
+      memo.hashes.set(draft.doc, { terms: terms[id]!, card: baseCards[id]!, pageOf: cardHashes[id]!, page: pageHashes[id]! });
+    }
+  }
   const bodyOf = (id: number): string => {
     const draft = drafts[id]!;
     return draft.expanded ?? draft.doc.text().slice(draft.frontMatter.bodyOffset);

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { loadDataFiles } from './data-files.js';
 import { excerptSource } from './excerpt-source.js';
 import { hashOf } from './hash.js';
 import { MacroExpander } from './macros.js';
+import type { WarmDoc, WarmState } from './warm-state.js';
 
 /** The default theme that ships with the package (layouts, includes, assets). */
 export const themeDir = fileURLToPath(new URL('../theme/', import.meta.url));
@@ -206,6 +207,11 @@ function hasFrontMatter(file: string): boolean {
   }
 }
 
+/** Whether a doc loaded earlier was found where `content` is found now: same kind, format, name, section, draft folder and bundle. */
+function sameShape(doc: SourceDoc, content: ContentFile, format: ContentFormat): boolean {
+  return doc.kind === content.kind && doc.format === format && doc.name === content.name && doc.section === content.section && doc.draftFolder === content.draft && doc.bundle === content.bundle;
+}
+
 /** Reads a file the database vouches for; a hash that no longer matches means it changed during the build. */
 function readUnchanged(file: string, source: string, fingerprint: string): string {
   let text: string;
@@ -222,11 +228,18 @@ function readUnchanged(file: string, source: string, fingerprint: string): strin
  * Reads a site folder: posts and pages (front matter parsed, or taken from the
  * database's cache when the file's content hash is unchanged; a file whose stat
  * data is unchanged is not even read), layouts and includes over the default
- * theme's, data files, and the assets to copy.
+ * theme's, data files, and the assets to copy. With `warm` (kept by the caller
+ * between builds), a file whose stat data is unchanged is the same object as
+ * last time, and the database's inputs are not read again.
  */
-export async function loadSite(siteDir: string, db: BuildDatabase, options: { folders: FolderLayout; outDir: string; cacheDir: string; exclude: string[] } = { folders: 'drove', outDir: '_site', cacheDir: '.drove-cache', exclude: [] }): Promise<LoadedSite> {
+export async function loadSite(
+  siteDir: string,
+  db: BuildDatabase,
+  options: { folders: FolderLayout; outDir: string; cacheDir: string; exclude: string[] } = { folders: 'drove', outDir: '_site', cacheDir: '.drove-cache', exclude: [] },
+  warm?: WarmState,
+): Promise<LoadedSite> {
   const problems: BlogEngineError[] = [];
-  const cached = await db.inputs();
+  const cached = warm?.inputs ?? (await db.inputs());
   const saved: { path: string; fingerprint: string; parsed: string; facts: string }[] = [];
   let changed = 0;
   const seen = new Set<string>();
@@ -246,6 +259,8 @@ export async function loadSite(siteDir: string, db: BuildDatabase, options: { fo
   const withoutFrontMatter = (source: string) =>
     skipped.push({ file: source, reason: 'an .html file without front matter: add front matter (---) to build it as a page, or put it in static/ to copy it as it is' });
   const docs: SourceDoc[] = [];
+  // What `warm` will hold of the docs after this build: the files seen now, each once its front matter is good.
+  const warmDocs = new Map<string, WarmDoc>();
   for (const content of docFiles) {
     const format = content.format ?? contentFormatOf(content.source)!;
     const doc = readDoc(content, format);
@@ -256,36 +271,48 @@ export async function loadSite(siteDir: string, db: BuildDatabase, options: { fo
 
   function readDoc(content: ContentFile, format: ContentFormat): SourceDoc {
     const { source, kind } = content;
-    const where = { name: content.name, section: content.section, draftFolder: content.draft, bundle: content.bundle, modified: '' };
-    const file = join(siteDir, source);
+    // `source` is a relative path this loader listed (no `..`, no empty segment): no need to normalize it.
+    const file = `${siteDir}${sep}${source}`;
     seen.add(source);
-    const hit = cached.get(source);
     const readAtMs = Date.now();
-    let stat: string;
-    let ctimeNs: bigint;
+    let st: BigIntStats;
     try {
-      const st = statSync(file, { bigint: true });
-      stat = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
-      ctimeNs = st.ctimeNs;
-      if (content.draft) where.modified = new Date(Number(st.mtimeNs / 1_000_000n)).toISOString();
+      st = statSync(file, { bigint: true });
     } catch (error) {
       throw new BlogEngineError('ERR_BLOG_IO', `could not read ${source}: ${(error as Error).message}`, { file: source, cause: error });
     }
+    const stat = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+    const ctimeNs = st.ctimeNs;
+    const last = warm?.docs.get(source);
+    if (last && last.stat === stat && !racy(ctimeNs, last.readAtMs) && sameShape(last.doc, content, format)) {
+      warmDocs.set(source, last);
+      return last.doc;
+    }
+    const modified = content.draft ? new Date(Number(st.mtimeNs / 1_000_000n)).toISOString() : '';
+    const where = { name: content.name, section: content.section, draftFolder: content.draft, bundle: content.bundle, modified };
+    const hit = cached.get(source);
+    const keep = (doc: SourceDoc, readAt: number): SourceDoc => {
+      if (warm && doc.frontMatter) warmDocs.set(source, { stat, readAtMs: readAt, doc });
+      return doc;
+    };
     const parsedFacts = hit?.facts ? (JSON.parse(hit.facts) as Partial<InputFacts>) : undefined;
     const known = parsedFacts?.version === factsVersion ? (parsedFacts as InputFacts) : undefined;
     if (hit && known && known.stat === stat && !racy(ctimeNs, known.readAtMs)) {
       const fingerprint = hit.fingerprint;
       let text: string | undefined;
-      return {
-        source,
-        kind,
-        ...where,
-        format,
-        fingerprint,
-        frontMatter: JSON.parse(hit.parsed) as FrontMatter,
-        body: { excerptSource: known.excerptSource, mentionsMacros: known.mentionsMacros, liquid: known.liquid, unknownTags: known.unknownTags },
-        text: () => (text ??= readUnchanged(file, source, fingerprint)),
-      };
+      return keep(
+        {
+          source,
+          kind,
+          ...where,
+          format,
+          fingerprint,
+          frontMatter: JSON.parse(hit.parsed) as FrontMatter,
+          body: { excerptSource: known.excerptSource, mentionsMacros: known.mentionsMacros, liquid: known.liquid, unknownTags: known.unknownTags },
+          text: () => (text ??= readUnchanged(file, source, fingerprint)),
+        },
+        known.readAtMs,
+      );
     }
     const text = readFileSync(file, 'utf8');
     const fingerprint = hashOf(text);
@@ -298,7 +325,7 @@ export async function loadSite(siteDir: string, db: BuildDatabase, options: { fo
         problems.push(error as BlogEngineError);
       }
     }
-    if (format === 'html' && frontMatter?.bodyOffset === 0) return { source, kind, ...where, format, text: () => text, fingerprint, frontMatter, body: undefined };
+    if (format === 'html' && frontMatter?.bodyOffset === 0) return keep({ source, kind, ...where, format, text: () => text, fingerprint, frontMatter, body: undefined }, readAtMs);
     if (!hit || hit.fingerprint !== fingerprint) changed++;
     const bodyText = frontMatter && text.slice(frontMatter.bodyOffset);
     const body: BodyFacts | undefined =
@@ -314,7 +341,7 @@ export async function loadSite(siteDir: string, db: BuildDatabase, options: { fo
       const facts: InputFacts = { stat, readAtMs, ...body, version: factsVersion };
       saved.push({ path: source, fingerprint, parsed: JSON.stringify(frontMatter), facts: JSON.stringify(facts) });
     }
-    return { source, kind, ...where, format, text: () => text, fingerprint, frontMatter, body };
+    return keep({ source, kind, ...where, format, text: () => text, fingerprint, frontMatter, body }, readAtMs);
   }
 
   const templates: Record<string, string> = {};
@@ -363,6 +390,12 @@ export async function loadSite(siteDir: string, db: BuildDatabase, options: { fo
 
   const removed = [...cached.keys()].filter((path) => !seen.has(path));
   await db.saveInputs(saved, removed);
+  if (warm) {
+    for (const { path, ...row } of saved) cached.set(path, row);
+    for (const path of removed) cached.delete(path);
+    warm.inputs = cached;
+    warm.docs = warmDocs;
+  }
   return {
     docs,
     templates,

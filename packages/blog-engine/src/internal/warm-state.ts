@@ -1,0 +1,58 @@
+import type { InputRow } from './build-db.js';
+import type { IndexedDraft, SiteWarning } from './site-index.js';
+import type { SourceDoc } from './site-loader.js';
+
+/** A post or page as the index read it, with the warnings that reading gave. */
+export interface IndexedDoc {
+  draft: IndexedDraft;
+  warnings: SiteWarning[];
+}
+
+/** A post's hashes as the last build worked them out, with what they were made of besides the post itself. */
+export interface PostHashes {
+  /** Its tags' and categories' names as lists show them (the newest post's spelling of each). */
+  terms: string;
+  card: string;
+  /** The card hash the page hash was made with. */
+  pageOf: string;
+  page: string;
+}
+
+/** A post or page as last loaded, with the stat data its file had then, when it was read, and where it was found. */
+export interface WarmDoc {
+  /** `size:mtimeNs:ctimeNs:ino` */
+  stat: string;
+  readAtMs: number;
+  doc: SourceDoc;
+}
+
+/**
+ * What one process keeps between builds of the same site, so that a rebuild
+ * (`serve`'s, after an edit) redoes only the work of the files that changed.
+ * Everything in it is checked before it is used: a file's entry by its stat
+ * data, the index's by the settings it was made under. A build without it
+ * does all the work, as every build of the CLI does.
+ */
+export interface WarmState {
+  /** Per source file: the post or page as last loaded. */
+  docs: Map<string, WarmDoc>;
+  /** The database's inputs table as the last build left it; undefined until a build has read it. */
+  inputs: Map<string, InputRow> | undefined;
+  /** Read posts, and their hashes, for the configuration and layouts in `stamp`. */
+  index: {
+    stamp: string;
+    docs: WeakMap<SourceDoc, IndexedDoc>;
+    hashes: WeakMap<SourceDoc, PostHashes>;
+  };
+}
+
+/** An empty warm state: the first build with it does all the work. */
+export function createWarmState(): WarmState {
+  return { docs: new Map(), inputs: undefined, index: { stamp: '', docs: new WeakMap(), hashes: new WeakMap() } };
+}
+
+/** The index's part of `warm`, emptied first when the settings it was made under (`stamp`) changed. */
+export function warmIndex(warm: WarmState, stamp: string): WarmState['index'] {
+  if (warm.index.stamp !== stamp) warm.index = { stamp, docs: new WeakMap(), hashes: new WeakMap() };
+  return warm.index;
+}

@@ -1,0 +1,142 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { build, serve, type DevServer } from '@drove/blog-engine';
+import { post, tempDir, tree, writeSite } from './helpers.js';
+
+function blog(): string {
+  const files: Record<string, string> = {
+    'site.config.json': JSON.stringify({ title: 'Warm', baseUrl: 'https://example.com/', languages: ['en', 'de'], paginate: { home: 3, tag: 2, archive: 3 }, feeds: { limit: 3 } }),
+  };
+  for (let i = 1; i <= 16; i++) {
+    const month = String(((i - 1) % 6) + 1).padStart(2, '0');
+    const tags = i % 2 ? '[common, odd]' : '[common, even]';
+    files[`posts/p${i}.md`] = post({ title: `Post ${i}`, date: `2021-${month}-${String(i + 10)}`, tags, categories: i % 3 ? 'A' : 'B' }, `Excerpt of ${i}.\n\nRest of ${i}.\n`);
+  }
+  files['posts/p1.de.md'] = post({ title: 'Beitrag 1', date: '2021-01-11', tags: '[common]' }, 'Auf Deutsch.\n');
+  return writeSite(files);
+}
+
+/** The site's current content built from nothing: a fresh folder, a fresh database, no warm state. */
+async function coldTree(site: string): Promise<Map<string, string>> {
+  const dir = tempDir();
+  await build({ site, out: join(dir, 'out'), database: `file:${join(dir, 'cold.db')}`, workers: 1 });
+  return tree(join(dir, 'out'));
+}
+
+/**
+ * Waits until files written now count as settled: a file changed within the same clock tick as a build read it
+ * is read again by the next build (see the loader's `racy`), which would keep these tests from testing the warm state.
+ */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 250));
+
+function edit(site: string, file: string, change: (text: string) => string): void {
+  const path = join(site, file);
+  writeFileSync(path, change(readFileSync(path, 'utf8')));
+}
+
+// `serve` keeps what a build learned of the site (loaded files, read posts, their hashes) for the next one. Whatever
+// it keeps, each rebuild must write exactly the bytes a build from nothing writes.
+describe("serve's rebuilds, which start warm", () => {
+  let server: DevServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  /** Rebuilds after a change and expects the build to fail with a message matching `pattern`. */
+  async function expectFailure(pattern: RegExp): Promise<void> {
+    const outcome = server!.onBuilt();
+    expect(await server!.rebuild()).toBeUndefined();
+    const { error } = await outcome;
+    expect(error?.message).toMatch(pattern);
+  }
+
+  /** Rebuilds after a change and expects the output of a cold build of the same content. */
+  async function expectCold(site: string, out: string): Promise<void> {
+    const outcome = await server!.rebuild();
+    expect(outcome).toBeDefined();
+    expect(tree(out)).toEqual(await coldTree(site));
+  }
+
+  it('write the bytes of a cold build after edits, tag respellings, removals, new posts, layouts and settings', async () => {
+    const site = blog();
+    const out = join(tempDir(), 'out');
+    await settle();
+    server = await serve({ site, out, port: 0, debounceMs: 60_000, workers: 1, database: `file:${join(out, '..', 'serve.db')}` });
+    expect(tree(out)).toEqual(await coldTree(site));
+
+    edit(site, 'posts/p4.md', (text) => text.replace('Rest of 4.', 'Rest of 4, longer now.'));
+    await expectCold(site, out);
+
+    // The newest post's spelling of a tag is the one every list shows: respell it there, then remove that post.
+    edit(site, 'posts/p12.md', (text) => text.replace('[common, even]', '[Common, even]'));
+    await expectCold(site, out);
+    expect(readFileSync(join(out, '2021/03/p3/index.html'), 'utf8')).toContain('>#Common<');
+    rmSync(join(site, 'posts/p12.md'));
+    await expectCold(site, out);
+    expect(readFileSync(join(out, '2021/03/p3/index.html'), 'utf8')).not.toContain('>#Common<');
+
+    writeFileSync(join(site, 'posts/p17.md'), post({ title: 'Newest', date: '2021-12-30', tags: '[odd, fresh]' }, 'New.\n'));
+    edit(site, 'posts/p2.md', (text) => text.replace('title: Post 2', 'title: Post Two').replace('date: 2021-02-12', 'date: 2022-01-01'));
+    await expectCold(site, out);
+
+    // A layout a post names: missing (the build fails), added, then removed again (a post read while it was there
+    // must be read again).
+    edit(site, 'posts/p5.md', (text) => text.replace('title: Post 5', 'title: Post 5\nlayout: special'));
+    await expectFailure(/unknown layout `special`/);
+    mkdirSync(join(site, 'layouts'), { recursive: true });
+    writeFileSync(join(site, 'layouts/special.liquid'), '<p class="special">{{ page.title }}</p>\n');
+    await expectCold(site, out);
+    expect(readFileSync(join(out, '2021/05/p5/index.html'), 'utf8')).toBe('<p class="special">Post 5</p>\n');
+    rmSync(join(site, 'layouts/special.liquid'));
+    await expectFailure(/unknown layout `special`/);
+    edit(site, 'posts/p5.md', (text) => text.replace('\nlayout: special', ''));
+    await expectCold(site, out);
+
+    edit(site, 'site.config.json', (text) => text.replace('"title":"Warm"', '"title":"Warmer"').replace('"languages":["en","de"]', '"languages":["en","de"],"dateStyle":"long"'));
+    await expectCold(site, out);
+  });
+
+  it('report a broken post on every rebuild until it is fixed, then write what a cold build writes', async () => {
+    const site = blog();
+    const out = join(tempDir(), 'out');
+    await settle();
+    server = await serve({ site, out, port: 0, debounceMs: 60_000, workers: 1, database: `file:${join(out, '..', 'serve.db')}` });
+    const good = readFileSync(join(site, 'posts/p7.md'), 'utf8');
+    edit(site, 'posts/p7.md', (text) => text.replace('date: 2021-01-17', 'date: 2021-02-31'));
+    await expectFailure(/posts\/p7\.md/);
+    await expectFailure(/posts\/p7\.md/);
+    writeFileSync(join(site, 'posts/p7.md'), good.replace('Rest of 7.', 'Rest of 7, fixed.'));
+    await expectCold(site, out);
+  });
+
+  it("read a Jekyll post again when the layout it names appears, and use it (a missing one is the post's kind's)", async () => {
+    const site = writeSite({
+      'site.config.json': JSON.stringify({ title: 'J', baseUrl: 'https://example.com/', folders: 'jekyll' }),
+      '_posts/2020-01-02-a.md': '---\nlayout: default\ntitle: A\n---\nx\n',
+      '_posts/2020-01-03-b.md': '---\ntitle: B\n---\ny\n',
+    });
+    const out = join(tempDir(), 'out');
+    await settle();
+    server = await serve({ site, out, port: 0, debounceMs: 60_000, workers: 1, database: `file:${join(out, '..', 'serve.db')}` });
+    expect(server.lastResult?.warnings).toEqual([expect.objectContaining({ file: '_posts/2020-01-02-a.md', reason: 'layout `default` is not in layouts/: rendered with `post`' })]);
+    mkdirSync(join(site, 'layouts'));
+    writeFileSync(join(site, 'layouts/default.liquid'), '<main class="default">{{ content }}</main>\n');
+    await expectCold(site, out);
+    expect(server.lastResult?.warnings).toEqual([]);
+    expect(readFileSync(join(out, '2020/01/02/a.html'), 'utf8')).toBe('<main class="default"><p>x</p>\n</main>\n');
+  });
+
+  it('start warm on a site an earlier build finished, so the first edit is not a cold index', async () => {
+    const site = blog();
+    const out = join(tempDir(), 'out');
+    const database = `file:${join(out, '..', 'serve.db')}`;
+    await build({ site, out, database, workers: 1 });
+    await settle();
+    server = await serve({ site, out, port: 0, debounceMs: 60_000, workers: 1, database });
+    expect(server.lastResult).toMatchObject({ written: 0, removed: 0 });
+    edit(site, 'posts/p9.md', (text) => text.replace('tags: [common, odd]', 'tags: [common, odd, late]'));
+    await expectCold(site, out);
+  });
+});
