@@ -232,12 +232,17 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
   const databaseUrl = resolved.database ?? config.database ?? pathToFileURL(join(resolve(resolved.site, config.cacheDir), 'build.db')).href;
   const db = await BuildDatabase.open(databaseUrl);
   let pool: RenderPool | undefined;
+  // What the loader learned of changed files, saved while the workers render (or, when the build ends before it
+  // renders, as it ends); `savingInputs` is that save under way, settled with its error if it failed.
+  let saveInputs: (() => Promise<void>) | undefined;
+  let savingInputs: Promise<unknown> | undefined;
   try {
     await prepareOutputFolder(db, { outDir, siteDir: resolved.site, clean: resolved.clean, force: resolved.force });
     checkAbort();
 
     enter('load');
     const loaded = await loadSite(resolved.site, db, { folders: config.folders, outDir, cacheDir: config.cacheDir, exclude: config.exclude }, warm);
+    saveInputs = loaded.saveInputs;
     const problems: BlogEngineError[] = [...loaded.problems];
     // Every input of the output in one hash. When it equals the one recorded by the last
     // build that finished (and nothing has touched the outputs since), there is nothing to do.
@@ -313,6 +318,8 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
     await mkdir(outDir, { recursive: true });
     await recordOutputFolder(db, outDir);
     let counts: Record<SectionName, SectionCounts>;
+    savingInputs = saveInputs().then(() => undefined, (error: unknown) => error ?? new Error('saving the inputs failed'));
+    saveInputs = undefined;
     try {
       counts = await renderPhase({
         routes: plan.routes,
@@ -334,6 +341,8 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
       if (signal?.aborted) throw new BlogEngineError('ERR_BLOG_ABORTED', 'The build was aborted', { cause: signal.reason });
       throw error;
     }
+    const inputsFailed = await savingInputs;
+    if (inputsFailed) throw inputsFailed;
     await db.saveMacros(expander.added, [...expander.used]);
     const totals = Object.fromEntries(sectionNames.map((s) => [s, counts[s].total])) as Record<SectionName, number>;
     const held = index.held.map(({ file, hold }) => ({ file, ...hold }));
@@ -344,7 +353,12 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
     return finish(resolved, outDir, started, phasesMs, counts, { posts: record.posts, drafts: index.drafts, held, warnings: index.warnings, inputsChanged: loaded.changedInputs, macroCalls: expander.calls, skipped: loaded.skipped });
   } finally {
     await pool?.destroy();
-    db.close();
+    try {
+      await savingInputs;
+      await saveInputs?.();
+    } finally {
+      db.close();
+    }
   }
 }
 

@@ -104,20 +104,31 @@ export class BuildDatabase {
     return new Map(rows.map(([path, fingerprint, parsed, facts]) => [path, { fingerprint, parsed, facts }]));
   }
 
-  /** Replaces the input table with exactly these rows (deleted inputs go). */
+  /**
+   * Saves these inputs' rows and forgets the removed ones, a thousand rows a transaction, letting the event loop
+   * run between them: a cold build saves while its workers render, and a render task waits for no more than one
+   * transaction. Each row stands on its own (a file's facts as it was read), so a build killed half-way leaves
+   * only rows that are right.
+   */
   async saveInputs(rows: { path: string; fingerprint: string; parsed: string; facts: string }[], removed: string[]): Promise<void> {
-    if (rows.length === 0 && removed.length === 0) return;
-    crashPoint('db-write');
-    await this.#client.batch(
-      [
-        {
-          sql: `INSERT OR REPLACE INTO inputs SELECT value->>'path', value->>'fingerprint', value->>'parsed', value->>'facts' FROM json_each(?)`,
-          args: [JSON.stringify(rows)],
-        },
-        { sql: 'DELETE FROM inputs WHERE path IN (SELECT value FROM json_each(?))', args: [JSON.stringify(removed)] },
-      ],
-      'write',
-    );
+    const chunk = 1000;
+    for (let start = 0; start === 0 || start < rows.length; start += chunk) {
+      const part = rows.slice(start, start + chunk);
+      const gone = start === 0 ? removed : [];
+      if (part.length === 0 && gone.length === 0) return;
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      crashPoint('db-write');
+      await this.#client.batch(
+        [
+          {
+            sql: `INSERT OR REPLACE INTO inputs SELECT value->>'path', value->>'fingerprint', value->>'parsed', value->>'facts' FROM json_each(?)`,
+            args: [JSON.stringify(part)],
+          },
+          { sql: 'DELETE FROM inputs WHERE path IN (SELECT value FROM json_each(?))', args: [JSON.stringify(gone)] },
+        ],
+        'write',
+      );
+    }
   }
 
   /**

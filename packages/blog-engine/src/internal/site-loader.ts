@@ -131,6 +131,11 @@ export interface LoadedSite {
   problems: BlogEngineError[];
   /** Inputs added, changed or removed since the last build. */
   changedInputs: number;
+  /**
+   * Saves what was learned of changed files in the database, for the next build (and in `warm`): left to the
+   * caller, which does it while workers render. A build that never calls it only makes the next one read more.
+   */
+  saveInputs: () => Promise<void>;
 }
 
 /** Files under a folder, sorted, relative with `/`; hidden ones (`.name`) only with `hidden`, never the operating system's. */
@@ -389,13 +394,15 @@ export async function loadSite(
   }
 
   const removed = [...cached.keys()].filter((path) => !seen.has(path));
-  await db.saveInputs(saved, removed);
-  if (warm) {
-    for (const { path, ...row } of saved) cached.set(path, row);
-    for (const path of removed) cached.delete(path);
-    warm.inputs = cached;
-    warm.docs = warmDocs;
-  }
+  if (warm) warm.docs = warmDocs;
+  const saveInputs = async () => {
+    await db.saveInputs(saved, removed);
+    if (warm) {
+      for (const { path, ...row } of saved) cached.set(path, row);
+      for (const path of removed) cached.delete(path);
+      warm.inputs = cached;
+    }
+  };
   return {
     docs,
     templates,
@@ -407,5 +414,6 @@ export async function loadSite(
     skipped,
     problems,
     changedInputs: changed + removed.length,
+    saveInputs,
   };
 }
