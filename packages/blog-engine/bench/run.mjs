@@ -17,7 +17,7 @@
 //
 // Every build runs in a process of its own (its peak RSS is its own); times are wall clock
 // of that whole process, Node's start included, as a user meets them.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -83,7 +83,17 @@ function timed(command, args, options = {}) {
   });
 }
 
+/**
+ * Flushes what earlier runs left to write back (their outputs, the removal of the last one's) before the next
+ * build: on this ext4 disk the kernel's write-back otherwise lands in the middle of whichever tool runs next and
+ * doubles its system time. Done before every build of every tool alike.
+ */
+function settleDisk() {
+  spawnSync('sync', { stdio: 'ignore' });
+}
+
 async function drove(site, out, db, workers) {
+  settleDisk();
   const { wallMs, stdout } = await timed(process.execPath, [join(here, 'lib', 'drove-build.mjs'), site, out, `file:${db}`, String(workers)]);
   const inner = JSON.parse(stdout.trim().split('\n').pop());
   return { wallMs, cpuMs: inner.cpuMs, result: inner.result, maxRssBytes: inner.maxRssBytes };
@@ -189,7 +199,10 @@ for (const corpus of corpora) {
     const styles = hugoVersion ? (values['skip-hugo-docs'] ? ['expert'] : ['expert', 'docs']) : [];
     for (const style of styles) {
       const project = makeHugoSite(site, join(work, `hugo-${style}`), { style });
-      const run = () => timed('hugo', ['--quiet', '-d', join(project, 'public')], { cwd: project, measureRss: true });
+      const run = () => {
+        settleDisk();
+        return timed('hugo', ['--quiet', '-d', join(project, 'public')], { cwd: project, measureRss: true });
+      };
       const cold = await run();
       const files = countFiles(join(project, 'public'));
       const noChange = await run();
@@ -204,6 +217,7 @@ for (const corpus of corpora) {
       const project = makeEleventySite(site, join(work, 'eleventy'));
       const builder = join(here, 'lib', 'eleventy-build.mjs');
       const run = async () => {
+        settleDisk();
         const done = await timed(process.execPath, [builder, project]);
         const inner = JSON.parse(done.stdout.trim().split('\n').pop());
         return { ...done, maxRssBytes: inner.maxRssBytes, cpuMs: inner.cpuMs };

@@ -326,6 +326,8 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
         stored,
         snapshot: plan.snapshot,
         bodyOf: index.bodyOf,
+        bodyFileOf: index.bodyFileOf,
+        siteDir: resolved.site,
         outDir,
         db,
         pool,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Drop, type Liquid } from './liquid.js';
 import { formatMonth } from './dates.js';
 import { atomFeed, rssFeed, sitemap } from './feeds.js';
@@ -11,6 +12,7 @@ import { ContentLiquid } from './content-liquid.js';
 import { LiquidCompiler } from './liquid-compiler.js';
 import { createLiquid, templateError } from './templates.js';
 import { BlogEngineError } from '../errors.js';
+import { hashOf } from './hash.js';
 
 /**
  * A post as templates see it (`post` in lists, `page.prev`, `page.next`, and
@@ -236,12 +238,30 @@ export class PageRenderer {
   #content(post: PostEntry, keep: boolean): string {
     let html = this.#html.get(post.id);
     if (html === undefined) {
-      if (post.body === null) throw new Error(`internal: the body of ${post.source} was not shipped to the worker`);
-      const body = post.liquid ? this.#bodyLiquid().render(post, post.body) : post.body;
+      const text = post.body ?? this.#bodyFromFile(post);
+      const body = post.liquid ? this.#bodyLiquid().render(post, text) : text;
       html = post.format === 'markdown' ? this.#md().render(body) : body;
       if (keep) this.#html.set(post.id, html);
     }
     return html;
+  }
+
+  /**
+   * A body the build did not ship: read from the post's file, which must still be what the build indexed (its
+   * page's render key was made from that). @throws {BlogEngineError} `ERR_BLOG_IO` when it is not
+   */
+  #bodyFromFile(post: PostEntry): string {
+    const where = this.#snapshot.bodyFiles;
+    const file = where?.files[post.id];
+    if (!where || !file) throw new Error(`internal: the body of ${post.source} was not shipped to the worker`);
+    let text: string;
+    try {
+      text = readFileSync(join(where.siteDir, file.source), 'utf8');
+    } catch (error) {
+      throw new BlogEngineError('ERR_BLOG_IO', `could not read ${file.source}: ${(error as Error).message}`, { file: file.source, cause: error });
+    }
+    if (hashOf(text) !== file.fingerprint) throw new BlogEngineError('ERR_BLOG_IO', `${file.source} changed during the build: build again`, { file: file.source });
+    return text.slice(file.offset);
   }
 
   /** A post's card, made once per worker. */

@@ -8,7 +8,7 @@ import { crashPoint } from './crash-point.js';
 import { removeOutputs, stagingFolderName } from './file-stager.js';
 import { countOf, occupied, refuseOverwrite, unownedInTheWay } from './refuse-overwrite.js';
 import type { PlannedRoute } from './route-planner.js';
-import { sectionNames, type RenderJob, type SectionName, type Snapshot } from './snapshot.js';
+import { sectionNames, type BodyFile, type RenderJob, type SectionName, type Snapshot } from './snapshot.js';
 import type RenderWorker from '../entry/render-worker.js';
 import type { RenderBuild } from '../entry/render-worker.js';
 import { renderBatches, type ContentExchange, type RenderBatch } from './render-schedule.js';
@@ -68,6 +68,10 @@ export interface RenderPhaseInput {
   workers: number;
   /** A post's Markdown body (the snapshot's posts carry none). */
   bodyOf: (id: number) => string;
+  /** Where a post's body is in its file (undefined when only `bodyOf` has it): render threads read it there. */
+  bodyFileOf: (id: number) => BodyFile | undefined;
+  /** The site folder, which `bodyFileOf`'s paths are relative to. */
+  siteDir: string;
   /** The output folder held files when the build began (see `RenderWorkerInit.probeDisk`). */
   probeDisk: boolean;
   /** Replace files in the way that the engine did not write; without it they fail the build before anything moves. */
@@ -126,10 +130,11 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
     const same: { path: string; section: string; key: string; hash: string }[] = [];
     if (toRender.length > 0) {
       input.onPhase?.('render');
-      const shipped = shipOnlyNeededBodies(snapshot, toRender, input.bodyOf);
       // Every task carries the (shared, never copied) snapshot; each worker deserializes it on its first task.
       // An inline worker is on this thread, and its messages are not cloned: it takes the snapshot as it is.
-      const build: RenderBuild = { id: `${process.pid}-${Date.now()}-${++buildCount}`, snapshot: pool.options.kind === 'inline' ? shipped : shareSnapshot(shipped), outDir, stagingDir, probeDisk: input.probeDisk };
+      const inline = pool.options.kind === 'inline';
+      const shipped = shipOnlyNeededBodies(snapshot, toRender, input.bodyOf, inline ? undefined : { siteDir: input.siteDir, fileOf: input.bodyFileOf });
+      const build: RenderBuild = { id: `${process.pid}-${Date.now()}-${++buildCount}`, snapshot: inline ? shipped : shareSnapshot(shipped), outDir, stagingDir, probeDisk: input.probeDisk };
       const problems: BlogEngineError[] = [];
       const done = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;
       const totals = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;
@@ -245,12 +250,27 @@ function shareSnapshot(snapshot: Snapshot): SharedArrayBuffer {
   return shared;
 }
 
-/** A copy of the snapshot that carries only the bodies this build renders (a post's own page, full-content feeds). */
-function shipOnlyNeededBodies(snapshot: Snapshot, toRender: PlannedRoute[], bodyOf: (id: number) => string): Snapshot {
+/**
+ * A copy of the snapshot that carries only the bodies this build renders (a post's own page, full-content feeds).
+ * For render threads (`files` given), a body that is its file's own text is not copied at all: the snapshot says
+ * where it is, and the thread that renders it reads it (each body once, in one thread, not every body in each).
+ */
+function shipOnlyNeededBodies(snapshot: Snapshot, toRender: PlannedRoute[], bodyOf: (id: number) => string, files?: { siteDir: string; fileOf: (id: number) => BodyFile | undefined }): Snapshot {
   const needed = new Set<number>();
   for (const { route } of toRender) {
     if (route.type === 'post') needed.add(route.post);
     else if (route.type === 'feed') for (const id of snapshot.lists[route.list]!.postIds.slice(0, snapshot.site.feeds.limit)) needed.add(id);
   }
-  return { ...snapshot, posts: snapshot.posts.map((post) => (needed.has(post.id) ? { ...post, body: bodyOf(post.id) } : post)) };
+  if (!files) return { ...snapshot, posts: snapshot.posts.map((post) => (needed.has(post.id) ? { ...post, body: bodyOf(post.id) } : post)) };
+  const bodyFiles: (BodyFile | null)[] = snapshot.posts.map(() => null);
+  const posts = snapshot.posts.map((post) => {
+    if (!needed.has(post.id)) return post;
+    const file = files.fileOf(post.id);
+    if (file) {
+      bodyFiles[post.id] = file;
+      return post;
+    }
+    return { ...post, body: bodyOf(post.id) };
+  });
+  return { ...snapshot, posts, bodyFiles: { siteDir: files.siteDir, files: bodyFiles } };
 }

@@ -4,7 +4,7 @@ import { formatDate, parseDate } from './dates.js';
 import type { FrontMatter } from './front-matter.js';
 import { hashOf } from './hash.js';
 import { expandPermalink, unsafeUrlReason } from './permalink.js';
-import type { ListEntry, PostEntry, SiteView, TermRef } from './snapshot.js';
+import type { BodyFile, ListEntry, PostEntry, SiteView, TermRef } from './snapshot.js';
 import { slugify } from './slugify.js';
 import { excerptSource } from './excerpt-source.js';
 import { aliasesOf, aliasKeys, type Alias } from './redirects.js';
@@ -38,6 +38,8 @@ export interface SiteIndex {
   pageHashes: string[];
   /** A post's Markdown body after macros (posts' `body` is null: reading every file is left to the posts a build renders). @throws {BlogEngineError} `ERR_BLOG_IO` */
   bodyOf: (id: number) => string;
+  /** Where a post's body is in its file; undefined when macros changed it (then only {@link bodyOf} has it). */
+  bodyFileOf: (id: number) => BodyFile | undefined;
   drafts: number;
   /** Old URLs of posts (`aliases`, `redirect_from`) to redirect to them, with where each was written. */
   redirects: { from: string; to: number; source: string; line: number | undefined }[];
@@ -491,6 +493,10 @@ export function indexSite(
     const draft = drafts[id]!;
     return draft.expanded ?? draft.doc.text().slice(draft.frontMatter.bodyOffset);
   };
+  const bodyFileOf = (id: number): BodyFile | undefined => {
+    const { expanded, doc, frontMatter } = drafts[id]!;
+    return expanded === undefined ? { source: doc.source, offset: frontMatter.bodyOffset, fingerprint: doc.fingerprint } : undefined;
+  };
 
   return {
     site: siteView(config, loaded.data),
@@ -504,6 +510,7 @@ export function indexSite(
     cardHashes,
     pageHashes,
     bodyOf,
+    bodyFileOf,
     drafts: draftCount,
     held,
     warnings,

@@ -125,6 +125,18 @@ export interface Snapshot {
   tagIndex: Record<string, (TermRef & { count: number })[]>;
   /** Every page URL with its last modification, for `sitemap.xml`. */
   sitemap: { url: string; lastmod: string | null }[];
+  /**
+   * Where render threads read the bodies not shipped in `posts` (a post's `body` is null): the post's file, by id.
+   * A thread reads only the bodies it renders, and checks each file's hash against the one the build indexed.
+   */
+  bodyFiles?: { siteDir: string; files: (BodyFile | null)[] };
+}
+
+/** Where a post's body is: its file (relative to the site folder), from `offset`, when the file's hash is `fingerprint`. */
+export interface BodyFile {
+  source: string;
+  offset: number;
+  fingerprint: string;
 }
 
 /** One route to render, as a worker receives it. */
