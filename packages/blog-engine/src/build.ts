@@ -15,7 +15,8 @@ import { registerFilters } from './internal/filters.js';
 import { MacroExpander } from './internal/macros.js';
 import { prepareOutputFolder, recordOutputFolder } from './internal/output-folder.js';
 import { renderPhase, startRenderPool, type ProgressEvent, type RenderPool, type SectionCounts } from './internal/render-phase.js';
-import { fileNameDate, holdOf, type Hold, type PublishingRules } from './internal/publishing.js';
+import { fileNameDate, holdAt, publishingDates, type Hold, type PublishingDates, type PublishingRules } from './internal/publishing.js';
+import type { FrontMatter } from './internal/front-matter.js';
 import { planRoutes } from './internal/route-planner.js';
 import { indexSite, type SiteWarning } from './internal/site-index.js';
 import { loadSite, type LoadedSite, type SkippedFile, type SourceDoc } from './internal/site-loader.js';
@@ -247,7 +248,15 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
     // Every input of the output in one hash. When it equals the one recorded by the last
     // build that finished (and nothing has touched the outputs since), there is nothing to do.
     // Which posts the publishing rules leave out now: when one comes due (or expires), the key changes.
-    const holds = new Map(loaded.docs.map((doc) => [doc, doc.frontMatter ? holdOf(doc.frontMatter.data, fileNameDate(doc.source), resolved.publishing) : undefined]));
+    const datesOf = (doc: SourceDoc, frontMatter: FrontMatter): PublishingDates => {
+      let dates = warm?.publishing.get(doc);
+      if (!dates) {
+        dates = publishingDates(frontMatter.data, fileNameDate(doc.source));
+        warm?.publishing.set(doc, dates);
+      }
+      return dates;
+    };
+    const holds = new Map(loaded.docs.map((doc) => [doc, doc.frontMatter ? holdAt(datesOf(doc, doc.frontMatter), resolved.publishing) : undefined]));
     const siteKey = siteFingerprint(config, loaded, outDir, resolved, holds);
     const complete = await db.meta('complete');
     // A first build with a warm state indexes the site even when nothing changed, so that the next one (`serve`'s

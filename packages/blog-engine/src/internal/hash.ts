@@ -9,7 +9,16 @@ import { createHash, hash } from 'node:crypto';
 
 /** A short content hash (SHA-1, hex) of the parts, each followed by a NUL. Not for security: for change detection. */
 export function hashOf(...parts: (string | Uint8Array)[]): string {
-  if (parts.every((part) => typeof part === 'string')) return hash('sha1', parts.length === 0 ? '' : `${parts.join('\u0000')}\u0000`, 'hex');
+  let text = '';
+  for (const part of parts) {
+    if (typeof part !== 'string') return hashOfBytes(parts);
+    text += part;
+    text += '\u0000';
+  }
+  return hash('sha1', text, 'hex');
+}
+
+function hashOfBytes(parts: (string | Uint8Array)[]): string {
   const digest = createHash('sha1');
   for (const part of parts) {
     digest.update(part);

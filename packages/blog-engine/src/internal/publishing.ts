@@ -28,28 +28,45 @@ export function firstKey(data: Record<string, unknown>, keys: readonly string[])
   return keys.find((key) => data[key] !== undefined && data[key] !== null);
 }
 
+/** What the publishing rules read of a post or page: whether it says `published: false`, when it is due and when it expires. */
+export interface PublishingDates {
+  unpublished: boolean;
+  due: Date | undefined;
+  expires: Date | undefined;
+}
+
 /**
- * Whether a post or page is left out of a build made at `rules.now`, read from
- * its front matter as Jekyll and Hugo read it:
+ * The publishing dates of a post or page, read from its front matter as Jekyll and Hugo read them:
  *
- * - `published: false` (Jekyll) leaves it out unless `unpublished`;
- * - its publish date (`publishDate`, else a `published` date as Hugo allows,
- *   else its `date` or the `YYYY-MM-DD-` prefix of its file name) after `now`
- *   leaves it out unless `future`;
- * - an `expiryDate` at or before `now` leaves it out unless `expired`.
+ * - `published: false` (Jekyll);
+ * - its publish date: `publishDate`, else a `published` date as Hugo allows, else its `date` or the
+ *   `YYYY-MM-DD-` prefix of its file name;
+ * - its `expiryDate`.
  *
  * Values that are not valid dates are ignored here: the indexer reports them.
  */
-export function holdOf(data: Record<string, unknown>, fileDate: string | undefined, rules: PublishingRules): Hold | undefined {
-  if (data.published === false && !rules.unpublished) return { reason: 'unpublished', at: null };
+export function publishingDates(data: Record<string, unknown>, fileDate: string | undefined): PublishingDates {
   const publishKey = firstKey(data, publishDateKeys);
   const published = publishKey !== undefined ? data[publishKey] : typeof data.published === 'string' ? data.published : (data.date ?? fileDate);
-  const due = parseDate(published);
-  if (due && due.getTime() > rules.now.getTime() && !rules.future) return { reason: 'future', at: due.toISOString() };
   const expiryKey = firstKey(data, expiryDateKeys);
-  const expires = expiryKey === undefined ? undefined : parseDate(data[expiryKey]);
+  return { unpublished: data.published === false, due: parseDate(published), expires: expiryKey === undefined ? undefined : parseDate(data[expiryKey]) };
+}
+
+/**
+ * Whether a post or page with these dates is left out of a build made at `rules.now`: `published: false` unless
+ * `unpublished`, due after `now` unless `future`, expired at or before `now` unless `expired`.
+ */
+export function holdAt(dates: PublishingDates, rules: PublishingRules): Hold | undefined {
+  if (dates.unpublished && !rules.unpublished) return { reason: 'unpublished', at: null };
+  const { due, expires } = dates;
+  if (due && due.getTime() > rules.now.getTime() && !rules.future) return { reason: 'future', at: due.toISOString() };
   if (expires && expires.getTime() <= rules.now.getTime() && !rules.expired) return { reason: 'expired', at: expires.toISOString() };
   return undefined;
+}
+
+/** Whether a post or page is left out of a build made at `rules.now` (see {@link publishingDates} and {@link holdAt}). */
+export function holdOf(data: Record<string, unknown>, fileDate: string | undefined, rules: PublishingRules): Hold | undefined {
+  return holdAt(publishingDates(data, fileDate), rules);
 }
 
 /** The `YYYY-MM-DD` prefix of a post file's name (`posts/2024-03-01-hello.md`), Jekyll's way of dating a post. */

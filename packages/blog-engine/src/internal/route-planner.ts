@@ -65,10 +65,14 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
 
   for (const post of posts) {
     const origin = index.origins[post.id]!;
-    const neighbours = [post.prev, post.next].map((id) => (id === null ? '' : cardHashes[id]!));
-    const translations = post.translations.map((id) => `${posts[id]!.lang}|${posts[id]!.url}|${posts[id]!.title}`);
-    const key = hashOf(globalHash, 'post', pageHashes[post.id]!, ...neighbours, ...translations);
-    const where = { file: origin.source, ...(origin.line === undefined ? {} : { line: origin.line }) };
+    const prev = post.prev === null ? '' : cardHashes[post.prev]!;
+    const next = post.next === null ? '' : cardHashes[post.next]!;
+    const page = pageHashes[post.id]!;
+    const key =
+      post.translations.length === 0
+        ? hashOf(globalHash, 'post', page, prev, next)
+        : hashOf(globalHash, 'post', page, prev, next, ...post.translations.map((id) => `${posts[id]!.lang}|${posts[id]!.url}|${posts[id]!.title}`));
+    const where = origin.line === undefined ? { file: origin.source } : { file: origin.source, line: origin.line };
     if (add(post.url, 'single', { type: 'post', post: post.id }, key, post.source, where, post.format === 'text') && post.format !== 'text') {
       sitemap.push({ url: post.url, lastmod: post.updated ?? (post.date || null) });
     }

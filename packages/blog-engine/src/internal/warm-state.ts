@@ -1,4 +1,5 @@
 import type { InputRow } from './build-db.js';
+import type { PublishingDates } from './publishing.js';
 import type { IndexedDraft, SiteWarning } from './site-index.js';
 import type { SourceDoc } from './site-loader.js';
 
@@ -36,6 +37,8 @@ export interface WarmDoc {
 export interface WarmState {
   /** Per source file: the post or page as last loaded. */
   docs: Map<string, WarmDoc>;
+  /** Per post or page: the dates the publishing rules compare with each build's `now`. */
+  publishing: WeakMap<SourceDoc, PublishingDates>;
   /** The database's inputs table as the last build left it; undefined until a build has read it. */
   inputs: Map<string, InputRow> | undefined;
   /** Read posts, and their hashes, for the configuration and layouts in `stamp`. */
@@ -48,7 +51,7 @@ export interface WarmState {
 
 /** An empty warm state: the first build with it does all the work. */
 export function createWarmState(): WarmState {
-  return { docs: new Map(), inputs: undefined, index: { stamp: '', docs: new WeakMap(), hashes: new WeakMap() } };
+  return { docs: new Map(), publishing: new WeakMap(), inputs: undefined, index: { stamp: '', docs: new WeakMap(), hashes: new WeakMap() } };
 }
 
 /** The index's part of `warm`, emptied first when the settings it was made under (`stamp`) changed. */
