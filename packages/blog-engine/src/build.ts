@@ -310,7 +310,7 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
     problems.push(...index.problems);
 
     enter('plan');
-    const plan = planRoutes(config, loaded, index, engineVersion);
+    const plan = planRoutes(config, loaded, index, engineVersion, warm);
     problems.push(...plan.problems);
     if (problems.length > 0) throw new BuildError(problems);
     const stored = await db.outputs();

@@ -68,6 +68,13 @@ describe("serve's rebuilds, which start warm", () => {
 
     edit(site, 'posts/p4.md', (text) => text.replace('Rest of 4.', 'Rest of 4, longer now.'));
     await expectCold(site, out);
+    // Posts and lists stay where they were (the plan's routes are reused): an excerpt shows on lists and neighbours,
+    // a title on the translation's page too.
+    edit(site, 'posts/p6.md', (text) => text.replace('Excerpt of 6.', 'A new excerpt of 6.'));
+    await expectCold(site, out);
+    edit(site, 'posts/p1.md', (text) => text.replace('title: Post 1', 'title: Post One'));
+    await expectCold(site, out);
+    expect(readFileSync(join(out, 'de/2021/01/p1/index.html'), 'utf8')).toContain('Post One');
 
     // The newest post's spelling of a tag is the one every list shows: respell it there, then remove that post.
     edit(site, 'posts/p12.md', (text) => text.replace('[common, even]', '[Common, even]'));

@@ -2,7 +2,7 @@ import { BlogEngineError } from '../errors.js';
 import type { ResolvedSiteConfig } from '../site-config.js';
 import { hashOf } from './hash.js';
 import { copiedPathOf, outputPathOf, pageUrl } from './permalink.js';
-import type { Route, SectionName, Snapshot } from './snapshot.js';
+import type { ListEntry, PostEntry, Route, SectionName, Snapshot } from './snapshot.js';
 import type { SiteIndex } from './site-index.js';
 import type { LoadedSite } from './site-loader.js';
 
@@ -23,23 +23,37 @@ export interface RoutePlan {
   problems: BlogEngineError[];
 }
 
-/**
- * Plans every output file and its render key. A key hashes exactly what the
- * page shows: the site-wide inputs (configuration, templates, data, engine
- * version) and the hashes of the posts on it (their card for lists, their
- * whole page for a post and for full-content feeds, neighbours' cards). Two
- * routes writing one file are a duplicate permalink.
- */
-export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index: SiteIndex, engineVersion: string): RoutePlan {
-  const problems: BlogEngineError[] = [];
-  const routes: PlannedRoute[] = [];
-  const owners = new Map<string, string>();
-  const sitemap: Snapshot['sitemap'] = [];
-  const { posts, lists, cardHashes, pageHashes } = index;
-  const globalHash = hashOf(engineVersion, JSON.stringify(index.site), JSON.stringify(loaded.templates));
+/** What the plan of the posts, lists, feeds, tag indexes and 404 pages made, which the rest of the plan adds to. */
+interface PlanHead {
+  routes: PlannedRoute[];
+  /** Output path → what makes it, for duplicate reports. */
+  owners: Map<string, string>;
+  /** Every post's and list page's URL (and tag index's), with its last modification where known; and the hash of that. */
+  sitemap: Snapshot['sitemap'];
+  sitemapKey: string;
+  /** Per list: the hash of what every page of it shows besides its posts' cards. */
+  listKeys: string[];
+}
 
+/**
+ * What a plan keeps for the next plan in the same process (`serve`'s warm state): its posts and lists, their
+ * hashes, and the routes made of them. A next plan whose posts and lists have the same URLs, order, neighbours,
+ * translations and pages takes these routes and works out again only the keys whose posts' hashes changed.
+ */
+export interface PlanMemo {
+  globalHash: string;
+  posts: PostEntry[];
+  lists: ListEntry[];
+  cardHashes: string[];
+  pageHashes: string[];
+  tagIndex: string;
+  head: PlanHead;
+}
+
+/** Adds routes to `routes`, refusing a path something else already makes. */
+function routeAdder(owners: Map<string, string>, routes: PlannedRoute[], problems: BlogEngineError[]) {
   /** Adds a route; `asIs`: the URL names the file itself (a copied file: `/CNAME` is `CNAME`, not `CNAME/index.html`). */
-  const add = (url: string, section: SectionName, route: Route, key: string, owner: string, where: { file?: string; line?: number } = {}, asIs = false): boolean => {
+  return (url: string, section: SectionName, route: Route, key: string, owner: string, where: { file?: string; line?: number } = {}, asIs = false): boolean => {
     let path: string;
     try {
       path = asIs ? copiedPathOf(url, where) : outputPathOf(url, where);
@@ -62,38 +76,65 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
     routes.push({ path, section, route, key });
     return true;
   };
+}
+
+/** A post page's key: its whole page, its neighbours' cards, and its translations' language, URL and title. */
+function postKey(globalHash: string, post: PostEntry, posts: PostEntry[], cardHashes: string[], pageHashes: string[]): string {
+  const prev = post.prev === null ? '' : cardHashes[post.prev]!;
+  const next = post.next === null ? '' : cardHashes[post.next]!;
+  const page = pageHashes[post.id]!;
+  if (post.translations.length === 0) return hashOf(globalHash, 'post', page, prev, next);
+  return hashOf(globalHash, 'post', page, prev, next, ...post.translations.map((id) => `${posts[id]!.lang}|${posts[id]!.url}|${posts[id]!.title}`));
+}
+
+function listKeyOf(globalHash: string, list: ListEntry): string {
+  return hashOf(globalHash, 'list', JSON.stringify([list.kind, list.lang, list.term, list.baseUrl, list.layout, list.feeds, list.totalPages, list.postIds.length]));
+}
+
+function listPageIds(list: ListEntry, page: number): number[] {
+  return list.postIds.slice((page - 1) * list.pageSize, page * list.pageSize);
+}
+
+function listPageKey(listKey: string, list: ListEntry, page: number, cardHashes: string[]): string {
+  return hashOf(listKey, String(page), ...listPageIds(list, page).map((id) => cardHashes[id]!));
+}
+
+function feedKey(config: ResolvedSiteConfig, listKey: string, list: ListEntry, format: 'rss' | 'atom', cardHashes: string[], pageHashes: string[]): string {
+  const items = list.postIds.slice(0, config.feeds.limit).map((id) => (config.feeds.fullContent ? pageHashes[id]! : cardHashes[id]!));
+  return hashOf(listKey, format, list.feeds[format]!, ...items);
+}
+
+/** The routes of every post, list page, feed, tag index and 404 page. */
+function planHead(config: ResolvedSiteConfig, index: SiteIndex, globalHash: string, problems: BlogEngineError[]): PlanHead {
+  const routes: PlannedRoute[] = [];
+  const owners = new Map<string, string>();
+  const sitemap: Snapshot['sitemap'] = [];
+  const add = routeAdder(owners, routes, problems);
+  const { posts, lists, cardHashes, pageHashes } = index;
 
   for (const post of posts) {
     const origin = index.origins[post.id]!;
-    const prev = post.prev === null ? '' : cardHashes[post.prev]!;
-    const next = post.next === null ? '' : cardHashes[post.next]!;
-    const page = pageHashes[post.id]!;
-    const key =
-      post.translations.length === 0
-        ? hashOf(globalHash, 'post', page, prev, next)
-        : hashOf(globalHash, 'post', page, prev, next, ...post.translations.map((id) => `${posts[id]!.lang}|${posts[id]!.url}|${posts[id]!.title}`));
+    const key = postKey(globalHash, post, posts, cardHashes, pageHashes);
     const where = origin.line === undefined ? { file: origin.source } : { file: origin.source, line: origin.line };
     if (add(post.url, 'single', { type: 'post', post: post.id }, key, post.source, where, post.format === 'text') && post.format !== 'text') {
       sitemap.push({ url: post.url, lastmod: post.updated ?? (post.date || null) });
     }
   }
 
+  const listKeys: string[] = [];
   for (const list of lists) {
     const owner = list.kind === 'home' ? `the ${list.lang} home index` : `the ${list.kind} "${list.term?.name}" (${list.lang})`;
-    const listKey = hashOf(globalHash, 'list', JSON.stringify([list.kind, list.lang, list.term, list.baseUrl, list.layout, list.feeds, list.totalPages, list.postIds.length]));
+    const listKey = listKeyOf(globalHash, list);
+    listKeys.push(listKey);
     for (let page = 1; page <= list.totalPages; page++) {
-      const ids = list.postIds.slice((page - 1) * list.pageSize, page * list.pageSize);
       const url = pageUrl(list.baseUrl, page);
-      const key = hashOf(listKey, String(page), ...ids.map((id) => cardHashes[id]!));
-      if (add(url, list.section, { type: 'list', list: list.id, page }, key, page === 1 ? owner : `page ${page} of ${owner}`)) {
+      if (add(url, list.section, { type: 'list', list: list.id, page }, listPageKey(listKey, list, page, cardHashes), page === 1 ? owner : `page ${page} of ${owner}`)) {
         sitemap.push({ url, lastmod: null });
       }
     }
     for (const format of ['rss', 'atom'] as const) {
-      const url = list.feeds[format];
-      if (url === null) continue;
-      const items = list.postIds.slice(0, config.feeds.limit).map((id) => (config.feeds.fullContent ? pageHashes[id]! : cardHashes[id]!));
-      add(url, list.section, { type: 'feed', list: list.id, format }, hashOf(listKey, format, url, ...items), `the ${format} feed of ${owner}`);
+      if (list.feeds[format] === null) continue;
+      add(list.feeds[format], list.section, { type: 'feed', list: list.id, format }, feedKey(config, listKey, list, format, cardHashes, pageHashes), `the ${format} feed of ${owner}`);
     }
   }
 
@@ -111,6 +152,100 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
       add(`${language.prefix}/404.html`, 'core', { type: 'notFound', lang: language.code }, hashOf(globalHash, '404', language.code), `the ${language.code} 404 page`);
     }
   }
+  return { routes, owners, sitemap, sitemapKey: hashOf(globalHash, 'sitemap', JSON.stringify(sitemap)), listKeys };
+}
+
+function sameIds(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameList(a: ListEntry, b: ListEntry): boolean {
+  return (
+    a.kind === b.kind &&
+    a.lang === b.lang &&
+    a.baseUrl === b.baseUrl &&
+    a.layout === b.layout &&
+    a.pageSize === b.pageSize &&
+    a.totalPages === b.totalPages &&
+    a.feeds.rss === b.feeds.rss &&
+    a.feeds.atom === b.feeds.atom &&
+    a.term?.name === b.term?.name &&
+    a.term?.slug === b.term?.slug &&
+    a.term?.url === b.term?.url &&
+    a.term?.href === b.term?.href &&
+    sameIds(a.postIds, b.postIds)
+  );
+}
+
+/**
+ * The last plan's head, when this index has the same posts and lists in the same places: the routes whose posts'
+ * hashes changed get new keys, every other route is the last plan's. Undefined when anything a route's path, order
+ * or neighbours come from moved: then the head is planned again.
+ */
+function reusedHead(config: ResolvedSiteConfig, last: PlanMemo, index: SiteIndex, globalHash: string): PlanHead | undefined {
+  const { posts, lists, cardHashes, pageHashes } = index;
+  if (last.globalHash !== globalHash || last.posts.length !== posts.length || last.lists.length !== lists.length) return undefined;
+  const titleChanged: boolean[] = [];
+  for (const post of posts) {
+    const before = last.posts[post.id]!;
+    const same =
+      post.source === before.source &&
+      post.url === before.url &&
+      post.format === before.format &&
+      post.lang === before.lang &&
+      post.prev === before.prev &&
+      post.next === before.next &&
+      post.date === before.date &&
+      post.updated === before.updated &&
+      sameIds(post.translations, before.translations);
+    if (!same) return undefined;
+    titleChanged.push(post.title !== before.title);
+  }
+  for (const [i, list] of lists.entries()) if (!sameList(list, last.lists[i]!)) return undefined;
+  if (JSON.stringify(index.tagIndex) !== last.tagIndex) return undefined;
+
+  const cardChanged = cardHashes.map((hash, id) => hash !== last.cardHashes[id]);
+  const pageChanged = pageHashes.map((hash, id) => hash !== last.pageHashes[id]);
+  const { listKeys } = last.head;
+  const routes = last.head.routes.map((planned): PlannedRoute => {
+    const { route } = planned;
+    let key: string | undefined;
+    if (route.type === 'post') {
+      const post = posts[route.post]!;
+      const stale = pageChanged[post.id] || (post.prev !== null && cardChanged[post.prev]) || (post.next !== null && cardChanged[post.next]) || post.translations.some((id) => titleChanged[id]);
+      if (stale) key = postKey(globalHash, post, posts, cardHashes, pageHashes);
+    } else if (route.type === 'list') {
+      const list = lists[route.list]!;
+      if (listPageIds(list, route.page).some((id) => cardChanged[id])) key = listPageKey(listKeys[list.id]!, list, route.page, cardHashes);
+    } else if (route.type === 'feed') {
+      const list = lists[route.list]!;
+      const changed = config.feeds.fullContent ? pageChanged : cardChanged;
+      if (list.postIds.slice(0, config.feeds.limit).some((id) => changed[id])) key = feedKey(config, listKeys[list.id]!, list, route.format, cardHashes, pageHashes);
+    }
+    return key === undefined ? planned : { ...planned, key };
+  });
+  return { ...last.head, routes };
+}
+
+/**
+ * Plans every output file and its render key. A key hashes exactly what the
+ * page shows: the site-wide inputs (configuration, templates, data, engine
+ * version) and the hashes of the posts on it (their card for lists, their
+ * whole page for a post and for full-content feeds, neighbours' cards). Two
+ * routes writing one file are a duplicate permalink. With `warm`, a plan whose
+ * posts and lists stand where the last one's did reuses its routes (see
+ * {@link reusedHead}).
+ */
+export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index: SiteIndex, engineVersion: string, warm?: { plan: PlanMemo | undefined }): RoutePlan {
+  const problems: BlogEngineError[] = [];
+  const { posts } = index;
+  const globalHash = hashOf(engineVersion, JSON.stringify(index.site), JSON.stringify(loaded.templates));
+  const head = (warm?.plan && reusedHead(config, warm.plan, index, globalHash)) ?? planHead(config, index, globalHash, problems);
+  const routes = [...head.routes];
+  const owners = new Map(head.owners);
+  const add = routeAdder(owners, routes, problems);
 
   // Old URLs of moved posts: a redirect page at each, and optionally a `_redirects` file for hosts that read one.
   const redirects: { from: string; to: string }[] = [];
@@ -129,7 +264,7 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
   for (const asset of loaded.assets) {
     add(`/${asset.path}`, 'core', { type: 'asset', file: asset.file }, hashOf('asset', asset.file, asset.fingerprint), asset.path, { file: asset.path }, true);
   }
-  add('/sitemap.xml', 'core', { type: 'sitemap' }, hashOf(globalHash, 'sitemap', JSON.stringify(sitemap)), 'the sitemap');
+  add('/sitemap.xml', 'core', { type: 'sitemap' }, head.sitemapKey, 'the sitemap');
   // A page bundle's files go next to its page, and its translations' (`content/posts/trip/photo.jpg` → `/posts/trip/photo.jpg`).
   const bundlePages = new Map<string, string[]>();
   const urlOf = new Map(posts.map((post) => [post.source, post.url]));
@@ -155,9 +290,12 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
     templates: loaded.templates,
     templateFiles: loaded.templateFiles,
     posts,
-    lists,
+    lists: index.lists,
     tagIndex: index.tagIndex,
-    sitemap,
+    sitemap: head.sitemap,
   };
+  if (warm) {
+    warm.plan = problems.length > 0 ? undefined : { globalHash, posts, lists: index.lists, cardHashes: index.cardHashes, pageHashes: index.pageHashes, tagIndex: JSON.stringify(index.tagIndex), head };
+  }
   return { routes, snapshot, problems };
 }

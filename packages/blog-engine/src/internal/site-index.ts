@@ -419,7 +419,7 @@ export function indexSite(
         feeds: feedUrls(baseUrl, withFeeds),
       });
     };
-      add('home', 'core', null, `${language.prefix}/`, ids, config.paginate.home, 'home', true);
+    add('home', 'core', null, `${language.prefix}/`, ids, config.paginate.home, 'home', true);
 
     const group = (pick: (post: PostEntry) => TermRef[]) => {
       const terms = new Map<string, { ref: TermRef; ids: number[] }>();
@@ -430,7 +430,7 @@ export function indexSite(
       }
       return [...terms.values()].sort((a, b) => (a.ref.slug < b.ref.slug ? -1 : a.ref.slug > b.ref.slug ? 1 : 0));
     };
-      const tags = group((post) => post.tags);
+    const tags = group((post) => post.tags);
     canonicalize(tags, ids, posts, (post) => post.tags);
     for (const { ref, ids: tagIds } of tags) add('tag', 'tag', ref, ref.url, tagIds, config.paginate.tag, 'tag', config.feeds.perTag);
     tagIndex[language.code] = tags.map(({ ref, ids: tagIds }) => ({ ...ref, count: tagIds.length }));
@@ -438,7 +438,7 @@ export function indexSite(
     canonicalize(categories, ids, posts, (post) => post.categories);
     for (const { ref, ids: catIds } of categories) add('category', 'category', ref, ref.url, catIds, config.paginate.category, 'category', false);
 
-      const years = new Map<string, number[]>();
+    const years = new Map<string, number[]>();
     const months = new Map<string, number[]>();
     for (const id of ids) {
       const post = posts[id]!;
@@ -486,6 +486,8 @@ export function indexSite(
   if (memo) {
     for (const [id, draft] of drafts.entries()) {
       if (draft.expanded !== undefined) continue;
+      const known = memo.hashes.get(draft.doc);
+      if (known && known.terms === terms[id] && known.card === baseCards[id] && known.pageOf === cardHashes[id] && known.page === pageHashes[id]) continue;
       memo.hashes.set(draft.doc, { terms: terms[id]!, card: baseCards[id]!, pageOf: cardHashes[id]!, page: pageHashes[id]! });
     }
   }

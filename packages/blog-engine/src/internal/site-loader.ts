@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, type BigIntStats } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, type BigIntStats, type Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +86,18 @@ interface InputFacts {
 function racy(ctimeNs: bigint, readAtMs: number): boolean {
   const windowMs = ctimeNs % 1_000_000_000n === 0n ? 2000 : 100;
   return Number(ctimeNs / 1_000_000n) >= readAtMs - windowMs;
+}
+
+/** {@link racy} from a plain stat's milliseconds. */
+function racyMs(ctimeMs: number, readAtMs: number): boolean {
+  const windowMs = ctimeMs % 1000 === 0 ? 2000 : 100;
+  return ctimeMs >= readAtMs - windowMs;
+}
+
+/** A file's size, times and inode as a plain stat gives them, from its BigInt stat (Node's own sum for the times). */
+function quickStat(st: BigIntStats): WarmDoc['quick'] {
+  const ms = (ns: bigint) => Number(ns / 1_000_000_000n) * 1000 + Number(ns % 1_000_000_000n) / 1e6;
+  return { size: Number(st.size), mtimeMs: ms(st.mtimeNs), ctimeMs: ms(st.ctimeNs), ino: Number(st.ino) };
 }
 
 export { contentFormatOf, markdownExtensions, withoutContentExtension, type ContentFormat } from './content-sources.js';
@@ -280,6 +292,22 @@ export async function loadSite(
     const file = `${siteDir}${sep}${source}`;
     seen.add(source);
     const readAtMs = Date.now();
+    const last = warm?.docs.get(source);
+    if (last) {
+      // The warm check compares a plain stat's numbers (no BigInts, no string): what it cannot tell apart, a change
+      // within the same fraction of a microsecond, is a change after the last read, which `racy` sends to be read.
+      let quick: Stats;
+      try {
+        quick = statSync(file);
+      } catch (error) {
+        throw new BlogEngineError('ERR_BLOG_IO', `could not read ${source}: ${(error as Error).message}`, { file: source, cause: error });
+      }
+      const known = last.quick;
+      if (quick.size === known.size && quick.mtimeMs === known.mtimeMs && quick.ctimeMs === known.ctimeMs && quick.ino === known.ino && !racyMs(quick.ctimeMs, last.readAtMs) && sameShape(last.doc, content, format)) {
+        warmDocs.set(source, last);
+        return last.doc;
+      }
+    }
     let st: BigIntStats;
     try {
       st = statSync(file, { bigint: true });
@@ -288,16 +316,11 @@ export async function loadSite(
     }
     const stat = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
     const ctimeNs = st.ctimeNs;
-    const last = warm?.docs.get(source);
-    if (last && last.stat === stat && !racy(ctimeNs, last.readAtMs) && sameShape(last.doc, content, format)) {
-      warmDocs.set(source, last);
-      return last.doc;
-    }
     const modified = content.draft ? new Date(Number(st.mtimeNs / 1_000_000n)).toISOString() : '';
     const where = { name: content.name, section: content.section, draftFolder: content.draft, bundle: content.bundle, modified };
     const hit = cached.get(source);
     const keep = (doc: SourceDoc, readAt: number): SourceDoc => {
-      if (warm && doc.frontMatter) warmDocs.set(source, { stat, readAtMs: readAt, doc });
+      if (warm && doc.frontMatter) warmDocs.set(source, { quick: quickStat(st), readAtMs: readAt, doc });
       return doc;
     };
     const parsedFacts = hit?.facts ? (JSON.parse(hit.facts) as Partial<InputFacts>) : undefined;

@@ -1,5 +1,6 @@
 import type { InputRow } from './build-db.js';
 import type { PublishingDates } from './publishing.js';
+import type { PlanMemo } from './route-planner.js';
 import type { IndexedDraft, SiteWarning } from './site-index.js';
 import type { SourceDoc } from './site-loader.js';
 
@@ -21,8 +22,8 @@ export interface PostHashes {
 
 /** A post or page as last loaded, with the stat data its file had then, when it was read, and where it was found. */
 export interface WarmDoc {
-  /** `size:mtimeNs:ctimeNs:ino` */
-  stat: string;
+  /** Its file's size, times and inode when it was read, as a plain (not BigInt) stat gives them. */
+  quick: { size: number; mtimeMs: number; ctimeMs: number; ino: number };
   readAtMs: number;
   doc: SourceDoc;
 }
@@ -41,6 +42,8 @@ export interface WarmState {
   publishing: WeakMap<SourceDoc, PublishingDates>;
   /** The database's inputs table as the last build left it; undefined until a build has read it. */
   inputs: Map<string, InputRow> | undefined;
+  /** The last plan's routes of posts and lists, with what their keys were made of. */
+  plan: PlanMemo | undefined;
   /** Read posts, and their hashes, for the configuration and layouts in `stamp`. */
   index: {
     stamp: string;
@@ -51,7 +54,7 @@ export interface WarmState {
 
 /** An empty warm state: the first build with it does all the work. */
 export function createWarmState(): WarmState {
-  return { docs: new Map(), publishing: new WeakMap(), inputs: undefined, index: { stamp: '', docs: new WeakMap(), hashes: new WeakMap() } };
+  return { docs: new Map(), publishing: new WeakMap(), inputs: undefined, plan: undefined, index: { stamp: '', docs: new WeakMap(), hashes: new WeakMap() } };
 }
 
 /** The index's part of `warm`, emptied first when the settings it was made under (`stamp`) changed. */
