@@ -327,6 +327,8 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
     await mkdir(outDir, { recursive: true });
     await recordOutputFolder(db, outDir);
     let counts: Record<SectionName, SectionCounts>;
+    // What each post's HTML is made of: the site's inputs and the post's page (its body, its fields, its layout).
+    const contentKeys = warm ? index.pageHashes.map((page) => `${plan.globalHash}|${page}`) : undefined;
     savingInputs = saveInputs().then(() => undefined, (error: unknown) => error ?? new Error('saving the inputs failed'));
     saveInputs = undefined;
     try {
@@ -337,6 +339,7 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
         bodyOf: index.bodyOf,
         bodyFileOf: index.bodyFileOf,
         siteDir: resolved.site,
+        ...(contentKeys ? { contentCache: { keys: contentKeys, html: warm!.contents } } : {}),
         outDir,
         db,
         pool,
@@ -351,6 +354,11 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
       if (!outExisted) await rmdir(outDir).catch(() => undefined);
       if (signal?.aborted) throw new BlogEngineError('ERR_BLOG_ABORTED', 'The build was aborted', { cause: signal.reason });
       throw error;
+    }
+    if (warm && contentKeys) {
+      // Only what this site's posts are made of now is worth keeping for the next build.
+      const current = new Set(contentKeys);
+      for (const key of warm.contents.keys()) if (!current.has(key)) warm.contents.delete(key);
     }
     const inputsFailed = await savingInputs;
     if (inputsFailed) throw inputsFailed;

@@ -11,7 +11,9 @@ function blog(): string {
   for (let i = 1; i <= 16; i++) {
     const month = String(((i - 1) % 6) + 1).padStart(2, '0');
     const tags = i % 2 ? '[common, odd]' : '[common, even]';
-    files[`posts/p${i}.md`] = post({ title: `Post ${i}`, date: `2021-${month}-${String(i + 10)}`, tags, categories: i % 3 ? 'A' : 'B' }, `Excerpt of ${i}.\n\nRest of ${i}.\n`);
+    // One post's body reads the site's settings: its HTML (kept between rebuilds for the feeds) changes with them.
+    const rest = i === 6 ? 'Rest of 6, written for {{ site.title }}.' : `Rest of ${i}.`;
+    files[`posts/p${i}.md`] = post({ title: `Post ${i}`, date: `2021-${month}-${String(i + 10)}`, tags, categories: i % 3 ? 'A' : 'B' }, `Excerpt of ${i}.\n\n${rest}\n`);
   }
   files['posts/p1.de.md'] = post({ title: 'Beitrag 1', date: '2021-01-11', tags: '[common]' }, 'Auf Deutsch.\n');
   return writeSite(files);
@@ -59,11 +61,15 @@ describe("serve's rebuilds, which start warm", () => {
     expect(tree(out)).toEqual(await coldTree(site));
   }
 
-  it('write the bytes of a cold build after edits, tag respellings, removals, new posts, layouts and settings', async () => {
+  // `workers: 'auto'` (the default) rebuilds a small site on the main thread, which keeps posts' HTML between rebuilds.
+  it.each([
+    ['on the main thread (workers auto)', {}],
+    ['in 2 render threads', { workers: 2 }],
+  ])('write the bytes of a cold build after edits, tag respellings, removals, new posts, layouts and settings, %s', async (_label, workers) => {
     const site = blog();
     const out = join(tempDir(), 'out');
     await settle();
-    server = await serve({ site, out, port: 0, debounceMs: 60_000, workers: 1, database: `file:${join(out, '..', 'serve.db')}` });
+    server = await serve({ site, out, port: 0, debounceMs: 60_000, ...workers, database: `file:${join(out, '..', 'serve.db')}` });
     expect(tree(out)).toEqual(await coldTree(site));
 
     edit(site, 'posts/p4.md', (text) => text.replace('Rest of 4.', 'Rest of 4, longer now.'));
@@ -101,7 +107,11 @@ describe("serve's rebuilds, which start warm", () => {
     edit(site, 'posts/p5.md', (text) => text.replace('\nlayout: special', ''));
     await expectCold(site, out);
 
-    edit(site, 'site.config.json', (text) => text.replace('"title":"Warm"', '"title":"Warmer"').replace('"languages":["en","de"]', '"languages":["en","de"],"dateStyle":"long"'));
+    // The site's title alone: no post's card or page changes, but p6's HTML does.
+    edit(site, 'site.config.json', (text) => text.replace('"title":"Warm"', '"title":"Warmer"'));
+    await expectCold(site, out);
+    expect(readFileSync(join(out, 'feed.xml'), 'utf8')).toContain('written for Warmer.');
+    edit(site, 'site.config.json', (text) => text.replace('"languages":["en","de"]', '"languages":["en","de"],"dateStyle":"long"'));
     await expectCold(site, out);
   });
 
@@ -109,7 +119,7 @@ describe("serve's rebuilds, which start warm", () => {
     const site = blog();
     const out = join(tempDir(), 'out');
     await settle();
-    server = await serve({ site, out, port: 0, debounceMs: 60_000, workers: 1, database: `file:${join(out, '..', 'serve.db')}` });
+    server = await serve({ site, out, port: 0, debounceMs: 60_000, database: `file:${join(out, '..', 'serve.db')}` });
     const good = readFileSync(join(site, 'posts/p7.md'), 'utf8');
     edit(site, 'posts/p7.md', (text) => text.replace('date: 2021-01-17', 'date: 2021-02-31'));
     await expectFailure(/posts\/p7\.md/);
@@ -126,7 +136,7 @@ describe("serve's rebuilds, which start warm", () => {
     });
     const out = join(tempDir(), 'out');
     await settle();
-    server = await serve({ site, out, port: 0, debounceMs: 60_000, workers: 1, database: `file:${join(out, '..', 'serve.db')}` });
+    server = await serve({ site, out, port: 0, debounceMs: 60_000, database: `file:${join(out, '..', 'serve.db')}` });
     expect(server.lastResult?.warnings).toEqual([expect.objectContaining({ file: '_posts/2020-01-02-a.md', reason: 'layout `default` is not in layouts/: rendered with `post`' })]);
     mkdirSync(join(site, 'layouts'));
     writeFileSync(join(site, 'layouts/default.liquid'), '<main class="default">{{ content }}</main>\n');
@@ -141,7 +151,7 @@ describe("serve's rebuilds, which start warm", () => {
     const database = `file:${join(out, '..', 'serve.db')}`;
     await build({ site, out, database, workers: 1 });
     await settle();
-    server = await serve({ site, out, port: 0, debounceMs: 60_000, workers: 1, database });
+    server = await serve({ site, out, port: 0, debounceMs: 60_000, database });
     expect(server.lastResult).toMatchObject({ written: 0, removed: 0 });
     edit(site, 'posts/p9.md', (text) => text.replace('tags: [common, odd]', 'tags: [common, odd, late]'));
     await expectCold(site, out);

@@ -238,9 +238,15 @@ export class PageRenderer {
   #content(post: PostEntry, keep: boolean): string {
     let html = this.#html.get(post.id);
     if (html === undefined) {
-      const text = post.body ?? this.#bodyFromFile(post);
-      const body = post.liquid ? this.#bodyLiquid().render(post, text) : text;
-      html = post.format === 'markdown' ? this.#md().render(body) : body;
+      const cache = this.#snapshot.contentCache;
+      const key = cache?.keys[post.id];
+      html = key === undefined ? undefined : cache!.html.get(key);
+      if (html === undefined) {
+        const text = post.body ?? this.#bodyFromFile(post);
+        const body = post.liquid ? this.#bodyLiquid().render(post, text) : text;
+        html = post.format === 'markdown' ? this.#md().render(body) : body;
+        if (keep && key !== undefined) cache!.html.set(key, html);
+      }
       if (keep) this.#html.set(post.id, html);
     }
     return html;

@@ -72,6 +72,8 @@ export interface RenderPhaseInput {
   bodyFileOf: (id: number) => BodyFile | undefined;
   /** The site folder, which `bodyFileOf`'s paths are relative to. */
   siteDir: string;
+  /** Posts' HTML kept between builds in this process, used when the build renders on the main thread (see `Snapshot.contentCache`). */
+  contentCache?: Snapshot['contentCache'];
   /** The output folder held files when the build began (see `RenderWorkerInit.probeDisk`). */
   probeDisk: boolean;
   /** Replace files in the way that the engine did not write; without it they fail the build before anything moves. */
@@ -133,7 +135,8 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
       // Every task carries the (shared, never copied) snapshot; each worker deserializes it on its first task.
       // An inline worker is on this thread, and its messages are not cloned: it takes the snapshot as it is.
       const inline = pool.options.kind === 'inline';
-      const shipped = shipOnlyNeededBodies(snapshot, toRender, input.bodyOf, inline ? undefined : { siteDir: input.siteDir, fileOf: input.bodyFileOf });
+      const needed = shipOnlyNeededBodies(snapshot, toRender, input.bodyOf, inline ? undefined : { siteDir: input.siteDir, fileOf: input.bodyFileOf });
+      const shipped = inline && input.contentCache ? { ...needed, contentCache: input.contentCache } : needed;
       const build: RenderBuild = { id: `${process.pid}-${Date.now()}-${++buildCount}`, snapshot: inline ? shipped : shareSnapshot(shipped), outDir, stagingDir, probeDisk: input.probeDisk };
       const problems: BlogEngineError[] = [];
       const done = Object.fromEntries(sectionNames.map((s) => [s, 0])) as Record<SectionName, number>;

@@ -18,6 +18,8 @@ export interface PlannedRoute {
 
 /** The routes of a build, the snapshot workers render from, and the problems found while planning. */
 export interface RoutePlan {
+  /** The hash of the site-wide inputs every page is made of (configuration, templates, data, engine version). */
+  globalHash: string;
   routes: PlannedRoute[];
   snapshot: Snapshot;
   problems: BlogEngineError[];
@@ -297,5 +299,5 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
   if (warm) {
     warm.plan = problems.length > 0 ? undefined : { globalHash, posts, lists: index.lists, cardHashes: index.cardHashes, pageHashes: index.pageHashes, tagIndex: JSON.stringify(index.tagIndex), head };
   }
-  return { routes, snapshot, problems };
+  return { globalHash, routes, snapshot, problems };
 }

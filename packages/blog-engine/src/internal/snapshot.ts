@@ -130,6 +130,12 @@ export interface Snapshot {
    * A thread reads only the bodies it renders, and checks each file's hash against the one the build indexed.
    */
   bodyFiles?: { siteDir: string; files: (BodyFile | null)[] };
+  /**
+   * Posts' HTML kept from earlier builds in this process (`serve`'s), for a build rendered on the main thread only:
+   * `keys[id]` names what a post's HTML is made of (the site's inputs and the post's page hash), `html` holds the
+   * HTML by that name. A full-content feed's posts are then rendered once, not again at every rebuild.
+   */
+  contentCache?: { keys: string[]; html: Map<string, string> };
 }
 
 /** Where a post's body is: its file (relative to the site folder), from `offset`, when the file's hash is `fingerprint`. */

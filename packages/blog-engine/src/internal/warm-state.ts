@@ -42,6 +42,8 @@ export interface WarmState {
   publishing: WeakMap<SourceDoc, PublishingDates>;
   /** The database's inputs table as the last build left it; undefined until a build has read it. */
   inputs: Map<string, InputRow> | undefined;
+  /** Posts' HTML by what it is made of (see `Snapshot.contentCache`): what the full-content feeds of the last build showed. */
+  contents: Map<string, string>;
   /** The last plan's routes of posts and lists, with what their keys were made of. */
   plan: PlanMemo | undefined;
   /** Read posts, and their hashes, for the configuration and layouts in `stamp`. */
@@ -54,7 +56,7 @@ export interface WarmState {
 
 /** An empty warm state: the first build with it does all the work. */
 export function createWarmState(): WarmState {
-  return { docs: new Map(), publishing: new WeakMap(), inputs: undefined, plan: undefined, index: { stamp: '', docs: new WeakMap(), hashes: new WeakMap() } };
+  return { docs: new Map(), publishing: new WeakMap(), inputs: undefined, contents: new Map(), plan: undefined, index: { stamp: '', docs: new WeakMap(), hashes: new WeakMap() } };
 }
 
 /** The index's part of `warm`, emptied first when the settings it was made under (`stamp`) changed. */
