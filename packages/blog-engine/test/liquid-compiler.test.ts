@@ -1,18 +1,9 @@
-import { cpSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Drop, Liquid } from '../src/internal/liquid.js';
 import { describe, expect, it, vi } from 'vitest';
-import { generateSite } from '../src/generate.js';
-import { loadSiteConfig } from '../src/config.js';
-import { BuildDatabase } from '../src/internal/build-db.js';
 import { LiquidCompiler } from '../src/internal/liquid-compiler.js';
 import { PageRenderer } from '../src/internal/page-renderer.js';
-import { planRoutes } from '../src/internal/route-planner.js';
-import { indexSite } from '../src/internal/site-index.js';
-import { loadSite } from '../src/internal/site-loader.js';
 import { createLiquid, type Limits } from '../src/internal/templates.js';
-import { tempDir } from './helpers.js';
+import { plannedSite } from './planned-site.js';
 
 const limits: Limits = { parseLimit: 1e7, renderLimit: 5000, memoryLimit: 1e8 };
 
@@ -275,37 +266,25 @@ describe('random templates', () => {
 
 describe('the default theme', () => {
   it('renders every page of a generated site byte for byte as liquidjs does', async () => {
-    const site = tempDir();
-    await generateSite({ out: site, posts: 120, seed: 5 });
-    // From src/, the loader looks for the default theme beside src/internal: give the site the package's theme as its own.
-    cpSync(fileURLToPath(new URL('../theme/', import.meta.url)), site, { recursive: true });
-    const config = await loadSiteConfig(site);
-    const db = await BuildDatabase.open(pathToFileURL(join(tempDir(), 'build.db')).href);
-    try {
-      const loaded = await loadSite(site, db);
-      const index = indexSite(config, loaded, new Map(), false, { now: new Date(), future: false, expired: false, unpublished: false });
-      const plan = planRoutes(config, loaded, index, '0.0.0');
-      expect([...loaded.problems, ...index.problems, ...plan.problems]).toEqual([]);
-      const snapshot = { ...plan.snapshot, posts: plan.snapshot.posts.map((post) => ({ ...post, body: index.bodyOf(post.id) })) };
-      const routes = plan.routes.filter(({ route }) => route.type !== 'asset');
-      const fallbacks = vi.spyOn(Liquid.prototype, 'renderSync');
-      const compiled = new PageRenderer(snapshot);
-      const mine = routes.map(({ route, path }) => compiled.render(route, path));
-      // Every page rendered through the compiled templates: none was handed back to liquidjs.
-      expect(fallbacks).not.toHaveBeenCalled();
-      fallbacks.mockRestore();
-      const reference = new PageRenderer(snapshot, { compile: false });
-      const kinds = new Set<string>();
-      for (const [index, { route, path }] of routes.entries()) {
-        const theirs = reference.render(route, path);
-        expect(mine[index]!.ok, path).toBe(true);
-        expect(theirs.ok, path).toBe(true);
-        expect(String(mine[index]!.ok && mine[index]!.bytes), path).toBe(String(theirs.ok && theirs.bytes));
-        kinds.add(route.type === 'list' ? `list:${snapshot.lists[route.list]!.kind}` : route.type);
-      }
-      expect([...kinds].sort()).toEqual(expect.arrayContaining(['list:category', 'list:home', 'list:tag', 'notFound', 'post', 'tags']));
-    } finally {
-      db.close();
+    const { loaded, index, plan } = await plannedSite(120, 5);
+    expect([...loaded.problems, ...index.problems, ...plan.problems]).toEqual([]);
+    const snapshot = { ...plan.snapshot, posts: plan.snapshot.posts.map((post) => ({ ...post, body: index.bodyOf(post.id) })) };
+    const routes = plan.routes.filter(({ route }) => route.type !== 'asset');
+    const fallbacks = vi.spyOn(Liquid.prototype, 'renderSync');
+    const compiled = new PageRenderer(snapshot);
+    const mine = routes.map(({ route, path }) => compiled.render(route, path));
+    // Every page rendered through the compiled templates: none was handed back to liquidjs.
+    expect(fallbacks).not.toHaveBeenCalled();
+    fallbacks.mockRestore();
+    const reference = new PageRenderer(snapshot, { compile: false });
+    const kinds = new Set<string>();
+    for (const [index, { route, path }] of routes.entries()) {
+      const theirs = reference.render(route, path);
+      expect(mine[index]!.ok, path).toBe(true);
+      expect(theirs.ok, path).toBe(true);
+      expect(String(mine[index]!.ok && mine[index]!.bytes), path).toBe(String(theirs.ok && theirs.bytes));
+      kinds.add(route.type === 'list' ? `list:${snapshot.lists[route.list]!.kind}` : route.type);
     }
+    expect([...kinds].sort()).toEqual(expect.arrayContaining(['list:category', 'list:home', 'list:tag', 'notFound', 'post', 'tags']));
   });
 });

@@ -163,22 +163,17 @@ function sameIds(a: number[], b: number[]): boolean {
   return true;
 }
 
+/** Whether `a` and `b` agree on every one of `keys`. */
+function sameIn<T>(a: T, b: T, keys: readonly (keyof T)[]): boolean {
+  return keys.every((key) => a[key] === b[key]);
+}
+
+/** What a post's route, its place among its neighbours and its sitemap entry are made of, besides its hashes. */
+const postPlace = ['source', 'url', 'format', 'lang', 'prev', 'next', 'date', 'updated'] as const;
+
 function sameList(a: ListEntry, b: ListEntry): boolean {
-  return (
-    a.kind === b.kind &&
-    a.lang === b.lang &&
-    a.baseUrl === b.baseUrl &&
-    a.layout === b.layout &&
-    a.pageSize === b.pageSize &&
-    a.totalPages === b.totalPages &&
-    a.feeds.rss === b.feeds.rss &&
-    a.feeds.atom === b.feeds.atom &&
-    a.term?.name === b.term?.name &&
-    a.term?.slug === b.term?.slug &&
-    a.term?.url === b.term?.url &&
-    a.term?.href === b.term?.href &&
-    sameIds(a.postIds, b.postIds)
-  );
+  const sameTerm = a.term === null || b.term === null ? a.term === b.term : sameIn(a.term, b.term, ['name', 'slug', 'url', 'href']);
+  return sameTerm && sameIn(a, b, ['kind', 'lang', 'baseUrl', 'layout', 'pageSize', 'totalPages']) && sameIn(a.feeds, b.feeds, ['rss', 'atom']) && sameIds(a.postIds, b.postIds);
 }
 
 /**
@@ -192,17 +187,7 @@ function reusedHead(config: ResolvedSiteConfig, last: PlanMemo, index: SiteIndex
   const titleChanged: boolean[] = [];
   for (const post of posts) {
     const before = last.posts[post.id]!;
-    const same =
-      post.source === before.source &&
-      post.url === before.url &&
-      post.format === before.format &&
-      post.lang === before.lang &&
-      post.prev === before.prev &&
-      post.next === before.next &&
-      post.date === before.date &&
-      post.updated === before.updated &&
-      sameIds(post.translations, before.translations);
-    if (!same) return undefined;
+    if (!sameIn(post, before, postPlace) || !sameIds(post.translations, before.translations)) return undefined;
     titleChanged.push(post.title !== before.title);
   }
   for (const [i, list] of lists.entries()) if (!sameList(list, last.lists[i]!)) return undefined;
