@@ -3,10 +3,11 @@
 // rebuild, one post edited, `serve`'s rebuild after an edit, CPU per output file, peak RSS.
 //
 //   npm run bench -w @drove/blog-engine [-- --corpora generated,traits,realtext --sizes 100,1000,10000
-//                                          --skip-eleventy --eleventy-max N --skip-hugo --skip-hugo-docs --skip-serve]
+//                                          --skip-eleventy --eleventy-max N --skip-hugo --skip-hugo-docs --skip-serve --repeat N]
 //
 // (`--eleventy-max 1000` leaves Eleventy out of the larger sizes: at 10,000 posts it takes
-// minutes a build.)
+// minutes a build. `--repeat N` builds each drove-blog configuration and Hugo N times, taking
+// turns, and reports each figure's median: on a shared machine one build is one sample.)
 //
 // Corpora (every one a folder drove-blog, Hugo and the bench's Eleventy site all read):
 // - generated: drove-blog's own generator (`generateSite`, seed 1), three languages;
@@ -39,8 +40,11 @@ const { values } = parseArgs({
     'skip-hugo': { type: 'boolean', default: false },
     'skip-hugo-docs': { type: 'boolean', default: false },
     'skip-serve': { type: 'boolean', default: false },
+    repeat: { type: 'string', default: '1' },
   },
 });
+const repeat = Number(values.repeat);
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat: ${values.repeat} is not a count >= 1`);
 const makers = {
   generated: (out, posts) => generateSite({ out, posts, seed: 1 }),
   traits: (out, posts) => makeTraitsCorpus(out, posts, 1),
@@ -148,6 +152,13 @@ async function serveEdit(site, out, db) {
   }
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 const seconds = (ms) => (ms === undefined ? '—' : (ms / 1000).toFixed(2));
 const mib = (bytes) => (bytes === undefined ? '—' : `${Math.round(bytes / 2 ** 20)}`);
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -172,22 +183,42 @@ for (const corpus of corpora) {
     log(`\n## ${corpus}, ${posts} posts`);
     const made = await makers[corpus](site, posts);
     if (made?.digest) log(`(real text from ${made.packages} packages, ${made.distinct} distinct posts, digest ${made.digest})`);
-    const runs = {};
+    // With --repeat N, the configurations take turns N times (auto, 1, 2, auto, 1, 2, …), so that a slow spell of
+    // the machine falls on all of them, and each figure is the median of its N.
+    const measured = { auto: [], 1: [], 2: [] };
+    for (let round = 0; round < repeat; round++) {
+      for (const workers of ['auto', 1, 2]) {
+        const out = join(work, `out-${workers}`);
+        const db = join(work, `build-${workers}.db`);
+        rmSync(out, { recursive: true, force: true });
+        rmSync(db, { force: true });
+        const cold = await drove(site, out, db, workers);
+        const files = countFiles(out);
+        const noChange = await drove(site, out, db, workers);
+        const edited = editOnePost(site);
+        const oneEdit = await drove(site, out, db, workers);
+        log(`drove-blog, workers ${workers}: cold ${seconds(cold.wallMs)} s (CPU ${seconds(cold.cpuMs)} s, ${files} files, ${cold.result.workers} ${cold.result.kind}); no change ${seconds(noChange.wallMs)} s, ${noChange.result.written} written; ${edited} edited ${seconds(oneEdit.wallMs)} s, ${oneEdit.result.written} written`);
+        measured[workers].push({ cold, noChange, oneEdit, files });
+        rmSync(out, { recursive: true, force: true });
+      }
+    }
     for (const workers of ['auto', 1, 2]) {
-      const out = join(work, `out-${workers}`);
-      const db = join(work, `build-${workers}.db`);
-      rmSync(out, { recursive: true, force: true });
-      rmSync(db, { force: true });
-      const cold = await drove(site, out, db, workers);
-      const files = countFiles(out);
-      const noChange = await drove(site, out, db, workers);
-      const edited = editOnePost(site);
-      const oneEdit = await drove(site, out, db, workers);
-      const tool = `drove-blog, workers ${workers}`;
-      log(`${tool}: cold ${seconds(cold.wallMs)} s (CPU ${seconds(cold.cpuMs)} s, ${files} files, ${cold.result.workers} ${cold.result.kind}); no change ${seconds(noChange.wallMs)} s, ${noChange.result.written} written; ${edited} edited ${seconds(oneEdit.wallMs)} s, ${oneEdit.result.written} written`);
-      runs[workers] = { cold, noChange, oneEdit, files };
-      rows.push({ corpus, posts, tool, workers, coldMs: cold.wallMs, coldCpuMs: cold.cpuMs, files, noChangeMs: noChange.wallMs, noChangeWritten: noChange.result.written, oneEditMs: oneEdit.wallMs, oneEditWritten: oneEdit.result.written, maxRssBytes: Math.max(cold.maxRssBytes, noChange.maxRssBytes, oneEdit.maxRssBytes) });
-      rmSync(out, { recursive: true, force: true });
+      const runs = measured[workers];
+      const mid = (pick) => median(runs.map(pick));
+      rows.push({
+        corpus,
+        posts,
+        tool: `drove-blog, workers ${workers}`,
+        workers,
+        coldMs: mid((r) => r.cold.wallMs),
+        coldCpuMs: mid((r) => r.cold.cpuMs),
+        files: runs[0].files,
+        noChangeMs: mid((r) => r.noChange.wallMs),
+        noChangeWritten: Math.max(...runs.map((r) => r.noChange.result.written)),
+        oneEditMs: mid((r) => r.oneEdit.wallMs),
+        oneEditWritten: Math.max(...runs.map((r) => r.oneEdit.result.written)),
+        maxRssBytes: Math.max(...runs.flatMap((r) => [r.cold.maxRssBytes, r.noChange.maxRssBytes, r.oneEdit.maxRssBytes])),
+      });
     }
     if (!values['skip-serve']) {
       const out = join(work, 'out-serve');
@@ -198,20 +229,25 @@ for (const corpus of corpora) {
     }
     const styles = hugoVersion ? (values['skip-hugo-docs'] ? ['expert'] : ['expert', 'docs']) : [];
     for (const style of styles) {
-      const project = makeHugoSite(site, join(work, `hugo-${style}`), { style });
-      const run = () => {
-        settleDisk();
-        return timed('hugo', ['--quiet', '-d', join(project, 'public')], { cwd: project, measureRss: true });
-      };
-      const cold = await run();
-      const files = countFiles(join(project, 'public'));
-      const noChange = await run();
-      editOnePost(join(project, 'content'));
-      const oneEdit = await run();
       const tool = `Hugo ${hugoVersion} (${style} templates)`;
-      log(`${tool}: cold ${seconds(cold.wallMs)} s (CPU ${seconds(cold.cpuMs)} s, ${files} files); again ${seconds(noChange.wallMs)} s; one edit ${seconds(oneEdit.wallMs)} s`);
-      rows.push({ corpus, posts, tool, style, coldMs: cold.wallMs, coldCpuMs: cold.cpuMs, files, noChangeMs: noChange.wallMs, oneEditMs: oneEdit.wallMs, maxRssBytes: cold.maxRssBytes });
-      rmSync(project, { recursive: true, force: true });
+      const runs = [];
+      for (let round = 0; round < repeat; round++) {
+        const project = makeHugoSite(site, join(work, `hugo-${style}`), { style });
+        const run = () => {
+          settleDisk();
+          return timed('hugo', ['--quiet', '-d', join(project, 'public')], { cwd: project, measureRss: true });
+        };
+        const cold = await run();
+        const files = countFiles(join(project, 'public'));
+        const noChange = await run();
+        editOnePost(join(project, 'content'));
+        const oneEdit = await run();
+        log(`${tool}: cold ${seconds(cold.wallMs)} s (CPU ${seconds(cold.cpuMs)} s, ${files} files); again ${seconds(noChange.wallMs)} s; one edit ${seconds(oneEdit.wallMs)} s`);
+        runs.push({ cold, noChange, oneEdit, files });
+        rmSync(project, { recursive: true, force: true });
+      }
+      const mid = (pick) => median(runs.map(pick));
+      rows.push({ corpus, posts, tool, style, coldMs: mid((r) => r.cold.wallMs), coldCpuMs: mid((r) => r.cold.cpuMs), files: runs[0].files, noChangeMs: mid((r) => r.noChange.wallMs), oneEditMs: mid((r) => r.oneEdit.wallMs), maxRssBytes: Math.max(...runs.map((r) => r.cold.maxRssBytes)) });
     }
     if (!values['skip-eleventy'] && posts <= Number(values['eleventy-max'])) {
       const project = makeEleventySite(site, join(work, 'eleventy'));
