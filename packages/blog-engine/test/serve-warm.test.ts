@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { build, serve, type DevServer } from '@drove/blog-engine';
+import { makeRealTextCorpus } from '../bench/lib/realtext-corpus.mjs';
 import { post, tempDir, tree, writeSite } from './helpers.js';
 
 function blog(): string {
@@ -143,6 +144,27 @@ describe("serve's rebuilds, which start warm", () => {
     await expectCold(site, out);
     expect(server.lastResult?.warnings).toEqual([]);
     expect(readFileSync(join(out, '2020/01/02/a.html'), 'utf8')).toBe('<main class="default"><p>x</p>\n</main>\n');
+  });
+
+  // Text nobody wrote for this engine (the installed packages' documentation: raw HTML, tables, code in many
+  // languages), with full-content feeds, edited below and above the excerpt, retitled and removed.
+  it('write the bytes of a cold build on real text', async () => {
+    const site = tempDir();
+    makeRealTextCorpus(site, 120, 9);
+    const out = join(tempDir(), 'out');
+    await settle();
+    server = await serve({ site, out, port: 0, debounceMs: 60_000, database: `file:${join(out, '..', 'serve.db')}` });
+    const posts = readdirSync(join(site, 'posts'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.md')).sort();
+    expect(posts.length).toBe(120);
+    const [body, excerpt, title, gone] = [posts[10]!, posts[40]!, posts[70]!, posts[100]!].map((file) => `posts/${file}`);
+    edit(site, body!, (text) => `${text}\n\nA paragraph added at the end.\n`);
+    await expectCold(site, out);
+    edit(site, excerpt!, (text) => text.replace(/\n---\n/, '\n---\nA new first paragraph.\n\n'));
+    await expectCold(site, out);
+    edit(site, title!, (text) => text.replace(/^title: .*$/m, 'title: "A new title: with punctuation"'));
+    await expectCold(site, out);
+    rmSync(join(site, gone!));
+    await expectCold(site, out);
   });
 
   it('start warm on a site an earlier build finished, so the first edit is not a cold index', async () => {
