@@ -256,7 +256,8 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
       }
       return dates;
     };
-    const holds = new Map(loaded.docs.map((doc) => [doc, doc.frontMatter ? holdAt(datesOf(doc, doc.frontMatter), resolved.publishing) : undefined]));
+    const holds = new Map<SourceDoc, Hold | undefined>();
+    for (const doc of loaded.docs) holds.set(doc, doc.frontMatter ? holdAt(datesOf(doc, doc.frontMatter), resolved.publishing) : undefined);
     const siteKey = siteFingerprint(config, loaded, outDir, resolved, holds);
     const complete = await db.meta('complete');
     // A first build with a warm state indexes the site even when nothing changed, so that the next one (`serve`'s
@@ -328,7 +329,8 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
     await recordOutputFolder(db, outDir);
     let counts: Record<SectionName, SectionCounts>;
     // What each post's HTML is made of: the site's inputs and the post's page (its body, its fields, its layout).
-    const contentKeys = warm ? index.pageHashes.map((page) => `${plan.globalHash}|${page}`) : undefined;
+    // Kept HTML is made of the site's inputs, all in the plan's global hash, and the post's page: under other inputs it goes.
+    if (warm && warm.contents.globalHash !== plan.globalHash) warm.contents = { globalHash: plan.globalHash, html: new Map() };
     savingInputs = saveInputs().then(() => undefined, (error: unknown) => error ?? new Error('saving the inputs failed'));
     saveInputs = undefined;
     try {
@@ -339,7 +341,7 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
         bodyOf: index.bodyOf,
         bodyFileOf: index.bodyFileOf,
         siteDir: resolved.site,
-        ...(contentKeys ? { contentCache: { keys: contentKeys, html: warm!.contents } } : {}),
+        ...(warm ? { contentCache: { keys: index.pageHashes, html: warm.contents.html } } : {}),
         outDir,
         db,
         pool,
@@ -355,10 +357,10 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
       if (signal?.aborted) throw new BlogEngineError('ERR_BLOG_ABORTED', 'The build was aborted', { cause: signal.reason });
       throw error;
     }
-    if (warm && contentKeys) {
+    if (warm) {
       // Only what this site's posts are made of now is worth keeping for the next build.
-      const current = new Set(contentKeys);
-      for (const key of warm.contents.keys()) if (!current.has(key)) warm.contents.delete(key);
+      const current = new Set(index.pageHashes);
+      for (const key of warm.contents.html.keys()) if (!current.has(key)) warm.contents.html.delete(key);
     }
     const inputsFailed = await savingInputs;
     if (inputsFailed) throw inputsFailed;

@@ -1,12 +1,15 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { buildWarm, type BuildOptions, type BuildResult } from './build.js';
 import { loadSiteConfig } from './config.js';
 import { BlogEngineError } from './errors.js';
+import type { ResolvedSiteConfig } from './site-config.js';
 import { stagingFolderName } from './internal/file-stager.js';
 import { fail } from './internal/validate.js';
+import { ChangeLog } from './internal/change-log.js';
+import { toolFolders } from './internal/site-loader.js';
+import { watchSite, type SiteWatcher } from './internal/site-watcher.js';
 import { createWarmState } from './internal/warm-state.js';
 
 /** Options of {@link serve}: those of {@link build} (except `signal` and `onProgress`), and the server's. */
@@ -28,7 +31,7 @@ export interface DevServer {
   readonly port: number;
   /** The last successful build. */
   readonly lastResult: BuildResult | undefined;
-  /** Rebuilds now (changes are picked up by themselves; this is for tests and tools). */
+  /** Rebuilds now, checking every file (changes are picked up by themselves; this is for tests and tools). */
   rebuild(): Promise<BuildResult | undefined>;
   /** Resolves after the next build that follows this call. */
   onBuilt(): Promise<{ result?: BuildResult; error?: Error }>;
@@ -76,21 +79,62 @@ export async function serve(options: ServeOptions = {}): Promise<DevServer> {
   let basePath = '/';
   let outDir = resolve(site, '_site');
   let cacheDir = resolve(site, '.drove-cache');
+  const readFolders = (config: ResolvedSiteConfig | undefined): void => {
+    if (!config) return;
+    basePath = config.basePath;
+    outDir = buildOptions.out ? resolve(buildOptions.out) : resolve(site, config.outDir);
+    cacheDir = resolve(site, config.cacheDir);
+  };
   let lastResult: BuildResult | undefined;
   const clients = new Set<ServerResponse>();
   const waiters: ((outcome: { result?: BuildResult; error?: Error }) => void)[] = [];
-  // What one build learns of the site, for the next: a rebuild after an edit reads and indexes only what changed.
+  // What one build learns of the site, for the next: a rebuild after an edit reads and indexes only what changed,
+  // and stats only the files the watcher named.
   const warm = createWarmState();
+  const changes = new ChangeLog();
+  warm.changes = changes;
+  let timer: NodeJS.Timeout | undefined;
+  let watcher: SiteWatcher | undefined;
+  // The watch skips the output and cache folders (a rebuild's own writes), tool folders and hidden files (an
+  // editor's swap files), except under `static/`, which is copied with its hidden files (`.well-known/`).
+  let watched = '';
+  const startWatching = (): void => {
+    const inside = (dir: string) => {
+      const path = relative(site, dir).split(sep).join('/');
+      return path === '' || path.startsWith('..') ? undefined : path;
+    };
+    const [outPath, cachePath] = [inside(outDir), inside(cacheDir)];
+    if (watcher && watched === `${outPath}|${cachePath}`) return;
+    watcher?.close();
+    watcher = undefined;
+    watched = `${outPath}|${cachePath}`;
+    const skip = (path: string): boolean => {
+      if (path === outPath || path === cachePath) return true;
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      return toolFolders.has(name) || (name.startsWith('.') && !path.startsWith('static/'));
+    };
+    try {
+      watcher = watchSite(site, {
+        skip,
+        onChange: (path) => {
+          changes.add(path);
+          clearTimeout(timer);
+          timer = setTimeout(() => void rebuild(), debounceMs);
+        },
+      });
+    } catch (error) {
+      throw new BlogEngineError('ERR_BLOG_IO', `could not watch ${site}: ${(error as Error).message}`, { cause: error });
+    }
+    changes.lost();
+  };
 
   let running: Promise<BuildResult | undefined> | undefined;
   let again = false;
   const runBuild = async (): Promise<BuildResult | undefined> => {
     let outcome: { result?: BuildResult; error?: Error };
     try {
-      const config = await loadSiteConfig(site);
-      basePath = config.basePath;
-      outDir = buildOptions.out ? resolve(buildOptions.out) : resolve(site, config.outDir);
-      cacheDir = resolve(site, config.cacheDir);
+      readFolders(await loadSiteConfig(site));
+      startWatching();
       const result = await buildWarm({ ...buildOptions, site }, warm);
       lastResult = result;
       outcome = { result };
@@ -119,6 +163,9 @@ export async function serve(options: ServeOptions = {}): Promise<DevServer> {
     return running;
   };
 
+  // Watching starts before the first build, so that an edit made while it runs is built next.
+  readFolders(await loadSiteConfig(site).catch(() => undefined));
+  startWatching();
   await rebuild();
 
   const server = createServer((request, response) => {
@@ -194,28 +241,14 @@ export async function serve(options: ServeOptions = {}): Promise<DevServer> {
       server.off('error', reject);
       resolvePromise();
     });
+  }).catch(async (error: unknown) => {
+    clearTimeout(timer);
+    watcher?.close();
+    await running;
+    throw error;
   });
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-
-  let timer: NodeJS.Timeout | undefined;
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(site, { recursive: true }, (_event, name) => {
-      if (!name) return;
-      const changed = resolve(site, String(name));
-      for (const ignored of [outDir, cacheDir]) {
-        const rel = relative(ignored, changed);
-        if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep))) return;
-      }
-      if (String(name).split(sep).some((part) => part.startsWith('.') || part === 'node_modules')) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => void rebuild(), debounceMs);
-    });
-  } catch (error) {
-    server.close();
-    throw new BlogEngineError('ERR_BLOG_IO', `could not watch ${site}: ${(error as Error).message}`, { cause: error });
-  }
 
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -238,7 +271,11 @@ export async function serve(options: ServeOptions = {}): Promise<DevServer> {
     get lastResult() {
       return lastResult;
     },
-    rebuild,
+    // Asked for, not prompted by an event: events of files written just before may not have arrived yet.
+    rebuild: () => {
+      changes.lost();
+      return rebuild();
+    },
     onBuilt: () => new Promise((done) => waiters.push(done)),
     close,
   };

@@ -115,11 +115,13 @@ export async function renderPhase(input: RenderPhaseInput): Promise<Record<Secti
     if (row && row.key === route.key && row.hash !== null) counts[route.section].unchanged++;
     else toRender.push(route);
   }
-  const stale = [...stored.entries()].filter(([path]) => !planned.has(path)).map(([path, row]) => ({ path, section: row.section as SectionName }));
+  const stale: { path: string; section: SectionName }[] = [];
+  for (const [path, row] of stored) if (!planned.has(path)) stale.push({ path, section: row.section as SectionName });
   // Files the engine put here that no row remembers (a --clean killed half-way forgets rows before it removes
   // files; a build elsewhere forgets this folder's rows): no route makes them now, so they go too.
   const owned = await db.ownedPaths(outDir);
-  const orphans = [...owned].filter((path) => !planned.has(path) && !stored.has(path));
+  const orphans: string[] = [];
+  for (const path of owned) if (!planned.has(path) && !stored.has(path)) orphans.push(path);
   const stagingDir = join(outDir, stagingFolderName);
   // Before the early return too: a build killed after its last commit leaves a staging folder and nothing to render.
   await rm(stagingDir, { recursive: true, force: true });

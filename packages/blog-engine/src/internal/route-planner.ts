@@ -48,7 +48,7 @@ export interface PlanMemo {
   lists: ListEntry[];
   cardHashes: string[];
   pageHashes: string[];
-  tagIndex: string;
+  tagIndex: SiteIndex['tagIndex'];
   head: PlanHead;
 }
 
@@ -185,13 +185,14 @@ function reusedHead(config: ResolvedSiteConfig, last: PlanMemo, index: SiteIndex
   const { posts, lists, cardHashes, pageHashes } = index;
   if (last.globalHash !== globalHash || last.posts.length !== posts.length || last.lists.length !== lists.length) return undefined;
   const titleChanged: boolean[] = [];
+  // A warm index hands over the very posts and lists that did not change.
   for (const post of posts) {
     const before = last.posts[post.id]!;
-    if (!sameIn(post, before, postPlace) || !sameIds(post.translations, before.translations)) return undefined;
+    if (post !== before && (!sameIn(post, before, postPlace) || !sameIds(post.translations, before.translations))) return undefined;
     titleChanged.push(post.title !== before.title);
   }
-  for (const [i, list] of lists.entries()) if (!sameList(list, last.lists[i]!)) return undefined;
-  if (JSON.stringify(index.tagIndex) !== last.tagIndex) return undefined;
+  if (lists !== last.lists) for (const [i, list] of lists.entries()) if (!sameList(list, last.lists[i]!)) return undefined;
+  if (index.tagIndex !== last.tagIndex && JSON.stringify(index.tagIndex) !== JSON.stringify(last.tagIndex)) return undefined;
 
   const cardChanged = cardHashes.map((hash, id) => hash !== last.cardHashes[id]);
   const pageChanged = pageHashes.map((hash, id) => hash !== last.pageHashes[id]);
@@ -282,7 +283,7 @@ export function planRoutes(config: ResolvedSiteConfig, loaded: LoadedSite, index
     sitemap: head.sitemap,
   };
   if (warm) {
-    warm.plan = problems.length > 0 ? undefined : { globalHash, posts, lists: index.lists, cardHashes: index.cardHashes, pageHashes: index.pageHashes, tagIndex: JSON.stringify(index.tagIndex), head };
+    warm.plan = problems.length > 0 ? undefined : { globalHash, posts, lists: index.lists, cardHashes: index.cardHashes, pageHashes: index.pageHashes, tagIndex: index.tagIndex, head };
   }
   return { globalHash, routes, snapshot, problems };
 }

@@ -10,6 +10,7 @@ import { excerptSource } from './excerpt-source.js';
 import { aliasesOf, aliasKeys, type Alias } from './redirects.js';
 import { expiryDateKeys, fileNameDate, firstKey, holdOf, publishDateKeys, type Hold, type PublishingRules } from './publishing.js';
 import { htmlExcerpt, type LoadedSite, type SourceDoc } from './site-loader.js';
+import { changedInPlace } from './index-arrangement.js';
 import { warmIndex, type WarmState } from './warm-state.js';
 
 /** The default theme's layouts of lists and site pages: a Jekyll or Hugo post naming one (`layout: home`) gets its own kind's. */
@@ -328,12 +329,25 @@ function compareNewestFirst(a: { entry: { date: string; source: string } }, b: {
   return a.entry.date < b.entry.date ? 1 : a.entry.date > b.entry.date ? -1 : a.entry.source < b.entry.source ? -1 : a.entry.source > b.entry.source ? 1 : 0;
 }
 
+/** Posts newest first, then pages. */
+function compareDrafts(a: IndexedDraft, b: IndexedDraft): number {
+  return a.entry.kind === b.entry.kind ? compareNewestFirst(a, b) : a.entry.kind === 'post' ? -1 : 1;
+}
+
+/** The permutation that undoes `order`. */
+function inverse(order: number[]): number[] {
+  const places = new Array<number>(order.length);
+  for (const [id, at] of order.entries()) places[at] = id;
+  return places;
+}
+
 /**
  * Indexes the site once: validates every post's front matter (collecting all
  * problems), assigns permalinks, links translations and neighbours, and builds
  * the home, tag, category, year and month lists of each language. With
  * `warm`, a post read by an earlier build under the same configuration and
- * layouts is not read again, nor are its hashes worked out again.
+ * layouts is not read again, nor are its hashes worked out again; when no post
+ * moved (see {@link changedInPlace}), the last order and lists are kept.
  */
 export function indexSite(
   config: ResolvedSiteConfig,
@@ -378,14 +392,106 @@ export function indexSite(
     drafts.push(draft);
   }
   // Posts newest first per language, then pages: ids follow this order, so every list is already sorted.
-  drafts.sort((a, b) => (a.entry.kind === b.entry.kind ? compareNewestFirst(a, b) : a.entry.kind === 'post' ? -1 : 1));
-  const posts: PostEntry[] = drafts.map((draft, id) => postOf(draft.entry, id));
+  const last = memo?.arrangement;
+  const changedAt = last && problems.length === 0 ? changedInPlace(last, drafts) : undefined;
+  let order: number[];
+  let posts: PostEntry[];
+  let lists: ListEntry[];
+  let tagIndex: SiteIndex['tagIndex'];
+  // Per id: whether the post is the one the last index had (read from the same file under the same settings).
+  let kept: (id: number) => boolean = () => false;
+  if (last && changedAt) {
+    // No post moved: the last order, neighbours, translations and lists hold, and only the posts read again are
+    // made again (their terms are the last ones, which are the same as theirs).
+    ({ order, lists, tagIndex } = last);
+    posts = [...last.posts];
+    const changedIds = new Set<number>();
+    for (const at of changedAt) {
+      const id = last.idAt[at]!;
+      const before = last.posts[id]!;
+      posts[id] = { ...postOf(drafts[at]!.entry, id), tags: before.tags, categories: before.categories, prev: before.prev, next: before.next, translations: before.translations };
+      changedIds.add(id);
+    }
+    kept = (id) => !changedIds.has(id);
+  } else {
+    order = drafts.map((_, at) => at).sort((a, b) => compareDrafts(drafts[a]!, drafts[b]!));
+    posts = order.map((at, id) => postOf(drafts[at]!.entry, id));
+    ({ lists, tagIndex } = arrange(config, posts, order.map((at) => drafts[at]!.translationKey)));
+  }
+  const sorted = order.map((at) => drafts[at]!);
 
+  // A warm post's card is worked out again only when its terms' spelling (the newest post's of each) changed.
+  const terms = !memo ? [] : last && changedAt ? last.terms : posts.map((post) => JSON.stringify([post.tags.map((t) => t.name), post.categories.map((c) => c.name)]));
+  const baseCards = posts.map((post, id) => {
+    if (kept(id)) return last!.baseCards[id]!;
+    const known = memo?.hashes.get(sorted[id]!.doc);
+    if (known && sorted[id]!.expanded === undefined && known.terms === terms[id]) return known.card;
+    return hashOf(JSON.stringify([post.format, post.title, post.url, post.lang, post.date, post.updated, post.dateDisplay, post.tags, post.categories, post.summary, post.excerptSource, post.data, post.liquid]));
+  });
+  const cardHashes = [...baseCards];
+  // A body whose Liquid reads other posts (`post_url`, `link`, `site.posts`) changes with any of them.
+  const readsSite = sorted.map((draft, id) => posts[id]!.liquid && draft.doc.body!.liquid === 'site');
+  if (readsSite.includes(true)) {
+    const siteHash = hashOf(...posts.map((post, id) => `${post.source}|${cardHashes[id]}`));
+    for (const [id, reads] of readsSite.entries()) if (reads) cardHashes[id] = hashOf(cardHashes[id]!, siteHash);
+  }
+  // A body that macros left alone is the file's own text: its fingerprint stands for it, no second hash needed.
+  const pageHashes = posts.map((post, id) => {
+    const draft = sorted[id]!;
+    if (kept(id) && cardHashes[id] === last!.cardHashes[id]) return last!.pageHashes[id]!;
+    const known = memo?.hashes.get(draft.doc);
+    if (known && draft.expanded === undefined && known.pageOf === cardHashes[id]) return known.page;
+    const bodyHash = draft.expanded === undefined ? draft.doc.fingerprint : hashOf(draft.expanded);
+    return hashOf(cardHashes[id]!, post.kind, post.source, post.layout, bodyHash);
+  });
+  if (memo) {
+    for (const [id, draft] of sorted.entries()) {
+      if (draft.expanded !== undefined || (kept(id) && cardHashes[id] === last!.cardHashes[id])) continue;
+      const known = memo.hashes.get(draft.doc);
+      if (known && known.terms === terms[id] && known.card === baseCards[id] && known.pageOf === cardHashes[id] && known.page === pageHashes[id]) continue;
+      memo.hashes.set(draft.doc, { terms: terms[id]!, card: baseCards[id]!, pageOf: cardHashes[id]!, page: pageHashes[id]! });
+    }
+    memo.arrangement = problems.length === 0 ? { unsorted: drafts, order, idAt: inverse(order), posts, lists, tagIndex, terms, baseCards, cardHashes, pageHashes } : undefined;
+  }
+  const bodyOf = (id: number): string => {
+    const draft = sorted[id]!;
+    return draft.expanded ?? draft.doc.text().slice(draft.frontMatter.bodyOffset);
+  };
+  const bodyFileOf = (id: number): BodyFile | undefined => {
+    const { expanded, doc, frontMatter } = sorted[id]!;
+    return expanded === undefined ? { source: doc.source, offset: frontMatter.bodyOffset, fingerprint: doc.fingerprint } : undefined;
+  };
+
+  return {
+    site: siteView(config, loaded.data),
+    posts,
+    lists,
+    tagIndex,
+    origins: sorted.map((d) => d.origin),
+    redirects: sorted.flatMap((d, id) =>
+      d.aliases.map(({ from, key }) => ({ from, to: id, source: d.entry.source, line: d.frontMatter.keyLines[key] })),
+    ),
+    cardHashes,
+    pageHashes,
+    bodyOf,
+    bodyFileOf,
+    drafts: draftCount,
+    held,
+    warnings,
+    problems,
+  };
+}
+
+/**
+ * Links posts (sorted, with their ids) to their translations and neighbours, and makes the home, tag, category,
+ * year and month lists of each language; tags and categories take one spelling each (see {@link canonicalize}).
+ */
+function arrange(config: ResolvedSiteConfig, posts: PostEntry[], translationKeys: string[]): { lists: ListEntry[]; tagIndex: SiteIndex['tagIndex'] } {
   const byKey = new Map<string, number[]>();
-  for (const [id, draft] of drafts.entries()) {
-    const ids = byKey.get(draft.translationKey);
+  for (const [id, key] of translationKeys.entries()) {
+    const ids = byKey.get(key);
     if (ids) ids.push(id);
-    else byKey.set(draft.translationKey, [id]);
+    else byKey.set(key, [id]);
   }
   for (const ids of byKey.values()) {
     if (ids.length < 2) continue;
@@ -461,63 +567,7 @@ export function indexSite(
     }
   }
 
-  // A warm post's card is worked out again only when its terms' spelling (the newest post's of each) changed.
-  const terms = memo ? posts.map((post) => JSON.stringify([post.tags.map((t) => t.name), post.categories.map((c) => c.name)])) : [];
-  const baseCards = posts.map((post, id) => {
-    const known = memo?.hashes.get(drafts[id]!.doc);
-    if (known && drafts[id]!.expanded === undefined && known.terms === terms[id]) return known.card;
-    return hashOf(JSON.stringify([post.format, post.title, post.url, post.lang, post.date, post.updated, post.dateDisplay, post.tags, post.categories, post.summary, post.excerptSource, post.data, post.liquid]));
-  });
-  const cardHashes = [...baseCards];
-  // A body whose Liquid reads other posts (`post_url`, `link`, `site.posts`) changes with any of them.
-  const readsSite = drafts.map((draft, id) => posts[id]!.liquid && draft.doc.body!.liquid === 'site');
-  if (readsSite.includes(true)) {
-    const siteHash = hashOf(...posts.map((post, id) => `${post.source}|${cardHashes[id]}`));
-    for (const [id, reads] of readsSite.entries()) if (reads) cardHashes[id] = hashOf(cardHashes[id]!, siteHash);
-  }
-  // A body that macros left alone is the file's own text: its fingerprint stands for it, no second hash needed.
-  const pageHashes = posts.map((post, id) => {
-    const draft = drafts[id]!;
-    const known = memo?.hashes.get(draft.doc);
-    if (known && draft.expanded === undefined && known.pageOf === cardHashes[id]) return known.page;
-    const bodyHash = draft.expanded === undefined ? draft.doc.fingerprint : hashOf(draft.expanded);
-    return hashOf(cardHashes[id]!, post.kind, post.source, post.layout, bodyHash);
-  });
-  if (memo) {
-    for (const [id, draft] of drafts.entries()) {
-      if (draft.expanded !== undefined) continue;
-      const known = memo.hashes.get(draft.doc);
-      if (known && known.terms === terms[id] && known.card === baseCards[id] && known.pageOf === cardHashes[id] && known.page === pageHashes[id]) continue;
-      memo.hashes.set(draft.doc, { terms: terms[id]!, card: baseCards[id]!, pageOf: cardHashes[id]!, page: pageHashes[id]! });
-    }
-  }
-  const bodyOf = (id: number): string => {
-    const draft = drafts[id]!;
-    return draft.expanded ?? draft.doc.text().slice(draft.frontMatter.bodyOffset);
-  };
-  const bodyFileOf = (id: number): BodyFile | undefined => {
-    const { expanded, doc, frontMatter } = drafts[id]!;
-    return expanded === undefined ? { source: doc.source, offset: frontMatter.bodyOffset, fingerprint: doc.fingerprint } : undefined;
-  };
-
-  return {
-    site: siteView(config, loaded.data),
-    posts,
-    lists,
-    tagIndex,
-    origins: drafts.map((d) => d.origin),
-    redirects: drafts.flatMap((d, id) =>
-      d.aliases.map(({ from, key }) => ({ from, to: id, source: d.entry.source, line: d.frontMatter.keyLines[key] })),
-    ),
-    cardHashes,
-    pageHashes,
-    bodyOf,
-    bodyFileOf,
-    drafts: draftCount,
-    held,
-    warnings,
-    problems,
-  };
+  return { lists, tagIndex };
 }
 
 /** One spelling per tag or category (the newest post's), so `Node` and `node` show alike everywhere. */

@@ -11,6 +11,7 @@ import { loadDataFiles } from './data-files.js';
 import { excerptSource } from './excerpt-source.js';
 import { hashOf } from './hash.js';
 import { MacroExpander } from './macros.js';
+import type { ChangeSet } from './change-log.js';
 import type { WarmDoc, WarmState } from './warm-state.js';
 
 /** The default theme that ships with the package (layouts, includes, assets). */
@@ -161,7 +162,7 @@ async function listFiles(dir: string, hidden = false): Promise<string[]> {
 }
 
 /** Folders never read as a site's content, wherever they are: tooling, caches and version control. */
-const toolFolders = new Set(['node_modules', '.git', '.hg', '.svn', '.jekyll-cache', '.sass-cache', '.bundle', 'vendor']);
+export const toolFolders = new Set(['node_modules', '.git', '.hg', '.svn', '.jekyll-cache', '.sass-cache', '.bundle', 'vendor']);
 
 /**
  * The site's files a layout reads, relative with `/`: the drove layout's
@@ -247,13 +248,31 @@ function readUnchanged(file: string, source: string, fingerprint: string): strin
  * data is unchanged is not even read), layouts and includes over the default
  * theme's, data files, and the assets to copy. With `warm` (kept by the caller
  * between builds), a file whose stat data is unchanged is the same object as
- * last time, and the database's inputs are not read again.
+ * last time, and the database's inputs are not read again; with its change log
+ * (a watcher's), a file no event named is not even stated.
  */
 export async function loadSite(
   siteDir: string,
   db: BuildDatabase,
   options: { folders: FolderLayout; outDir: string; cacheDir: string; exclude: string[] } = { folders: 'drove', outDir: '_site', cacheDir: '.drove-cache', exclude: [] },
   warm?: WarmState,
+): Promise<LoadedSite> {
+  // What a watcher saw since the last build (in `serve`); a load that fails makes the next one check every file.
+  const changes = warm?.changes?.take();
+  try {
+    return await loadFiles(siteDir, db, options, warm, changes);
+  } catch (error) {
+    warm?.changes?.lost();
+    throw error;
+  }
+}
+
+async function loadFiles(
+  siteDir: string,
+  db: BuildDatabase,
+  options: { folders: FolderLayout; outDir: string; cacheDir: string; exclude: string[] },
+  warm: WarmState | undefined,
+  changes: ChangeSet | undefined,
 ): Promise<LoadedSite> {
   const problems: BlogEngineError[] = [];
   const cached = warm?.inputs ?? (await db.inputs());
@@ -293,7 +312,12 @@ export async function loadSite(
     seen.add(source);
     const readAtMs = Date.now();
     const last = warm?.docs.get(source);
-    if (last) {
+    if (last && sameShape(last.doc, content, format)) {
+      // A watched site's file that no event named since it was last checked is as it was: not even stated.
+      if (changes && !changes.mayHaveChanged(source)) {
+        warmDocs.set(source, last);
+        return last.doc;
+      }
       // The warm check compares a plain stat's numbers (no BigInts, no string): what it cannot tell apart, a change
       // within the same fraction of a microsecond, is a change after the last read, which `racy` sends to be read.
       let quick: Stats;
@@ -303,7 +327,7 @@ export async function loadSite(
         throw new BlogEngineError('ERR_BLOG_IO', `could not read ${source}: ${(error as Error).message}`, { file: source, cause: error });
       }
       const known = last.quick;
-      if (quick.size === known.size && quick.mtimeMs === known.mtimeMs && quick.ctimeMs === known.ctimeMs && quick.ino === known.ino && !racyMs(quick.ctimeMs, last.readAtMs) && sameShape(last.doc, content, format)) {
+      if (quick.size === known.size && quick.mtimeMs === known.mtimeMs && quick.ctimeMs === known.ctimeMs && quick.ino === known.ino && !racyMs(quick.ctimeMs, last.readAtMs)) {
         warmDocs.set(source, last);
         return last.doc;
       }

@@ -132,8 +132,9 @@ export interface Snapshot {
   bodyFiles?: { siteDir: string; files: (BodyFile | null)[] };
   /**
    * Posts' HTML kept from earlier builds in this process (`serve`'s), for a build rendered on the main thread only:
-   * `keys[id]` names what a post's HTML is made of (the site's inputs and the post's page hash), `html` holds the
-   * HTML by that name. A full-content feed's posts are then rendered once, not again at every rebuild.
+   * `keys[id]` names what a post's HTML is made of besides the site's inputs (which the caller keeps `html` for,
+   * its post's page hash), `html` holds the HTML by that name. A full-content feed's posts are then rendered once,
+   * not again at every rebuild.
    */
   contentCache?: { keys: string[]; html: Map<string, string> };
 }

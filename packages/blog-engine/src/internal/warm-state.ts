@@ -1,4 +1,6 @@
 import type { InputRow } from './build-db.js';
+import type { ChangeLog } from './change-log.js';
+import type { IndexArrangement } from './index-arrangement.js';
 import type { PublishingDates } from './publishing.js';
 import type { PlanMemo } from './route-planner.js';
 import type { IndexedDraft, SiteWarning } from './site-index.js';
@@ -38,12 +40,14 @@ export interface WarmDoc {
 export interface WarmState {
   /** Per source file: the post or page as last loaded. */
   docs: Map<string, WarmDoc>;
+  /** What a watcher of the site reported since the last build; without one every file's stat data is compared. */
+  changes: ChangeLog | undefined;
   /** Per post or page: the dates the publishing rules compare with each build's `now`. */
   publishing: WeakMap<SourceDoc, PublishingDates>;
   /** The database's inputs table as the last build left it; undefined until a build has read it. */
   inputs: Map<string, InputRow> | undefined;
-  /** Posts' HTML by what it is made of (see `Snapshot.contentCache`): what the full-content feeds of the last build showed. */
-  contents: Map<string, string>;
+  /** Posts' HTML by page hash, made under the site's inputs in `globalHash` (see `Snapshot.contentCache`): what the full-content feeds of the last build showed. */
+  contents: { globalHash: string; html: Map<string, string> };
   /** The last plan's routes of posts and lists, with what their keys were made of. */
   plan: PlanMemo | undefined;
   /** Read posts, and their hashes, for the configuration and layouts in `stamp`. */
@@ -51,16 +55,18 @@ export interface WarmState {
     stamp: string;
     docs: WeakMap<SourceDoc, IndexedDoc>;
     hashes: WeakMap<SourceDoc, PostHashes>;
+    /** How the last index arranged the posts; undefined after an index with problems. */
+    arrangement: IndexArrangement | undefined;
   };
 }
 
 /** An empty warm state: the first build with it does all the work. */
 export function createWarmState(): WarmState {
-  return { docs: new Map(), publishing: new WeakMap(), inputs: undefined, contents: new Map(), plan: undefined, index: { stamp: '', docs: new WeakMap(), hashes: new WeakMap() } };
+  return { docs: new Map(), changes: undefined, publishing: new WeakMap(), inputs: undefined, contents: { globalHash: '', html: new Map() }, plan: undefined, index: { stamp: '', docs: new WeakMap(), hashes: new WeakMap(), arrangement: undefined } };
 }
 
 /** The index's part of `warm`, emptied first when the settings it was made under (`stamp`) changed. */
 export function warmIndex(warm: WarmState, stamp: string): WarmState['index'] {
-  if (warm.index.stamp !== stamp) warm.index = { stamp, docs: new WeakMap(), hashes: new WeakMap() };
+  if (warm.index.stamp !== stamp) warm.index = { stamp, docs: new WeakMap(), hashes: new WeakMap(), arrangement: undefined };
   return warm.index;
 }
