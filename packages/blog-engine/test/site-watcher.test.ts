@@ -82,6 +82,10 @@ describe('ChangeLog', () => {
       false,
     ]);
     expect(log.take().mayHaveChanged('posts/2020/a.md')).toBe(false);
+    // Many names are looked up another way: the same answers.
+    for (let i = 0; i < 20; i++) log.add(`posts/${2000 + i}`);
+    const many = log.take();
+    expect(['posts/2005/a.md', 'posts/2005', 'posts/20050/a.md', 'posts/1999/a.md', 'pages/2005/a.md'].map((path) => many.mayHaveChanged(path))).toEqual([true, true, false, false, false]);
 
     for (let i = 0; i <= ChangeLog.burst; i++) log.add(`posts/${i}.md`);
     expect(log.take().mayHaveChanged('posts/unnamed.md')).toBe(true);

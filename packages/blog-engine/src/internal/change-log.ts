@@ -42,7 +42,14 @@ export class ChangeSet {
 
   /** Whether a file may have changed since the last build checked it: an event named it, or a folder it is in. */
   mayHaveChanged(path: string): boolean {
-    if (this.all || this.names.has(path)) return true;
+    if (this.all) return true;
+    if (this.names.size === 0) return false;
+    if (this.names.has(path)) return true;
+    // A build asks this of every file: a few names are compared as they are, many are looked up by each folder.
+    if (this.names.size <= 8) {
+      for (const name of this.names) if (path.length > name.length && path.charCodeAt(name.length) === 47 && path.startsWith(name)) return true;
+      return false;
+    }
     for (let at = path.indexOf('/'); at !== -1; at = path.indexOf('/', at + 1)) if (this.names.has(path.slice(0, at))) return true;
     return false;
   }
