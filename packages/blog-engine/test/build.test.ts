@@ -168,6 +168,21 @@ describe('pages in detail', () => {
     expect(read(out, 'assets/img/logo.svg')).toBe('<svg/>');
   });
 
+  it('splits a `]]>` in a post\'s HTML across two CDATA sections, in every feed that holds the post', async () => {
+    const cdata = writeSite({
+      'site.config.json': JSON.stringify({ title: 'CDATA', baseUrl: 'https://example.com/' }),
+      'posts/raw.md': post({ title: 'Raw', date: '2021-01-02', tags: '[alpha]' }, 'Before.\n\n<div>x]]>y</div>\n'),
+      'posts/plain.md': post({ title: 'Plain', date: '2021-01-01', tags: '[alpha]' }, 'Plain text.\n'),
+    });
+    await build({ site: cdata, workers: 1 });
+    for (const feed of ['feed.xml', 'atom.xml', 'tags/alpha/feed.xml', 'tags/alpha/atom.xml']) {
+      const text = read(join(cdata, '_site'), feed);
+      expect(text, feed).toContain('<div>x]]]]><![CDATA[>y</div>');
+      expect(text, feed).not.toContain('x]]>y');
+      expect(text, feed).toContain('<![CDATA[<p>Plain text.</p>');
+    }
+  });
+
   it('includes drafts when asked', async () => {
     const drafts = tempDir();
     const result = await build({ site, out: drafts, drafts: true, workers: 1, database: `file:${join(tempDir(), 'build.db')}` });

@@ -12,6 +12,18 @@ function cdata(html: string): string {
   return `<![CDATA[${html.replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
 }
 
+// A post's HTML as each feed holding it shows it: a post is in up to one feed per tag and format, and scanning its
+// HTML once is enough. Keyed by the post (a build's), checked by the HTML string itself.
+const shown = new WeakMap<PostEntry, { html: string; section: string }>();
+
+function cdataOf(post: PostEntry, html: string): string {
+  const known = shown.get(post);
+  if (known?.html === html) return known.section;
+  const section = cdata(html);
+  shown.set(post, { html, section });
+  return section;
+}
+
 /** What a feed needs: its list, its posts (newest first) and each post's HTML. */
 export interface FeedInput {
   site: SiteView;
@@ -54,7 +66,7 @@ export function rssFeed({ site, list, posts, selfUrl, title, html }: FeedInput):
       `<pubDate>${rfc822(new Date(post.date))}</pubDate>`,
       ...post.categories.map((c) => `<category>${xml(c.name)}</category>`),
       ...post.tags.map((t) => `<category>${xml(t.name)}</category>`),
-      `<description>${cdata(html(post))}</description>`,
+      `<description>${cdataOf(post, html(post))}</description>`,
       '</item>',
     );
   }
@@ -87,7 +99,7 @@ export function atomFeed({ site, list, posts, selfUrl, title, html }: FeedInput)
       `<published>${post.date}</published>`,
       `<updated>${post.updated ?? post.date}</updated>`,
       ...post.tags.map((t) => `<category term="${xml(t.name)}"/>`),
-      `<${contentType} type="html">${cdata(html(post))}</${contentType}>`,
+      `<${contentType} type="html">${cdataOf(post, html(post))}</${contentType}>`,
       '</entry>',
     );
   }
