@@ -26,7 +26,7 @@ export interface SiteWatchOptions {
  * changed), and skipped folders (the output) none. Elsewhere the platform's
  * recursive watch (FSEvents, ReadDirectoryChangesW) is one handle already.
  *
- * @throws the `fs.watch` error of the site folder itself (a missing folder, no watches left).
+ * @throws the `fs.watch` error of a folder that cannot be watched as the watch starts (a missing site folder, no inotify watches left).
  */
 export function watchSite(root: string, options: SiteWatchOptions): SiteWatcher {
   const { skip, onChange } = options;
@@ -55,7 +55,9 @@ export function watchSite(root: string, options: SiteWatchOptions): SiteWatcher 
       }
     }
   };
-  // A folder and the folders under it; `throwing` for the site folder itself, whose failure is the caller's to report.
+  // A folder and the folders under it. `throwing` while the watch starts: a folder that cannot be watched (no
+  // inotify watches left: ENOSPC) fails the start, rather than leaving edits in it unseen. Later, it is reported as
+  // a change nobody can name.
   const add = (folder: string, throwing = false): void => {
     if (closed || folders.has(folder) || (folder !== '' && skipped(folder))) return;
     const absolute = folder === '' ? root : join(root, folder);
@@ -65,9 +67,10 @@ export function watchSite(root: string, options: SiteWatchOptions): SiteWatcher 
       ino = lstatSync(absolute).ino;
       watcher = watch(absolute, (_event, name) => changed(folder, name));
     } catch (error) {
+      // A folder gone before it could be watched was reported by its parent.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && folder !== '') return;
       if (throwing) throw error;
-      // A folder gone before it could be watched was reported by its parent; any other failure leaves it unwatched.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') onChange(undefined);
+      onChange(undefined);
       return;
     }
     watcher.on('error', () => {
@@ -81,7 +84,7 @@ export function watchSite(root: string, options: SiteWatchOptions): SiteWatcher 
     } catch {
       return;
     }
-    for (const entry of entries) if (entry.isDirectory()) add(folder === '' ? entry.name : `${folder}/${entry.name}`);
+    for (const entry of entries) if (entry.isDirectory()) add(folder === '' ? entry.name : `${folder}/${entry.name}`, throwing);
   };
   const changed = (folder: string, name: string | Buffer | null): void => {
     if (name === null) return onChange(undefined);
@@ -98,7 +101,12 @@ export function watchSite(root: string, options: SiteWatchOptions): SiteWatcher 
     if (folders.get(path)?.ino !== folderIno) unwatch(path);
     if (folderIno !== undefined) add(path);
   };
-  add('', true);
+  try {
+    add('', true);
+  } catch (error) {
+    for (const { watcher } of folders.values()) watcher.close();
+    throw error;
+  }
   return {
     close: () => {
       closed = true;
