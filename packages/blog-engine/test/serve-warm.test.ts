@@ -190,6 +190,21 @@ describe("serve's rebuilds, which start warm", () => {
     await expectCold(site, out);
   });
 
+  // The watch leaves out hidden files (an editor's swap files), but not under static/, which is copied with them.
+  it("rebuild when a hidden file under static/ changes (`.well-known/`), started by the watcher", async () => {
+    startedBy = 'watcher';
+    const site = blog();
+    mkdirSync(join(site, 'static/.well-known'), { recursive: true });
+    writeFileSync(join(site, 'static/.well-known/security.txt'), 'Contact: mailto:a@example.com\n');
+    const out = join(tempDir(), 'out');
+    await settle();
+    server = await serve({ site, out, port: 0, debounceMs: debounceMs(), database: `file:${join(out, '..', 'serve.db')}` });
+    expect(readFileSync(join(out, '.well-known/security.txt'), 'utf8')).toBe('Contact: mailto:a@example.com\n');
+    writeFileSync(join(site, 'static/.well-known/security.txt'), 'Contact: mailto:b@example.com\n');
+    await expectCold(site, out);
+    expect(readFileSync(join(out, '.well-known/security.txt'), 'utf8')).toBe('Contact: mailto:b@example.com\n');
+  });
+
   it('start warm on a site an earlier build finished, so the first edit is not a cold index', async () => {
     const site = blog();
     const out = join(tempDir(), 'out');
