@@ -328,8 +328,8 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
     await mkdir(outDir, { recursive: true });
     await recordOutputFolder(db, outDir);
     let counts: Record<SectionName, SectionCounts>;
-    // What each post's HTML is made of: the site's inputs and the post's page (its body, its fields, its layout).
-    // Kept HTML is made of the site's inputs, all in the plan's global hash, and the post's page: under other inputs it goes.
+    // What a post's HTML is made of: the site's inputs (all in the plan's global hash) and the post's page (its body,
+    // its fields, its layout). HTML kept under other inputs goes.
     if (warm && warm.contents.globalHash !== plan.globalHash) warm.contents = { globalHash: plan.globalHash, html: new Map() };
     savingInputs = saveInputs().then(() => undefined, (error: unknown) => error ?? new Error('saving the inputs failed'));
     saveInputs = undefined;
