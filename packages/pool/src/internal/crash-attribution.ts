@@ -15,8 +15,9 @@ export interface CrashAttribution {
  *
  * - Threads count the tasks they start in shared memory (`started`): the last
  *   `concurrency` started are blamed, the rest are innocent.
- * - A process cannot say. When it held no more tasks than it runs at once they
- *   are all blamed; otherwise every task is marked `suspect` and innocent, and
+ * - A process cannot say. A task whose envelope was never written to it (the
+ *   process was already gone) is innocent. When it held no more of the others
+ *   than it runs at once they are all blamed; otherwise every task is marked `suspect` and innocent, and
  *   the scheduler runs each suspect alone on a fresh worker, where a crash
  *   can only be its own.
  */
@@ -26,7 +27,10 @@ export function attributeCrash(live: Task[], started: number | undefined, concur
     const blamed = begun.slice(-concurrency);
     return { blamed, innocent: live.filter((task) => !blamed.includes(task)) };
   }
-  if (live.length <= concurrency) return { blamed: live, innocent: [] };
-  for (const task of live) task.suspect = true;
+  // A task whose envelope was never written (the process was gone before the write) cannot have caused anything.
+  const reached = live.filter((task) => task.written);
+  const unsent = live.filter((task) => !task.written);
+  if (reached.length <= concurrency) return { blamed: reached, innocent: unsent };
+  for (const task of reached) task.suspect = true;
   return { blamed: [], innocent: live };
 }

@@ -1,4 +1,4 @@
-import { Endpoint } from '../endpoint.js';
+import { Endpoint, type SendOptions } from '../endpoint.js';
 import { WorkerRuntime, type WorkerStart } from './worker-runtime.js';
 
 /**
@@ -30,9 +30,10 @@ export class InlineEndpoint extends Endpoint {
     void runtime.run();
   }
 
-  send(message: unknown): void {
+  send(message: unknown, options: SendOptions = {}): void {
     if (!this.alive) throw Object.assign(new Error('The inline worker has stopped'), { code: 'ERR_IPC_CHANNEL_CLOSED' });
     queueMicrotask(() => this.alive && this.#toWorker?.(message));
+    options.onSent?.(null);
   }
 
   /** An inline worker cannot be interrupted mid-task; it stops taking messages at once. */

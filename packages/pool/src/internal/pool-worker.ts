@@ -130,6 +130,7 @@ export class PoolWorker {
   queue(task: Task): void {
     task.worker = this;
     task.seq = this.sent++;
+    task.written = false;
     this.inFlight.set(task.id, task);
     this.#outgoing.push(envelope('task', { id: task.id, handler: task.handler, payload: task.payload }));
     if (task.transfer) this.#transfer.push(...task.transfer);
@@ -156,7 +157,8 @@ export class PoolWorker {
     this.#transfer = [];
     if (outgoing.length === 0) return [];
     try {
-      this.endpoint.send(outgoing.length === 1 ? outgoing[0] : envelope('batch', { messages: outgoing }), { transfer });
+      const tasks = outgoing.map((message) => this.inFlight.get((message as { id: number }).id));
+      this.endpoint.send(outgoing.length === 1 ? outgoing[0] : envelope('batch', { messages: outgoing }), { transfer, onSent: written(tasks) });
       return [];
     } catch (error) {
       if (isClosedChannel(error)) return []; // the exit handler settles these tasks
@@ -170,7 +172,7 @@ export class PoolWorker {
     for (const message of outgoing) {
       const task = this.inFlight.get((message as { id: number }).id);
       try {
-        this.endpoint.send(message, { transfer: task?.transfer });
+        this.endpoint.send(message, { transfer: task?.transfer, onSent: written([task]) });
       } catch (error) {
         if (isClosedChannel(error)) return failed;
         if (task) failed.push({ task, error });
@@ -201,4 +203,12 @@ export class PoolWorker {
 function isClosedChannel(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return code === 'ERR_IPC_CHANNEL_CLOSED' || code === 'EPIPE' || code === 'ERR_WORKER_NOT_RUNNING';
+}
+
+/** Marks tasks as written once their envelope's write succeeded (see `Task.written`). */
+function written(tasks: (Task | undefined)[]): (error: Error | null) => void {
+  return (error) => {
+    if (error) return;
+    for (const task of tasks) if (task) task.written = true;
+  };
 }

@@ -25,6 +25,8 @@ export class Task {
   timer: NodeJS.Timeout | undefined;
   /** Its worker died with it and others in flight, and the culprit is unknown: run it alone. */
   suspect = false;
+  /** Its envelope reached its worker's channel (a write that failed, as to a process already dead, never did). */
+  written = false;
   settled = false;
   readonly promise: Promise<unknown>;
   #resolve!: (value: unknown) => void;
