@@ -52,6 +52,8 @@ describe('log files', () => {
     const dir = makeTempDir('drove-logs-');
     const supervisor = supervise({ logs: { dir, maxBytes: 4096, keep: 3 }, children: [child(['--lines=400', '--width=60'])] });
     await supervisor.start();
+    // `ready` comes over IPC and may arrive before the supervisor has read the whole stdout pipe: stop once every line is in.
+    expect(await waitFor(() => supervisor.stats().children[0]!.log!.lines >= 400)).toBe(true);
     await supervisor.stop();
     const files = readdirSync(dir).sort();
     expect(files).toEqual(['web.log', 'web.log.1', 'web.log.2', 'web.log.3']);
