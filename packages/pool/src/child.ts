@@ -19,6 +19,7 @@ import { Socket, type Server } from 'node:net';
 import { isMainThread, parentPort, threadId } from 'node:worker_threads';
 import { envelope, isEnvelope, serializeError, type Envelope } from './envelope.js';
 import { PoolError } from './errors.js';
+import { flushStdio } from './internal/flush-stdio.js';
 import { sampleSelf } from './telemetry.js';
 
 /** What {@link ready} takes. */
@@ -29,6 +30,8 @@ export interface ReadyOptions {
    * Runs when the parent asks the child to stop (the `shutdown` envelope,
    * SIGTERM for a process, or the parent's death); the child exits with code
    * 0 once it settles. Without it a process ends on SIGTERM's default action.
+   * Either way a process first writes out what it printed and the pipe has
+   * not taken yet (up to 2 s), so the parent reads its last lines.
    */
   onShutdown?: () => void | Promise<void>;
   /**
@@ -89,8 +92,24 @@ async function shutdown(capMs?: number): Promise<void> {
   try {
     await onShutdown?.();
   } finally {
+    // What the child printed last goes out before it leaves (process.exit() drops unwritten output).
+    await flushStdio();
     process.exit(0);
   }
+}
+
+/**
+ * SIGTERM: `onShutdown` when there is one. Without it the process ends as SIGTERM's default action
+ * ends it, once its output is out — unless the program handles SIGTERM itself, which then decides.
+ */
+function onSigterm(): void {
+  if (onShutdown) return void shutdown();
+  if (stopping || process.listenerCount('SIGTERM') > 1) return;
+  stopping = true;
+  void flushStdio().then(() => {
+    process.off('SIGTERM', onSigterm);
+    process.kill(process.pid, 'SIGTERM');
+  });
 }
 
 function install(ch: Channel): void {
@@ -107,7 +126,7 @@ function install(ch: Channel): void {
   // The transport's preload (entry/orphan-watch) leaves this exit to us.
   (globalThis as Record<symbol, unknown>)[Symbol.for('@drove/pool/child.orphan-shutdown')] = true;
   process.on('disconnect', () => void shutdown(orphanShutdownMs));
-  if (onShutdown) process.on('SIGTERM', () => void shutdown());
+  process.on('SIGTERM', onSigterm);
   // An uncaught error reaches the parent with its class and code; Node's own handling (stack, exit 1) stays.
   process.on('uncaughtExceptionMonitor', (error) => {
     try {

@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { envelope, isEnvelope, type Envelope } from '@drove/pool/envelope';
 import { connectionHandle, readConnectionHead, spawnEndpoint, type Endpoint } from '@drove/pool/transport';
@@ -164,4 +167,47 @@ describe('@drove/pool/child', () => {
     const exit = await child.exited;
     expect(exit.exitCode).toBe(1);
   });
+
+  // Node writes a child's stdout to its pipe asynchronously: a burst the pipe cannot take at once waits in the
+  // stream, and a process that leaves at once (SIGTERM's default action, process.exit()) would drop it. Each
+  // test reads the pipe only once the child has been told to stop, so what waits is more than the pipe holds.
+  for (const [mode, args] of [
+    ['SIGTERM ends it', []],
+    ['onShutdown', ['--on-shutdown']],
+  ] as const) {
+    it(`a child stopped right after a burst of output writes all of it out first (${mode})`, async () => {
+      const child = spawnEndpoint({ kind: 'process', entry: new URL('./fixtures/burst-child.mjs', import.meta.url), args: ['--lines=2000', ...args], stdio: 'pipe' });
+      children.push(child);
+      await nextEnvelope(child, 'ready');
+      const stopped = child.stop({ graceMs: 10_000 });
+      const text = await readAll(child.stdout!);
+      const exit = await stopped;
+      if (args.length === 0) expect(exit.signal).toBe('SIGTERM');
+      else expect(exit).toMatchObject({ exitCode: 0, signal: null });
+      expect(lineNumbers(text)).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
+    });
+  }
+
+  it("a pool's process worker closed right after a burst of output writes all of it out first", async () => {
+    // The worker prints to the stdout it inherits from the pool's parent, which says when it calls close().
+    const parent = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/burst-pool-parent.mjs', import.meta.url)), '3000'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const exited = new Promise<number | null>((resolve) => parent.on('exit', (code) => resolve(code)));
+    await new Promise((resolve) => parent.once('message', resolve));
+    const text = await readAll(parent.stdout!);
+    expect(await exited).toBe(0);
+    expect(lineNumbers(text)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+  });
 });
+
+function readAll(stream: Readable): Promise<string> {
+  let text = '';
+  stream.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  return new Promise((resolve) => stream.on('end', () => resolve(text)));
+}
+
+function lineNumbers(text: string): number[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Number(/^line (\d+) /.exec(line)?.[1]));
+}

@@ -67,6 +67,19 @@ describe('log files', () => {
     expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 400 - kept.length + 1 + i));
   });
 
+  it('keeps every line a child printed just before it was stopped', async () => {
+    // 20,000 lines (1.2 MB) are far more than the pipe takes at once: when `ready` arrives most of them still
+    // wait in the child's stdout. `ready()`'s SIGTERM handling writes them out before the child ends, and
+    // stop() reads them. (The buffer is large enough for the whole burst: no line is dropped for a slow disk.)
+    const dir = makeTempDir('drove-logs-');
+    const supervisor = supervise({ logs: { dir, maxBufferedBytes: 64 * 2 ** 20 }, children: [child(['--lines=20000', '--width=60'])] });
+    await supervisor.start();
+    await supervisor.stop();
+    const numbers = logLines(dir, 'web').map((line) => Number(/line (\d+)/.exec(line)![1]));
+    expect(numbers).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
+    expect(supervisor.stats().children[0]!.lastExit).toMatchObject({ signal: 'SIGTERM' });
+  });
+
   it("logs a warm spare's lines once it has taken over the child", async () => {
     const dir = makeTempDir('drove-logs-');
     const supervisor = supervise({ logs: { dir }, stableAfterMs: 0, children: [{ name: 'web', kind: 'process', entry: chatty, args: ['--lines=2'], spare: true }] });

@@ -1,6 +1,7 @@
 // The script a pool's child process runs: the shared worker runtime over the IPC channel.
 import { deserialize } from 'node:v8';
 import { assertJsonData, envelope, isEnvelope } from '../envelope.js';
+import { flushStdio } from '../internal/flush-stdio.js';
 import { checkParent } from '../internal/parent-check.js';
 import { WorkerRuntime } from '../internal/worker-runtime.js';
 
@@ -31,8 +32,8 @@ process.once('message', (first: unknown) => {
         send(message);
       },
       onMessage: (listener) => process.on('message', listener),
-      // IPC writes are asynchronous: leave only once what was sent has gone out.
-      exit: (code) => send(envelope('batch', { messages: [] }), () => process.exit(code)),
+      // IPC writes and stdout's are asynchronous: leave only once what was sent and printed has gone out.
+      exit: (code) => send(envelope('batch', { messages: [] }), () => void flushStdio().then(() => process.exit(code))),
     },
     { ...first, initData, json },
   );
