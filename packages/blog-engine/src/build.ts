@@ -15,8 +15,7 @@ import { registerFilters } from './internal/filters.js';
 import { MacroExpander } from './internal/macros.js';
 import { prepareOutputFolder, recordOutputFolder } from './internal/output-folder.js';
 import { renderPhase, startRenderPool, type ProgressEvent, type RenderPool, type SectionCounts } from './internal/render-phase.js';
-import { fileNameDate, holdAt, publishingDates, type Hold, type PublishingDates, type PublishingRules } from './internal/publishing.js';
-import type { FrontMatter } from './internal/front-matter.js';
+import { holdAt, type Hold, type PublishingDates, type PublishingRules } from './internal/publishing.js';
 import { planRoutes } from './internal/route-planner.js';
 import { indexSite, type SiteWarning } from './internal/site-index.js';
 import { loadSite, type LoadedSite, type SkippedFile, type SourceDoc } from './internal/site-loader.js';
@@ -242,22 +241,26 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
     checkAbort();
 
     enter('load');
-    const loaded = await loadSite(resolved.site, db, { folders: config.folders, outDir, cacheDir: config.cacheDir, exclude: config.exclude }, warm);
+    // Shallow: until `complete()`, a file the database vouches for has only its place, hash and publishing dates.
+    const loaded = await loadSite(resolved.site, db, { folders: config.folders, outDir, cacheDir: config.cacheDir, exclude: config.exclude, shallow: true }, warm);
     saveInputs = loaded.saveInputs;
     const problems: BlogEngineError[] = [...loaded.problems];
     // Every input of the output in one hash. When it equals the one recorded by the last
     // build that finished (and nothing has touched the outputs since), there is nothing to do.
     // Which posts the publishing rules leave out now: when one comes due (or expires), the key changes.
-    const datesOf = (doc: SourceDoc, frontMatter: FrontMatter): PublishingDates => {
+    const datesOf = (doc: SourceDoc): PublishingDates | undefined => {
       let dates = warm?.publishing.get(doc);
       if (!dates) {
-        dates = publishingDates(frontMatter.data, fileNameDate(doc.source));
-        warm?.publishing.set(doc, dates);
+        dates = loaded.publishing(doc);
+        if (dates) warm?.publishing.set(doc, dates);
       }
       return dates;
     };
     const holds = new Map<SourceDoc, Hold | undefined>();
-    for (const doc of loaded.docs) holds.set(doc, doc.frontMatter ? holdAt(datesOf(doc, doc.frontMatter), resolved.publishing) : undefined);
+    for (const doc of loaded.docs) {
+      const dates = datesOf(doc);
+      holds.set(doc, dates && holdAt(dates, resolved.publishing));
+    }
     const siteKey = siteFingerprint(config, loaded, outDir, resolved, holds);
     const complete = await db.meta('complete');
     // A first build with a warm state indexes the site even when nothing changed, so that the next one (`serve`'s
@@ -270,6 +273,7 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
         return finish(resolved, outDir, started, phasesMs, last.totals, { posts: last.posts, drafts: last.drafts, held: last.held ?? [], warnings: last.warnings ?? [], inputsChanged: loaded.changedInputs, macroCalls: 0, skipped: loaded.skipped });
       }
     }
+    await loaded.complete();
     const liquid = createLiquid(loaded.templates, config.limits);
     // The main thread only parses templates: Markdown (and highlight.js) load in the workers alone.
     registerFilters(liquid, {

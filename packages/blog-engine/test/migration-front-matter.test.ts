@@ -120,13 +120,20 @@ describe('Jekyll and Hugo front-matter names', () => {
 });
 
 describe('an engine that reads files differently', () => {
-  it('reads a file again instead of trusting what an older engine kept of it', async () => {
+  // Two ways a row is not this engine's: an engine from before rows had a head (read again at once), and facts of
+  // no version under a head this engine vouches for (a no-change check trusts the head; the build then reads the file).
+  it.each([
+    ['no head', "UPDATE inputs SET parsed = ?, head = NULL WHERE path = 'posts/toml.md'"],
+    ['facts of no version', "UPDATE inputs SET parsed = ?, facts = json_remove(facts, '$.version') WHERE path = 'posts/toml.md'"],
+  ])('reads a file again instead of trusting what an older engine kept of it (%s)', async (_case, update) => {
     const site = writeSite({
       'posts/toml.md': '+++\ntitle = "From TOML"\ndate = 2020-02-01\n+++\nBody.\n',
       'posts/other.md': '---\ntitle: Other\ndate: 2020-01-01\n---\nx\n',
     });
     const out = join(tempDir(), 'out');
     const database = `file:${join(tempDir(), 'build.db')}`;
+    // Long enough after the files were written that the build's reads count as settled: the next build trusts their stat data.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await build({ site, out, workers: 1, database });
     // What an engine without TOML front matter kept: no front matter at all, and facts of no version.
     const stale = JSON.stringify({ data: {}, keyLines: {}, bodyLine: 1, bodyOffset: 0 });
@@ -135,10 +142,11 @@ describe('an engine that reads files differently', () => {
       '-e',
       `import { createClient } from '@libsql/client';
        const client = createClient({ url: process.argv[1] });
-       await client.execute({ sql: "UPDATE inputs SET parsed = ?, facts = json_remove(facts, '$.version') WHERE path = 'posts/toml.md'", args: [process.argv[2]] });
+       await client.execute({ sql: process.argv[3], args: [process.argv[2]] });
        client.close();`,
       database,
       stale,
+      update,
     ], { cwd: fileURLToPath(new URL('.', import.meta.url)) });
     writeSite({ 'posts/other.md': '---\ntitle: Other, edited\ndate: 2020-01-01\n---\nx\n' }, site);
     await build({ site, out, workers: 1, database, clean: true });

@@ -20,11 +20,19 @@ export interface InputRow {
   parsed: string;
   /** JSON of the loader's `InputFacts` (stat data when read, excerpt source, macro mention); null in rows of older builds. */
   facts: string | null;
+  /** JSON of the loader's `InputHead`: the part of the facts a build checks first; null in rows of older builds. */
+  head: string | null;
+}
+
+/** What a build checks of an input before it trusts it: its content hash and its head (see {@link InputRow}). */
+export interface InputHeadRow {
+  fingerprint: string;
+  head: string | null;
 }
 
 const schema = [
   'CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, section TEXT NOT NULL, render_key TEXT, hash TEXT)',
-  'CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, parsed TEXT NOT NULL, facts TEXT)',
+  'CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, parsed TEXT NOT NULL, facts TEXT, head TEXT)',
   'CREATE TABLE IF NOT EXISTS macros (key TEXT PRIMARY KEY, output TEXT NOT NULL)',
   'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
   'CREATE TABLE IF NOT EXISTS owned (out_dir TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (out_dir, path)) WITHOUT ROWID',
@@ -81,9 +89,11 @@ export class BuildDatabase {
           "INSERT OR IGNORE INTO owned SELECT m.value, o.path FROM outputs o JOIN meta m ON m.key = 'outDir'",
         );
       }
-      // A database made before `inputs.facts` existed gains the column (its rows read as null: not trusted, read again).
+      // A database made before `inputs.facts` or `inputs.head` existed gains the column (its rows read as null: not trusted, read again).
       const columns = await client.execute("SELECT name FROM pragma_table_info('inputs')");
-      if (!columns.rows.some((row) => row.name === 'facts')) await client.execute('ALTER TABLE inputs ADD COLUMN facts TEXT');
+      for (const column of ['facts', 'head']) {
+        if (!columns.rows.some((row) => row.name === column)) await client.execute(`ALTER TABLE inputs ADD COLUMN ${column} TEXT`);
+      }
       return new BuildDatabase(client, url);
     } catch (error) {
       throw new BlogEngineError('ERR_BLOG_IO', `could not open the build database ${url}: ${(error as Error).message}`, { cause: error });
@@ -99,9 +109,16 @@ export class BuildDatabase {
   }
 
   async inputs(): Promise<Map<string, InputRow>> {
-    const result = await this.#client.execute('SELECT json_group_array(json_array(path, fingerprint, parsed, facts)) AS rows FROM inputs');
-    const rows = JSON.parse(String(result.rows[0]?.rows ?? '[]')) as [string, string, string, string | null][];
-    return new Map(rows.map(([path, fingerprint, parsed, facts]) => [path, { fingerprint, parsed, facts }]));
+    const result = await this.#client.execute('SELECT json_group_array(json_array(path, fingerprint, parsed, facts, head)) AS rows FROM inputs');
+    const rows = JSON.parse(String(result.rows[0]?.rows ?? '[]')) as [string, string, string, string | null, string | null][];
+    return new Map(rows.map(([path, fingerprint, parsed, facts, head]) => [path, { fingerprint, parsed, facts, head }]));
+  }
+
+  /** Every input's hash and head: a fraction of {@link inputs}' bytes, for a build that may find nothing changed. */
+  async inputHeads(): Promise<Map<string, InputHeadRow>> {
+    const result = await this.#client.execute('SELECT json_group_array(json_array(path, fingerprint, head)) AS rows FROM inputs');
+    const rows = JSON.parse(String(result.rows[0]?.rows ?? '[]')) as [string, string, string | null][];
+    return new Map(rows.map(([path, fingerprint, head]) => [path, { fingerprint, head }]));
   }
 
   /**
@@ -110,7 +127,7 @@ export class BuildDatabase {
    * transaction. Each row stands on its own (a file's facts as it was read), so a build killed half-way leaves
    * only rows that are right.
    */
-  async saveInputs(rows: { path: string; fingerprint: string; parsed: string; facts: string }[], removed: string[]): Promise<void> {
+  async saveInputs(rows: { path: string; fingerprint: string; parsed: string; facts: string; head: string }[], removed: string[]): Promise<void> {
     const chunk = 1000;
     for (let start = 0; start === 0 || start < rows.length; start += chunk) {
       const part = rows.slice(start, start + chunk);
@@ -121,7 +138,7 @@ export class BuildDatabase {
       await this.#client.batch(
         [
           {
-            sql: `INSERT OR REPLACE INTO inputs SELECT value->>'path', value->>'fingerprint', value->>'parsed', value->>'facts' FROM json_each(?)`,
+            sql: `INSERT OR REPLACE INTO inputs SELECT value->>'path', value->>'fingerprint', value->>'parsed', value->>'facts', value->>'head' FROM json_each(?)`,
             args: [JSON.stringify(part)],
           },
           { sql: 'DELETE FROM inputs WHERE path IN (SELECT value FROM json_each(?))', args: [JSON.stringify(gone)] },

@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BlogEngineError } from '../errors.js';
-import type { BuildDatabase } from './build-db.js';
+import type { BuildDatabase, InputRow } from './build-db.js';
 import { parseFrontMatter, type FrontMatter } from './front-matter.js';
 import { liquidReadsSite, mentionsLiquid, unknownLiquidTags } from './content-liquid.js';
 import { contentFormatOf, sortSiteFiles, type ContentFile, type ContentFormat, type FolderLayout } from './content-sources.js';
@@ -11,6 +11,7 @@ import { loadDataFiles } from './data-files.js';
 import { excerptSource } from './excerpt-source.js';
 import { hashOf } from './hash.js';
 import { MacroExpander } from './macros.js';
+import { fileNameDate, publishingDates, type PublishingDates } from './publishing.js';
 import type { ChangeSet } from './change-log.js';
 import type { WarmDoc, WarmState } from './warm-state.js';
 
@@ -62,18 +63,29 @@ export interface BodyFacts {
  * facts) raises it, so that a file an older engine read is read again, not
  * taken from the database as that engine understood it.
  */
-const factsVersion = 2;
+const factsVersion = 3;
 
-interface InputFacts {
+/** A post's {@link PublishingDates} as the database keeps them: milliseconds since the epoch, null for none. */
+interface StoredDates {
+  unpublished: boolean;
+  due: number | null;
+  expires: number | null;
+}
+
+/** What a build checks of a file before it trusts it, kept apart from the rest so that it reads fast (`inputs.head`). */
+interface InputHead {
   /** `size:mtimeNs:ctimeNs:ino` */
   stat: string;
   /** When the file was read (ms since the epoch). */
   readAtMs: number;
-  excerptSource: string;
-  mentionsMacros: boolean;
-  liquid: BodyFacts['liquid'];
-  unknownTags: BodyFacts['unknownTags'];
-  /** {@link factsVersion} when they were saved: facts (and the parsed front matter) of another version are made again. */
+  /** The publishing dates its front matter and file name give: a build that finds nothing changed needs no more of it. */
+  dates: StoredDates;
+  /** {@link factsVersion} when it was saved: a head, facts and parsed front matter of another version are made again. */
+  version: number;
+}
+
+/** What the loader learned of a body (`inputs.facts`). */
+interface InputFacts extends BodyFacts {
   version: number;
 }
 
@@ -144,6 +156,14 @@ export interface LoadedSite {
   problems: BlogEngineError[];
   /** Inputs added, changed or removed since the last build. */
   changedInputs: number;
+  /** The publishing dates of a post or page whose front matter is good (undefined otherwise), computed once. */
+  publishing(doc: SourceDoc): PublishingDates | undefined;
+  /**
+   * Fills in the front matter and body facts of the files a `shallow` load trusted by their stat data alone (one
+   * database query): until then those docs have only their place, fingerprint, text and publishing dates, and
+   * their `frontMatter` and `body` are undefined. A no-op for a load that was not shallow; call it once.
+   */
+  complete(): Promise<void>;
   /**
    * Saves what was learned of changed files in the database, for the next build (and in `warm`): left to the
    * caller, which does it while workers render. A build that never calls it only makes the next one read more.
@@ -242,6 +262,56 @@ function readUnchanged(file: string, source: string, fingerprint: string): strin
   return text;
 }
 
+/** Where {@link loadSite} looks, and whether it may be shallow. */
+export interface LoadOptions {
+  folders: FolderLayout;
+  outDir: string;
+  cacheDir: string;
+  exclude: string[];
+  /**
+   * Without `warm`: a file whose stat data the database vouches for gets its front matter and body facts only
+   * from {@link LoadedSite.complete}, so a build that finds nothing changed reads no more than the inputs' heads.
+   */
+  shallow?: boolean;
+}
+
+/** What the database says of an input whose head is of this engine's version. */
+interface KnownInput {
+  fingerprint: string;
+  head: InputHead;
+  /** Its whole row, when the load read whole rows (it is not shallow). */
+  row?: InputRow;
+}
+
+function storedDates(dates: PublishingDates): StoredDates {
+  return { unpublished: dates.unpublished, due: dates.due?.getTime() ?? null, expires: dates.expires?.getTime() ?? null };
+}
+
+function datesFromStore(dates: StoredDates): PublishingDates {
+  return { unpublished: dates.unpublished, due: dates.due === null ? undefined : new Date(dates.due), expires: dates.expires === null ? undefined : new Date(dates.expires) };
+}
+
+/** A row's body facts, when they are of this engine's version. */
+function factsOf(row: InputRow): InputFacts | undefined {
+  const facts = row.facts ? (JSON.parse(row.facts) as Partial<InputFacts>) : undefined;
+  return facts?.version === factsVersion ? (facts as InputFacts) : undefined;
+}
+
+function bodyOf(facts: InputFacts): BodyFacts {
+  return { excerptSource: facts.excerptSource, mentionsMacros: facts.mentionsMacros, liquid: facts.liquid, unknownTags: facts.unknownTags };
+}
+
+/** What a body is found to hold, once: its excerpt's source, whether it calls macros, its Liquid. */
+function bodyFactsOf(text: string, bodyText: string, format: ContentFormat): BodyFacts {
+  const liquid = mentionsLiquid(bodyText);
+  return {
+    excerptSource: format === 'html' ? htmlExcerpt(bodyText) : format === 'text' ? '' : excerptSource(bodyText),
+    mentionsMacros: MacroExpander.mentions(text),
+    liquid: !liquid ? 'none' : liquidReadsSite(bodyText) ? 'site' : 'local',
+    unknownTags: liquid ? unknownLiquidTags(bodyText) : [],
+  };
+}
+
 /**
  * Reads a site folder: posts and pages (front matter parsed, or taken from the
  * database's cache when the file's content hash is unchanged; a file whose stat
@@ -254,7 +324,7 @@ function readUnchanged(file: string, source: string, fingerprint: string): strin
 export async function loadSite(
   siteDir: string,
   db: BuildDatabase,
-  options: { folders: FolderLayout; outDir: string; cacheDir: string; exclude: string[] } = { folders: 'drove', outDir: '_site', cacheDir: '.drove-cache', exclude: [] },
+  options: LoadOptions = { folders: 'drove', outDir: '_site', cacheDir: '.drove-cache', exclude: [] },
   warm?: WarmState,
 ): Promise<LoadedSite> {
   // What a watcher saw since the last build (in `serve`); a load that fails makes the next one check every file.
@@ -270,13 +340,25 @@ export async function loadSite(
 async function loadFiles(
   siteDir: string,
   db: BuildDatabase,
-  options: { folders: FolderLayout; outDir: string; cacheDir: string; exclude: string[] },
+  options: LoadOptions,
   warm: WarmState | undefined,
   changes: ChangeSet | undefined,
 ): Promise<LoadedSite> {
   const problems: BlogEngineError[] = [];
-  const cached = warm?.inputs ?? (await db.inputs());
-  const saved: { path: string; fingerprint: string; parsed: string; facts: string }[] = [];
+  // A shallow load reads the inputs' heads only; the front matter and facts of the files they vouch for wait for `complete()`.
+  const heads = options.shallow === true && warm === undefined ? await db.inputHeads() : undefined;
+  const cached = heads ? undefined : (warm?.inputs ?? (await db.inputs()));
+  const knownInput = (source: string): KnownInput | undefined => {
+    const row = cached?.get(source);
+    const fields = heads?.get(source) ?? row;
+    const head = fields?.head ? (JSON.parse(fields.head) as Partial<InputHead>) : undefined;
+    if (!fields || head?.version !== factsVersion) return undefined;
+    return { fingerprint: fields.fingerprint, head: head as InputHead, row };
+  };
+  // Docs a shallow load trusted, waiting for their front matter and body facts; the publishing dates of every doc.
+  const pending: SourceDoc[] = [];
+  const dates = new Map<SourceDoc, PublishingDates>();
+  const saved: { path: string; fingerprint: string; parsed: string; facts: string; head: string }[] = [];
   let changed = 0;
   const seen = new Set<string>();
 
@@ -342,34 +424,33 @@ async function loadFiles(
     const ctimeNs = st.ctimeNs;
     const modified = content.draft ? new Date(Number(st.mtimeNs / 1_000_000n)).toISOString() : '';
     const where = { name: content.name, section: content.section, draftFolder: content.draft, bundle: content.bundle, modified };
-    const hit = cached.get(source);
+    const known = knownInput(source);
     const keep = (doc: SourceDoc, readAt: number): SourceDoc => {
       if (warm && doc.frontMatter) warmDocs.set(source, { quick: quickStat(st), readAtMs: readAt, doc });
       return doc;
     };
-    const parsedFacts = hit?.facts ? (JSON.parse(hit.facts) as Partial<InputFacts>) : undefined;
-    const known = parsedFacts?.version === factsVersion ? (parsedFacts as InputFacts) : undefined;
-    if (hit && known && known.stat === stat && !racy(ctimeNs, known.readAtMs)) {
-      const fingerprint = hit.fingerprint;
+    const facts = known?.row && factsOf(known.row);
+    if (known && known.head.stat === stat && !racy(ctimeNs, known.head.readAtMs) && (facts || !known.row)) {
+      const { fingerprint, row } = known;
       let text: string | undefined;
-      return keep(
-        {
-          source,
-          kind,
-          ...where,
-          format,
-          fingerprint,
-          frontMatter: JSON.parse(hit.parsed) as FrontMatter,
-          body: { excerptSource: known.excerptSource, mentionsMacros: known.mentionsMacros, liquid: known.liquid, unknownTags: known.unknownTags },
-          text: () => (text ??= readUnchanged(file, source, fingerprint)),
-        },
-        known.readAtMs,
-      );
+      const doc: SourceDoc = {
+        source,
+        kind,
+        ...where,
+        format,
+        fingerprint,
+        frontMatter: row && (JSON.parse(row.parsed) as FrontMatter),
+        body: facts && bodyOf(facts),
+        text: () => (text ??= readUnchanged(file, source, fingerprint)),
+      };
+      if (!row) pending.push(doc);
+      dates.set(doc, datesFromStore(known.head.dates));
+      return keep(doc, known.head.readAtMs);
     }
     const text = readFileSync(file, 'utf8');
     const fingerprint = hashOf(text);
     let frontMatter: FrontMatter | undefined;
-    if (hit && known && hit.fingerprint === fingerprint) frontMatter = JSON.parse(hit.parsed) as FrontMatter;
+    if (facts && known.fingerprint === fingerprint) frontMatter = JSON.parse(known.row!.parsed) as FrontMatter;
     else {
       try {
         frontMatter = parseFrontMatter(text, source);
@@ -378,23 +459,34 @@ async function loadFiles(
       }
     }
     if (format === 'html' && frontMatter?.bodyOffset === 0) return keep({ source, kind, ...where, format, text: () => text, fingerprint, frontMatter, body: undefined }, readAtMs);
-    if (!hit || hit.fingerprint !== fingerprint) changed++;
-    const bodyText = frontMatter && text.slice(frontMatter.bodyOffset);
-    const body: BodyFacts | undefined =
-      bodyText !== undefined
-        ? {
-            excerptSource: format === 'html' ? htmlExcerpt(bodyText) : format === 'text' ? '' : excerptSource(bodyText),
-            mentionsMacros: MacroExpander.mentions(text),
-            liquid: !mentionsLiquid(bodyText) ? 'none' : liquidReadsSite(bodyText) ? 'site' : 'local',
-            unknownTags: mentionsLiquid(bodyText) ? unknownLiquidTags(bodyText) : [],
-          }
-        : undefined;
+    if ((heads?.get(source) ?? cached?.get(source))?.fingerprint !== fingerprint) changed++;
+    const body = frontMatter && bodyFactsOf(text, text.slice(frontMatter.bodyOffset), format);
     if (frontMatter && body) {
-      const facts: InputFacts = { stat, readAtMs, ...body, version: factsVersion };
-      saved.push({ path: source, fingerprint, parsed: JSON.stringify(frontMatter), facts: JSON.stringify(facts) });
+      const head: InputHead = { stat, readAtMs, dates: storedDates(publishingDates(frontMatter.data, fileNameDate(source))), version: factsVersion };
+      const facts: InputFacts = { ...body, version: factsVersion };
+      saved.push({ path: source, fingerprint, parsed: JSON.stringify(frontMatter), facts: JSON.stringify(facts), head: JSON.stringify(head) });
     }
     return keep({ source, kind, ...where, format, text: () => text, fingerprint, frontMatter, body }, readAtMs);
   }
+
+  /** The front matter and body facts of the docs a shallow load trusted: from the database, or (should its row be gone) from the file. */
+  const complete = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const rows = await db.inputs();
+    for (const doc of pending.splice(0)) {
+      const row = rows.get(doc.source);
+      const facts = row && row.fingerprint === doc.fingerprint ? factsOf(row) : undefined;
+      if (row && facts) {
+        doc.frontMatter = JSON.parse(row.parsed) as FrontMatter;
+        doc.body = bodyOf(facts);
+      } else {
+        // Another program changed the database since the heads were read: the file (its hash checked) tells.
+        const text = doc.text();
+        doc.frontMatter = parseFrontMatter(text, doc.source);
+        doc.body = bodyFactsOf(text, text.slice(doc.frontMatter.bodyOffset), doc.format);
+      }
+    }
+  };
 
   const templates: Record<string, string> = {};
   const templateFiles: Record<string, string> = {};
@@ -440,11 +532,11 @@ async function loadFiles(
     resources.push({ path, bundle, file: absolute, source: file, fingerprint: `${size}:${mtimeMs}` });
   }
 
-  const removed = [...cached.keys()].filter((path) => !seen.has(path));
+  const removed = [...(heads ?? cached!).keys()].filter((path) => !seen.has(path));
   if (warm) warm.docs = warmDocs;
   const saveInputs = async () => {
     await db.saveInputs(saved, removed);
-    if (warm) {
+    if (warm && cached) {
       for (const { path, ...row } of saved) cached.set(path, row);
       for (const path of removed) cached.delete(path);
       warm.inputs = cached;
@@ -461,6 +553,12 @@ async function loadFiles(
     skipped,
     problems,
     changedInputs: changed + removed.length,
+    publishing: (doc) => {
+      let published = dates.get(doc);
+      if (!published && doc.frontMatter) dates.set(doc, (published = publishingDates(doc.frontMatter.data, fileNameDate(doc.source))));
+      return published;
+    },
+    complete,
     saveInputs,
   };
 }
