@@ -1,15 +1,16 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkerTelemetry } from '@drove/pool';
 import { MAX_TIMER_MS } from '@drove/pool/validate';
 import { loadSiteConfig } from './config.js';
 import type { ResolvedSiteConfig } from './site-config.js';
 import { BlogEngineError, BuildError, InvalidOptionError } from './errors.js';
-import { BuildDatabase } from './internal/build-db.js';
+import { BuildDatabase, buildLockPath } from './internal/build-db.js';
+import { lockBuild, type LockHolder } from './internal/build-lock.js';
 import { stagingFolderName } from './internal/file-stager.js';
 import { registerFilters } from './internal/filters.js';
 import { MacroExpander } from './internal/macros.js';
@@ -26,6 +27,7 @@ import { checkKeys, fail } from './internal/validate.js';
 import type { WarmState } from './internal/warm-state.js';
 
 export type { ProgressEvent, SectionCounts } from './internal/render-phase.js';
+export type { LockHolder } from './internal/build-lock.js';
 export type { SectionName } from './internal/snapshot.js';
 export type { SkippedFile } from './internal/site-loader.js';
 export type { SiteWarning } from './internal/site-index.js';
@@ -75,6 +77,11 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Progress of the render and commit phases, per section. */
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Called once when another build of the same database (`serve`'s, another `build()`, in this process or
+   * another) is under way: this one waits for it to end, as builds of one site run one at a time.
+   */
+  onWait?: (holder: LockHolder) => void;
   /** Telemetry of the render workers (CPU, heap, event-loop use, tasks), every `telemetryIntervalMs` while they run. */
   onTelemetry?: (workers: WorkerTelemetry[]) => void;
   /** How often `onTelemetry` is called. @default 1000 */
@@ -145,7 +152,7 @@ interface ResolvedBuildOptions {
 export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('options', 'an object', options);
   checkKeys('', options, [
-    'site', 'out', 'workers', 'kind', 'drafts', 'future', 'expired', 'unpublished', 'now', 'clean', 'force', 'database', 'signal', 'onProgress', 'onTelemetry', 'telemetryIntervalMs',
+    'site', 'out', 'workers', 'kind', 'drafts', 'future', 'expired', 'unpublished', 'now', 'clean', 'force', 'database', 'signal', 'onProgress', 'onWait', 'onTelemetry', 'telemetryIntervalMs',
   ]);
   const workers = options.workers ?? 'auto';
   if (workers !== 'auto' && (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1)) fail('workers', "an integer >= 1 or 'auto'", workers);
@@ -157,7 +164,7 @@ export function resolveBuildOptions(options: BuildOptions = {}): ResolvedBuildOp
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', options.signal);
   if (options.now !== undefined && !(options.now instanceof Date && !Number.isNaN(options.now.getTime()))) fail('now', 'a valid Date', options.now);
-  for (const key of ['onProgress', 'onTelemetry'] as const) if (options[key] !== undefined && typeof options[key] !== 'function') fail(key, 'a function', options[key]);
+  for (const key of ['onProgress', 'onWait', 'onTelemetry'] as const) if (options[key] !== undefined && typeof options[key] !== 'function') fail(key, 'a function', options[key]);
   const telemetryIntervalMs = options.telemetryIntervalMs ?? 1000;
   if (typeof telemetryIntervalMs !== 'number' || !Number.isInteger(telemetryIntervalMs) || telemetryIntervalMs < 10 || telemetryIntervalMs > MAX_TIMER_MS) {
     fail('telemetryIntervalMs', `an integer >= 10 and <= ${MAX_TIMER_MS}`, telemetryIntervalMs);
@@ -230,7 +237,17 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
   const config: ResolvedSiteConfig = await loadSiteConfig(resolved.site);
   const outDir = resolved.out ?? resolve(resolved.site, config.outDir);
   const databaseUrl = resolved.database ?? config.database ?? pathToFileURL(join(resolve(resolved.site, config.cacheDir), 'build.db')).href;
-  const db = await BuildDatabase.open(databaseUrl);
+  // One build at a time per database: another one (`serve`'s rebuild, a second `build`) waits for this one to end.
+  const lockPath = buildLockPath(databaseUrl);
+  if (lockPath) mkdirSync(dirname(lockPath), { recursive: true });
+  const unlock = lockPath ? await lockBuild(lockPath, { signal, onWait: options.onWait }) : () => {};
+  let db: BuildDatabase;
+  try {
+    db = await BuildDatabase.open(databaseUrl);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   let pool: RenderPool | undefined;
   // What the loader learned of changed files, saved while the workers render (or, when the build ends before it
   // renders, as it ends); `savingInputs` is that save under way, settled with its error if it failed.
@@ -383,6 +400,7 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
       await saveInputs?.();
     } finally {
       db.close();
+      unlock();
     }
   }
 }

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { build, type BuildOptions } from './build.js';
+import { build, type BuildOptions, type LockHolder } from './build.js';
 import { configFileNames } from './config.js';
 import { BlogEngineError, BuildError } from './errors.js';
 import { generateSite } from './generate.js';
@@ -100,6 +100,7 @@ ${common}`,
           clean: values.clean === true,
           force: values.force === true,
           ...(progress ? { onProgress: progress.update } : {}),
+          onWait: reportWait,
         });
         progress?.stop();
         if (values.json !== true) process.stderr.write(formatSkipped(result));
@@ -141,6 +142,7 @@ ${common}`,
           ...(workers ? { workers } : {}),
           ...publishingOf(values),
           force: values.force === true,
+          onWait: reportWait,
           onBuild: ({ result, error }) => {
             if (result) {
               process.stderr.write(formatSkipped(result));
@@ -349,6 +351,11 @@ function fail(error: unknown, usage: string, verbose: boolean, command?: Command
   const { text, exitCode } = reportFailure('drove-blog', shown, { usage, verbose });
   process.stderr.write(text);
   return exitCode;
+}
+
+/** Says why a build has not started: another build of the site is under way. */
+function reportWait(holder: LockHolder): void {
+  process.stderr.write(`drove-blog: waiting for another build of this site (pid ${holder.pid}, since ${holder.since}) to finish\n`);
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,5 @@
 export { build, resolveBuildOptions } from './build.js';
-export type { BuildOptions, BuildPhase, BuildResult, HeldPost, ProgressEvent, SectionCounts, SectionName, SiteWarning, SkippedFile } from './build.js';
+export type { BuildOptions, BuildPhase, BuildResult, HeldPost, LockHolder, ProgressEvent, SectionCounts, SectionName, SiteWarning, SkippedFile } from './build.js';
 export type { WorkerTelemetry } from '@drove/pool';
 export { loadSiteConfig, resolveSiteConfig, configFileNames } from './config.js';
 export type {

@@ -58,6 +58,11 @@ const schema = [
 /** A URL the SQLite client opens itself: a file, or an in-memory database. */
 const isLocal = (url: string): boolean => url.startsWith('file:') || url === ':memory:';
 
+/** Where the build lock of the database at `url` is: next to a `file:` database; none for a remote server or `:memory:`. */
+export function buildLockPath(url: string): string | undefined {
+  return url.startsWith('file:') ? `${fileURLToPath(url)}.lock` : undefined;
+}
+
 export class BuildDatabase {
   readonly #client: Client;
   readonly url: string;

@@ -1,0 +1,141 @@
+// One build at a time per build database.
+//
+// A build's crash safety rests on one writer: a row holds a key and a hash only while the file on disk holds
+// those bytes. Two builds of the same site at once (`serve` rebuilding while `drove-blog build` runs) would
+// interleave their renames and their commits, and a row could end up vouching for the other build's bytes.
+// So a build holds a lock file next to its database from before it reads the database to after its last write:
+// `<database>.lock`, made whole and linked into place (so it is created exclusively), holding the builder's pid and when that process started. Another
+// build waits until the file is gone. A lock whose process is gone (a build killed with SIGKILL) is stale, and
+// the next build takes it over: a killed build costs time, never a stuck site.
+import { randomUUID } from 'node:crypto';
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { BlogEngineError } from '../errors.js';
+
+/** Who holds a lock. */
+export interface LockHolder {
+  pid: number;
+  /** When the holding build took the lock (ISO). */
+  since: string;
+}
+
+/** How often a waiting build looks at the lock again. */
+const POLL_MS = 50;
+
+/** The kernel's start time of process `pid` (clock ticks since boot, Linux's `/proc/<pid>/stat`), or undefined where there is none. */
+function startTimeOf(pid: number | 'self'): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (in parentheses) may hold spaces: the fields are counted after its closing parenthesis.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process that wrote a lock still runs: its pid is alive and, where the kernel says, started when the lock says. */
+function holderAlive(pid: number, started: string): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: a process of another user, alive.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // A pid the kernel gave to another process since: not the holder.
+  const now = startTimeOf(pid);
+  return started === '-' || now === undefined || now === started;
+}
+
+interface LockText {
+  text: string;
+  pid: number;
+  started: string;
+  since: string;
+}
+
+function readLock(path: string): LockText | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const [pid, started, since] = text.trim().split(' ');
+  return { text, pid: Number(pid), started: started ?? '-', since: since ?? '' };
+}
+
+/**
+ * Moves a stale lock aside. Should another build have replaced it between our read and the move, its live
+ * lock is put back (unless a third took the path meanwhile) and this build goes on waiting.
+ */
+function removeStale(path: string, stale: string): void {
+  const aside = `${path}.${randomUUID()}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    if (readFileSync(aside, 'utf8') !== stale) linkSync(aside, path);
+  } catch {
+    // Put back by nobody: the path is another build's now.
+  } finally {
+    unlinkSync(aside);
+  }
+}
+
+/**
+ * Takes the lock at `path`, waiting while a live build holds it (`onWait` is told who, once). Resolves with
+ * the function that releases it. An aborted `signal` ends the wait with `ERR_BLOG_ABORTED`.
+ *
+ * @throws {BlogEngineError} `ERR_BLOG_IO` when the lock file cannot be made or read; `ERR_BLOG_ABORTED`.
+ */
+export async function lockBuild(path: string, options: { signal?: AbortSignal | undefined; onWait?: ((holder: LockHolder) => void) | undefined } = {}): Promise<() => void> {
+  const text = `${process.pid} ${startTimeOf('self') ?? '-'} ${new Date().toISOString()} ${randomUUID()}\n`;
+  let told = false;
+  for (;;) {
+    try {
+      // Written whole, then linked into place: the lock is never seen half-written (an empty one would look stale).
+      const draft = `${path}.${randomUUID()}.new`;
+      writeFileSync(draft, text, { mode: 0o600 });
+      try {
+        linkSync(draft, path);
+      } finally {
+        unlinkSync(draft);
+      }
+      return () => {
+        try {
+          if (readFileSync(path, 'utf8') === text) unlinkSync(path);
+        } catch {
+          // Gone already: nothing to release.
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new BlogEngineError('ERR_BLOG_IO', `could not take the build lock ${path}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    let held: LockText | undefined;
+    try {
+      held = readLock(path);
+    } catch (error) {
+      throw new BlogEngineError('ERR_BLOG_IO', `could not read the build lock ${path}: ${(error as Error).message}`, { cause: error });
+    }
+    if (held === undefined) continue;
+    if (!Number.isInteger(held.pid) || held.pid <= 0 || !holderAlive(held.pid, held.started)) {
+      removeStale(path, held.text);
+      continue;
+    }
+    if (!told) {
+      told = true;
+      options.onWait?.({ pid: held.pid, since: held.since });
+    }
+    try {
+      await delay(POLL_MS, undefined, { signal: options.signal });
+    } catch (error) {
+      throw new BlogEngineError('ERR_BLOG_ABORTED', 'The build was aborted while it waited for another build of this site', { cause: options.signal?.reason ?? error });
+    }
+  }
+}
