@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkerTelemetry } from '@drove/pool';
 import { MAX_TIMER_MS } from '@drove/pool/validate';
@@ -239,7 +239,6 @@ export async function buildWarm(options: BuildOptions, warm: WarmState | undefin
   const databaseUrl = resolved.database ?? config.database ?? pathToFileURL(join(resolve(resolved.site, config.cacheDir), 'build.db')).href;
   // One build at a time per database: another one (`serve`'s rebuild, a second `build`) waits for this one to end.
   const lockPath = buildLockPath(databaseUrl);
-  if (lockPath) mkdirSync(dirname(lockPath), { recursive: true });
   const unlock = lockPath ? await lockBuild(lockPath, { signal, onWait: options.onWait }) : () => {};
   let db: BuildDatabase;
   try {

@@ -18,9 +18,9 @@ export interface OutputRow {
 export interface InputRow {
   fingerprint: string;
   parsed: string;
-  /** JSON of the loader's `InputFacts` (stat data when read, excerpt source, macro mention); null in rows of older builds. */
+  /** JSON of the loader's `InputFacts` (excerpt source, macro mention, Liquid); null in rows of older builds. */
   facts: string | null;
-  /** JSON of the loader's `InputHead`: the part of the facts a build checks first; null in rows of older builds. */
+  /** JSON of the loader's `InputHead` (stat data when read, when that was, publishing dates): what a build checks first; null in rows of older builds. */
   head: string | null;
 }
 

@@ -8,7 +8,8 @@
 // build waits until the file is gone. A lock whose process is gone (a build killed with SIGKILL) is stale, and
 // the next build takes it over: a killed build costs time, never a stuck site.
 import { randomUUID } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BlogEngineError } from '../errors.js';
 
@@ -87,6 +88,25 @@ function removeStale(path: string, stale: string): void {
 }
 
 /**
+ * Creates `path` holding `text`, failing with EEXIST when it exists. Written whole, then linked into place, so
+ * the lock is never seen half-written (an empty one would look stale); where the file system has no hard links
+ * (FAT, exFAT), created exclusively and then written.
+ */
+function createWhole(path: string, text: string): void {
+  const draft = `${path}.${randomUUID()}.new`;
+  writeFileSync(draft, text, { mode: 0o600 });
+  try {
+    linkSync(draft, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
+    writeFileSync(path, text, { flag: 'wx', mode: 0o600 });
+  } finally {
+    unlinkSync(draft);
+  }
+}
+
+/**
  * Takes the lock at `path`, waiting while a live build holds it (`onWait` is told who, once). Resolves with
  * the function that releases it. An aborted `signal` ends the wait with `ERR_BLOG_ABORTED`.
  *
@@ -94,17 +114,15 @@ function removeStale(path: string, stale: string): void {
  */
 export async function lockBuild(path: string, options: { signal?: AbortSignal | undefined; onWait?: ((holder: LockHolder) => void) | undefined } = {}): Promise<() => void> {
   const text = `${process.pid} ${startTimeOf('self') ?? '-'} ${new Date().toISOString()} ${randomUUID()}\n`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new BlogEngineError('ERR_BLOG_IO', `could not make the folder of the build lock ${path}: ${(error as Error).message}`, { cause: error });
+  }
   let told = false;
   for (;;) {
     try {
-      // Written whole, then linked into place: the lock is never seen half-written (an empty one would look stale).
-      const draft = `${path}.${randomUUID()}.new`;
-      writeFileSync(draft, text, { mode: 0o600 });
-      try {
-        linkSync(draft, path);
-      } finally {
-        unlinkSync(draft);
-      }
+      createWhole(path, text);
       return () => {
         try {
           if (readFileSync(path, 'utf8') === text) unlinkSync(path);

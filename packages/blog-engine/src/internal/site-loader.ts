@@ -53,13 +53,12 @@ export interface BodyFacts {
 }
 
 /**
- * What the database keeps of a post file besides its hash: the stat data it
- * had when read and when that was, and facts about its body, so that a file
- * whose stat is unchanged is not read again.
- */
-/**
- * The version of what the loader keeps of a file (its facts and parsed front
- * matter). An engine that reads files differently (TOML front matter, Liquid
+ * What the database keeps of a post file besides its hash: a head (the stat
+ * data it had when read, when that was, its publishing dates), so that a file
+ * whose stat is unchanged is not read again, and facts about its body.
+ *
+ * The version of what the loader keeps of a file (its head, facts and parsed
+ * front matter). An engine that reads files differently (TOML front matter, Liquid
  * facts) raises it, so that a file an older engine read is read again, not
  * taken from the database as that engine understood it.
  */
