@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@drove/test-support';
-import { createPool, type Settled } from '@drove/pool';
+import { createPool, type Pool, type Settled } from '@drove/pool';
 import { chaosIterations as iterations, chaosSeed, processesMarked, seededRandom as random } from '@drove/test-support';
 
 const seed = chaosSeed();
@@ -26,6 +26,22 @@ interface Item {
   i: number;
   workMs: number;
   dieAfterMs?: number;
+}
+
+/**
+ * Runs one more task once the chaos is over. A worker may still hold an item's timer that ends it (exit code 1,
+ * at most 15 ms after that item), and the task it takes then fails like any task of a killed worker: such a
+ * failure is retried, once per worker the pool may have; any other failure fails the test.
+ */
+async function stillWorks(pool: Pool): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await pool.run({ i: 21, workMs: 0 });
+    } catch (error) {
+      const { code, exitCode } = error as { code?: string; exitCode?: number | null };
+      if (attempt >= 2 || code !== 'ERR_POOL_WORKER_EXITED' || exitCode !== 1) throw error;
+    }
+  }
 }
 
 describe(`chaos (seed ${seed})`, () => {
@@ -93,7 +109,7 @@ describe(`chaos (seed ${seed})`, () => {
         // The pool still works and holds nothing, once the last worker killed (maybe while it started) is known dead:
         // a start that fails while no worker is ready rejects what waits, as the README says.
         expect(await waitFor(() => [...killed].every((id) => exited.has(id)))).toBe(true);
-        expect(await pool.run({ i: 21, workMs: 0 })).toBe(42);
+        expect(await stillWorks(pool)).toBe(42);
         expect(pool.stats()).toMatchObject({ queued: 0, running: 0 });
         await pool.destroy();
       }
