@@ -30,8 +30,10 @@ export interface ReadyOptions {
    * Runs when the parent asks the child to stop (the `shutdown` envelope,
    * SIGTERM for a process, or the parent's death); the child exits with code
    * 0 once it settles. Without it a process ends on SIGTERM's default action.
-   * Either way a process first writes out what it printed and the pipe has
-   * not taken yet (up to 2 s), so the parent reads its last lines.
+   * Either way a process whose stdout or stderr is a pipe first writes out
+   * what it printed and the pipe has not taken yet (up to 2 s), so the parent
+   * reads its last lines; it does so once its event loop is free (a loop
+   * blocked then ends it at the parent's kill after its grace).
    */
   onShutdown?: () => void | Promise<void>;
   /**
@@ -98,6 +100,11 @@ async function shutdown(capMs?: number): Promise<void> {
   }
 }
 
+/** Whether stdout or stderr is a pipe (a socket that is not a terminal), which Node writes to asynchronously. */
+function outputIsPiped(): boolean {
+  return [process.stdout, process.stderr].some((stream) => stream instanceof Socket && !stream.isTTY);
+}
+
 /**
  * SIGTERM: `onShutdown` when there is one. Without it the process ends as SIGTERM's default action
  * ends it, once its output is out — unless the program handles SIGTERM itself, which then decides.
@@ -126,7 +133,9 @@ function install(ch: Channel): void {
   // The transport's preload (entry/orphan-watch) leaves this exit to us.
   (globalThis as Record<symbol, unknown>)[Symbol.for('@drove/pool/child.orphan-shutdown')] = true;
   process.on('disconnect', () => void shutdown(orphanShutdownMs));
-  process.on('SIGTERM', onSigterm);
+  // A pipe is written asynchronously, a file or a terminal at once: only with a piped stdout or stderr can a
+  // SIGTERM's default action drop output. Elsewhere it keeps ending the process at once, even a blocked one.
+  if (onShutdown || outputIsPiped()) process.on('SIGTERM', onSigterm);
   // An uncaught error reaches the parent with its class and code; Node's own handling (stack, exit 1) stays.
   process.on('uncaughtExceptionMonitor', (error) => {
     try {

@@ -188,6 +188,16 @@ describe('@drove/pool/child', () => {
     });
   }
 
+  it('a child whose output is not a pipe still ends on SIGTERM at once, its event loop blocked', async () => {
+    // Nothing can wait unwritten in a file or /dev/null: SIGTERM keeps its default action, which no blocked loop delays.
+    const child = spawnEndpoint({ kind: 'process', entry: new URL('./fixtures/burst-child.mjs', import.meta.url), args: ['--lines=10', '--block'], stdio: 'ignore' });
+    children.push(child);
+    await nextEnvelope(child, 'ready');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Within the grace a SIGTERM handler could never run on the blocked loop: a kill after it would say SIGKILL.
+    expect(await child.stop({ graceMs: 20_000 })).toMatchObject({ signal: 'SIGTERM' });
+  });
+
   it("a pool's process worker closed right after a burst of output writes all of it out first", async () => {
     // The worker prints to the stdout it inherits from the pool's parent, which says when it calls close().
     const parent = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/burst-pool-parent.mjs', import.meta.url)), '3000'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
