@@ -13,6 +13,7 @@ export default [
     clock: 'src/clock.ts',
     validate: 'src/validate.ts',
     cli: 'src/cli.ts',
+    'process-identity': 'src/process-identity.ts',
   }),
   // Worker entry scripts are single CommonJS files: a new thread or process starts faster
   // loading one CommonJS file than a graph of ES modules (the worker's own module is still imported as ESM).

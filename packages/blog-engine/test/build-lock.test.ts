@@ -13,12 +13,13 @@ afterEach(() => {
   for (const sleeper of sleepers.splice(0)) sleeper.kill('SIGKILL');
 });
 
-/** A live process that is not a build, and its start time as the kernel gives it. */
+/** A live process that is not a build, and its start time as a lock names it (clock ticks since boot, base 36). */
 function liveProcess(): { pid: number; started: string; kill: () => void } {
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
   sleepers.push(sleeper);
   const stat = readFileSync(`/proc/${sleeper.pid}/stat`, 'utf8');
-  return { pid: sleeper.pid!, started: stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!, kill: () => sleeper.kill('SIGKILL') };
+  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return { pid: sleeper.pid!, started: ticks.toString(36), kill: () => sleeper.kill('SIGKILL') };
 }
 
 function smallSite(): string {

@@ -4,13 +4,15 @@
 // those bytes. Two builds of the same site at once (`serve` rebuilding while `drove-blog build` runs) would
 // interleave their renames and their commits, and a row could end up vouching for the other build's bytes.
 // So a build holds a lock file next to its database from before it reads the database to after its last write:
-// `<database>.lock`, made whole and linked into place (so it is created exclusively), holding the builder's pid and when that process started. Another
-// build waits until the file is gone. A lock whose process is gone (a build killed with SIGKILL) is stale, and
-// the next build takes it over: a killed build costs time, never a stuck site.
+// `<database>.lock`, made whole and linked into place (so it is created exclusively), holding the builder's
+// identity (pool's: its pid and when that process started). Another build waits until the file is gone. A lock
+// whose process is gone (a build killed with SIGKILL) is stale, and the next build takes it over: a killed build
+// costs time, never a stuck site.
 import { randomUUID } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { isProcessAlive, ownIdentity, type ProcessIdentity } from '@drove/pool/process-identity';
 import { BlogEngineError } from '../errors.js';
 
 /** Who holds a lock. */
@@ -23,34 +25,9 @@ export interface LockHolder {
 /** How often a waiting build looks at the lock again. */
 const POLL_MS = 50;
 
-/** The kernel's start time of process `pid` (clock ticks since boot, Linux's `/proc/<pid>/stat`), or undefined where there is none. */
-function startTimeOf(pid: number | 'self'): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (in parentheses) may hold spaces: the fields are counted after its closing parenthesis.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether the process that wrote a lock still runs: its pid is alive and, where the kernel says, started when the lock says. */
-function holderAlive(pid: number, started: string): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: a process of another user, alive.
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  // A pid the kernel gave to another process since: not the holder.
-  const now = startTimeOf(pid);
-  return started === '-' || now === undefined || now === started;
-}
-
 interface LockText {
   text: string;
-  pid: number;
-  started: string;
+  holder: ProcessIdentity;
   since: string;
 }
 
@@ -62,8 +39,8 @@ function readLock(path: string): LockText | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const [pid, started, since] = text.trim().split(' ');
-  return { text, pid: Number(pid), started: started ?? '-', since: since ?? '' };
+  const [pid, start, since] = text.trim().split(' ');
+  return { text, holder: { pid: Number(pid), start: start ?? '0' }, since: since ?? '' };
 }
 
 /**
@@ -113,7 +90,8 @@ function createWhole(path: string, text: string): void {
  * @throws {BlogEngineError} `ERR_BLOG_IO` when the lock file cannot be made or read; `ERR_BLOG_ABORTED`.
  */
 export async function lockBuild(path: string, options: { signal?: AbortSignal | undefined; onWait?: ((holder: LockHolder) => void) | undefined } = {}): Promise<() => void> {
-  const text = `${process.pid} ${startTimeOf('self') ?? '-'} ${new Date().toISOString()} ${randomUUID()}\n`;
+  const { pid, start } = ownIdentity();
+  const text = `${pid} ${start} ${new Date().toISOString()} ${randomUUID()}\n`;
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
@@ -142,13 +120,13 @@ export async function lockBuild(path: string, options: { signal?: AbortSignal | 
       throw new BlogEngineError('ERR_BLOG_IO', `could not read the build lock ${path}: ${(error as Error).message}`, { cause: error });
     }
     if (held === undefined) continue;
-    if (!Number.isInteger(held.pid) || held.pid <= 0 || !holderAlive(held.pid, held.started)) {
+    if (!isProcessAlive(held.holder)) {
       removeStale(path, held.text);
       continue;
     }
     if (!told) {
       told = true;
-      options.onWait?.({ pid: held.pid, since: held.since });
+      options.onWait?.({ pid: held.holder.pid, since: held.since });
     }
     try {
       await delay(POLL_MS, undefined, { signal: options.signal });
