@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { build, generateSite, type LockHolder } from '@drove/blog-engine';
@@ -86,15 +86,34 @@ describe('one build of a site at a time', () => {
   it.each([
     ['a process that is gone', () => `999999 1 2026-12-05T10:00:00.000Z token\n`],
     ['a live pid the kernel gave to another process since', () => `${process.pid} 1 2026-12-05T10:00:00.000Z token\n`],
-    ['an empty file', () => ''],
+    ['a build that died while it wrote it (an empty file, a minute old)', () => ''],
   ])('a lock left by %s is taken over at once', async (_case, text) => {
     const site = smallSite();
     await build({ site, workers: 1 });
     writeFileSync(lockFile(site), text());
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(lockFile(site), minuteAgo, minuteAgo);
     const waited: LockHolder[] = [];
     const again = await build({ site, workers: 1, onWait: (holder) => waited.push(holder) });
     expect(waited).toEqual([]);
     expect(again.written).toBe(0);
+    expect(existsSync(lockFile(site))).toBe(false);
+  });
+
+  it('a lock being written (created, not yet whole, as where there are no hard links) is waited for, not taken over', async () => {
+    const site = smallSite();
+    await build({ site, workers: 1 });
+    writeFileSync(lockFile(site), '');
+    const waited: LockHolder[] = [];
+    let done = false;
+    const again = build({ site, workers: 1, onWait: (holder) => waited.push(holder) }).finally(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(done).toBe(false);
+    expect(readFileSync(lockFile(site), 'utf8')).toBe('');
+    // Its writer gives up and removes it: the waiting build goes on.
+    rmSync(lockFile(site));
+    expect((await again).written).toBe(0);
+    expect(waited).toEqual([]);
     expect(existsSync(lockFile(site))).toBe(false);
   });
 

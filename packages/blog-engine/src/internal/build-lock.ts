@@ -9,7 +9,7 @@
 // whose process is gone (a build killed with SIGKILL) is stale, and the next build takes it over: a killed build
 // costs time, never a stuck site.
 import { randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive, ownIdentity, type ProcessIdentity } from '@drove/pool/process-identity';
@@ -25,22 +25,34 @@ export interface LockHolder {
 /** How often a waiting build looks at the lock again. */
 const POLL_MS = 50;
 
+/**
+ * How long a lock that is not whole (no line, or no pid) may be one being written: where the file system has
+ * no hard links the lock is created first and written after. Past this it was left so by a build that died
+ * then, and is stale. More than FAT's two-second modification times.
+ */
+const UNFINISHED_MS = 5000;
+
 interface LockText {
   text: string;
-  holder: ProcessIdentity;
+  /** Undefined while the lock is not whole. */
+  holder: ProcessIdentity | undefined;
   since: string;
+  modifiedMs: number;
 }
 
 function readLock(path: string): LockText | undefined {
   let text: string;
+  let modifiedMs: number;
   try {
+    modifiedMs = statSync(path).mtimeMs;
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
   const [pid, start, since] = text.trim().split(' ');
-  return { text, holder: { pid: Number(pid), start: start ?? '0' }, since: since ?? '' };
+  const whole = text.endsWith('\n') && /^\d+$/.test(pid ?? '');
+  return { text, holder: whole ? { pid: Number(pid), start: start ?? '0' } : undefined, since: since ?? '', modifiedMs };
 }
 
 /**
@@ -120,11 +132,11 @@ export async function lockBuild(path: string, options: { signal?: AbortSignal | 
       throw new BlogEngineError('ERR_BLOG_IO', `could not read the build lock ${path}: ${(error as Error).message}`, { cause: error });
     }
     if (held === undefined) continue;
-    if (!isProcessAlive(held.holder)) {
+    if (held.holder ? !isProcessAlive(held.holder) : Date.now() - held.modifiedMs > UNFINISHED_MS) {
       removeStale(path, held.text);
       continue;
     }
-    if (!told) {
+    if (held.holder && !told) {
       told = true;
       options.onWait?.({ pid: held.holder.pid, since: held.since });
     }
